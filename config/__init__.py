@@ -1,0 +1,174 @@
+"""Settings: committed defaults in settings.toml, overridden by MICROCRED_* environment variables.
+
+Layers, lowest to highest: dataclass defaults, ``config/settings.toml``, environment variables
+``MICROCRED_<KEY>`` (nested keys joined by ``__``, values JSON-decoded when they parse), explicit
+overrides passed to :func:`load_settings` (the CLI's flags and tests).
+"""
+
+from __future__ import annotations
+
+import dataclasses
+import json
+import logging
+import os
+import secrets
+import tomllib
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+from offerings.errors import ConfigError
+
+__all__ = ["HarvestSettings", "SchedulerSettings", "Settings", "load_settings", "VERSION"]
+
+logger = logging.getLogger(__name__)
+
+VERSION = "0.1.0"
+DEFAULTS_FILE = Path(__file__).with_name("settings.toml")
+ENV_PREFIX = "MICROCRED_"
+ENGINES = ("sqlite", "elasticsearch", "opensearch")
+
+
+@dataclass(frozen=True, slots=True, kw_only=True)
+class HarvestSettings:
+    """How harvesters talk to feeds."""
+
+    every: str = field(default="1d", metadata={"help": "Default interval between harvests of a source"})
+    page_delay: float = field(default=0.0, metadata={"help": "Seconds between two requests to one host"})
+    connect_timeout: float = field(default=10.0, metadata={"help": "Connect timeout, seconds"})
+    read_timeout: float = field(default=60.0, metadata={"help": "Read timeout, seconds"})
+    max_response_bytes: int = field(default=50_000_000, metadata={"help": "Largest response body accepted"})
+    max_retries: int = field(default=3, metadata={"help": "Retries of one request on transient failures"})
+    max_retry_after: float = field(default=600, metadata={"help": "Longest Retry-After honoured, seconds"})
+    allowed_ports: tuple[int, ...] = field(default=(80, 443, 8080, 8443), metadata={"help": "Feed ports"})
+    allowed_networks: tuple[str, ...] = field(
+        default=(), metadata={"help": "CIDRs feeds may use despite the private-address block (tests only)"}
+    )
+    overlap_seconds: int = field(default=60, metadata={"help": "Overlap of incremental windows, seconds"})
+    metadata_prefixes: tuple[str, ...] = field(
+        default=("oai_dc",), metadata={"help": "OAI-PMH metadata formats in order of preference"}
+    )
+
+
+@dataclass(frozen=True, slots=True, kw_only=True)
+class SchedulerSettings:
+    """How the scheduler picks up due sources."""
+
+    tick_seconds: float = field(default=30, metadata={"help": "Seconds between checks for due sources"})
+    workers: int = field(default=2, metadata={"help": "Harvests running at the same time"})
+
+
+@dataclass(frozen=True, slots=True, kw_only=True)
+class Settings:
+    """Everything microcred can be configured with. Build it with :func:`load_settings`."""
+
+    data_dir: Path = field(default=Path("./var"), metadata={"help": "Embedded database, index and logs"})
+    database_url: str = field(default="", metadata={"help": "SQLAlchemy URL of the store"})
+    search_engine: str = field(default="sqlite", metadata={"help": "sqlite, elasticsearch or opensearch"})
+    search_url: str = field(default="", metadata={"help": "Engine URL for elasticsearch/opensearch"})
+    search_index: str = field(default="microcred-offerings", metadata={"help": "Index alias name"})
+    admin_token: str = field(default="", metadata={"help": "Bearer token for admin API calls"})
+    allow_private_feeds: bool = field(default=False, metadata={"help": "Allow loopback/private feed URLs"})
+    user_agent: str = field(default="", metadata={"help": "User-Agent sent on harvest requests"})
+    secret_key: str = field(default="", metadata={"help": "Flask session/CSRF key"})
+    host: str = field(default="127.0.0.1", metadata={"help": "Web server address"})
+    port: int = field(default=8000, metadata={"help": "Web server port"})
+    harvest: HarvestSettings = field(default_factory=HarvestSettings, metadata={"help": "Harvesting"})
+    scheduler: SchedulerSettings = field(default_factory=SchedulerSettings, metadata={"help": "Scheduler"})
+
+    @property
+    def store_url(self) -> str:
+        """The SQLAlchemy URL of the store, defaulting to SQLite in the data dir."""
+        return self.database_url or f"sqlite:///{(self.data_dir / 'microcred.db').resolve()}"
+
+    @property
+    def agent(self) -> str:
+        """The User-Agent header value."""
+        return self.user_agent or f"microcred/{VERSION} (+https://github.com/microcred/microcred)"
+
+    def ensure_data_dir(self) -> Path:
+        """Create the data dir if needed and return it."""
+        self.data_dir.mkdir(parents=True, exist_ok=True)
+        return self.data_dir
+
+    def session_secret(self) -> str:
+        """The configured secret key, or one generated once into the data dir."""
+        if self.secret_key:
+            return self.secret_key
+        path = self.ensure_data_dir() / "secret_key"
+        if not path.exists():
+            path.write_text(secrets.token_hex(32))
+            path.chmod(0o600)
+        return path.read_text().strip()
+
+
+def _env_overrides(environ: dict[str, str]) -> dict[str, Any]:
+    """Turn MICROCRED_A__B=value into {"a": {"b": value}}; values are JSON-decoded when they parse."""
+    tree: dict[str, Any] = {}
+    for name, raw in environ.items():
+        if not name.startswith(ENV_PREFIX) or name == "MICROCRED_REQUIRE_SERVICES":
+            continue
+        path = name[len(ENV_PREFIX) :].lower().split("__")
+        try:
+            value: Any = json.loads(raw)
+        except ValueError:
+            value = raw
+        node = tree
+        for part in path[:-1]:
+            node = node.setdefault(part, {})
+        node[path[-1]] = value
+    return tree
+
+
+def _merge(base: dict[str, Any], top: dict[str, Any]) -> dict[str, Any]:
+    merged = dict(base)
+    for key, value in top.items():
+        if isinstance(value, dict) and isinstance(merged.get(key), dict):
+            merged[key] = _merge(merged[key], value)
+        else:
+            merged[key] = value
+    return merged
+
+
+def _build(cls: type, values: dict[str, Any], where: str) -> Any:
+    """Build a settings dataclass from a dict, coercing types and refusing unknown keys."""
+    fields = {f.name: f for f in dataclasses.fields(cls)}
+    kwargs: dict[str, Any] = {}
+    for key, value in values.items():
+        if key not in fields:
+            raise ConfigError(f"unknown setting {where}{key}")
+        default = fields[key].default
+        if default is dataclasses.MISSING:
+            default = fields[key].default_factory()  # type: ignore[misc]
+        try:
+            if dataclasses.is_dataclass(default):
+                kwargs[key] = _build(type(default), value, f"{where}{key}.")
+            elif isinstance(default, bool):
+                kwargs[key] = value if isinstance(value, bool) else str(value).lower() in ("1", "true", "yes")
+            elif isinstance(default, Path):
+                kwargs[key] = Path(value)
+            elif isinstance(default, tuple):
+                kwargs[key] = tuple(value if isinstance(value, list) else str(value).split(","))
+            elif isinstance(default, (int, float)):
+                kwargs[key] = type(default)(value)
+            else:
+                kwargs[key] = "" if value is None else str(value)
+        except (TypeError, ValueError) as exc:
+            raise ConfigError(f"setting {where}{key}: cannot use {value!r} ({exc})") from exc
+    return cls(**kwargs)
+
+
+def load_settings(overrides: dict[str, Any] | None = None, *, environ: dict[str, str] | None = None) -> Settings:
+    """Read settings.toml, then MICROCRED_* variables, then ``overrides``.
+
+    Raises:
+        ConfigError: an unknown key or a value of the wrong type.
+    """
+    with DEFAULTS_FILE.open("rb") as fh:
+        values = tomllib.load(fh)
+    values = _merge(values, _env_overrides(dict(os.environ if environ is None else environ)))
+    values = _merge(values, overrides or {})
+    settings = _build(Settings, values, "")
+    if settings.search_engine not in ENGINES:
+        raise ConfigError(f"search_engine must be one of {', '.join(ENGINES)}, not {settings.search_engine!r}")
+    return settings

@@ -1,0 +1,345 @@
+"""The ``microcred`` command line (pinned in ARCHITECTURE.md): run, serve, scheduler, sources, harvest, index,
+demo-feeds. Wiring only: every command delegates to the packages."""
+
+from __future__ import annotations
+
+import json
+import logging
+import signal
+import sys
+import threading
+from collections.abc import Callable
+from typing import Any
+
+import click
+
+from config import VERSION, Settings, load_settings
+from harvesters.probe import probe
+from harvesters.scheduler import HarvestScheduler
+from microcred.wiring import Catalogue, demo_settings
+from offerings.errors import CatalogueError
+
+__all__ = ["main"]
+
+logger = logging.getLogger(__name__)
+
+
+def _setup_logging(verbose: bool) -> None:
+    root = logging.getLogger()
+    if not root.handlers:
+        logging.basicConfig(
+            level=logging.DEBUG if verbose else logging.INFO,
+            format="%(asctime)s %(levelname)s %(name)s: %(message)s",
+            stream=sys.stderr,
+        )
+    for noisy in ("apscheduler", "werkzeug", "urllib3"):
+        logging.getLogger(noisy).setLevel(logging.WARNING)
+
+
+def _fail_cleanly(func: Callable[..., Any]) -> Callable[..., Any]:
+    """Turn microcred's own errors into a one-line message and exit status 1, never a traceback."""
+
+    def wrapper(*args: Any, **kwargs: Any) -> Any:
+        try:
+            return func(*args, **kwargs)
+        except CatalogueError as exc:
+            raise click.ClickException(str(exc)) from exc
+
+    wrapper.__name__ = func.__name__
+    wrapper.__doc__ = func.__doc__
+    return wrapper
+
+
+@click.group(context_settings={"help_option_names": ["-h", "--help"]})
+@click.version_option(VERSION, prog_name="microcred")
+@click.option("-v", "--verbose", is_flag=True, help="Log debug detail.")
+@click.pass_context
+def cli(ctx: click.Context, verbose: bool) -> None:
+    """microcred: a federated catalogue of micro-credential offerings."""
+    _setup_logging(verbose)
+    ctx.obj = load_settings()
+
+
+def _catalogue(settings: Settings) -> Catalogue:
+    return Catalogue(settings)
+
+
+# ---- run / serve / scheduler -----------------------------------------------------------------------
+
+
+def _serve(settings: Settings, catalogue: Catalogue, host: str, port: int, *, on_stop: Callable[[], None]) -> None:
+    from werkzeug.serving import make_server
+
+    from search_ui import create_app
+
+    app = create_app(settings, store=catalogue.store, engine=catalogue.engine)
+    server = make_server(host, port, app, threaded=True)
+    click.echo(f"microcred {VERSION} serving http://{host}:{server.server_port}/ (Ctrl-C to stop)")
+
+    def stop(*_: Any) -> None:
+        threading.Thread(target=server.shutdown, daemon=True).start()
+
+    signal.signal(signal.SIGTERM, stop)
+    try:
+        server.serve_forever()
+    except KeyboardInterrupt:
+        pass
+    finally:
+        on_stop()
+        server.server_close()
+
+
+@cli.command()
+@click.option("--demo", is_flag=True, help="Serve, register and harvest the bundled demo institutions' feeds.")
+@click.option("--host", default=None, help="Address to listen on (default 127.0.0.1).")
+@click.option("--port", type=int, default=None, help="Port to listen on (default 8000).")
+@click.pass_obj
+@_fail_cleanly
+def run(settings: Settings, demo: bool, host: str | None, port: int | None) -> None:
+    """The main job: scheduler and web server in one process."""
+    from microcred.demo_setup import start_demo
+
+    if demo:
+        settings = demo_settings(settings)
+    catalogue = _catalogue(settings)
+    feeds = start_demo(catalogue) if demo else None
+    scheduler = HarvestScheduler(catalogue.store, settings, after_harvest=catalogue.after_harvest)
+    if not demo:
+        catalogue.sync_index()
+    scheduler.start()
+
+    def stop() -> None:
+        scheduler.shutdown()
+        if feeds is not None:
+            feeds.stop()
+        catalogue.close()
+
+    _serve(settings, catalogue, host or settings.host, port or settings.port, on_stop=stop)
+
+
+@cli.command()
+@click.option("--host", default=None, help="Address to listen on (default 127.0.0.1).")
+@click.option("--port", type=int, default=None, help="Port to listen on (default 8000).")
+@click.pass_obj
+@_fail_cleanly
+def serve(settings: Settings, host: str | None, port: int | None) -> None:
+    """Web UI and API only."""
+    catalogue = _catalogue(settings)
+    _serve(settings, catalogue, host or settings.host, port or settings.port, on_stop=catalogue.close)
+
+
+@cli.command()
+@click.pass_obj
+@_fail_cleanly
+def scheduler(settings: Settings) -> None:
+    """The scheduler only: harvest due sources and keep the index current (scale-out deployments)."""
+    catalogue = _catalogue(settings)
+    click.echo(f"microcred scheduler: checking for due sources every {settings.scheduler.tick_seconds:g} s")
+    try:
+        HarvestScheduler(catalogue.store, settings, after_harvest=catalogue.after_harvest).run_forever()
+    except KeyboardInterrupt:
+        pass
+    finally:
+        catalogue.close()
+
+
+# ---- sources ---------------------------------------------------------------------------------------
+
+
+@cli.group()
+def sources() -> None:
+    """Register and manage sources."""
+
+
+@sources.command("add")
+@click.argument("url")
+@click.option("--kind", type=click.Choice(["oai", "web", "feed", "auto"]), default="auto", show_default=True)
+@click.option("--name", help="Display name (default: what the feed calls itself).")
+@click.option("--set", "sets", multiple=True, help="OAI-PMH set to harvest (repeatable).")
+@click.option("--every", default=None, help="Harvest interval, e.g. 6h, 1d (default from settings).")
+@click.option("--country", default=None, help="Country of the institution when the records do not say (ISO code).")
+@click.pass_obj
+@_fail_cleanly
+def sources_add(
+    settings: Settings, url: str, kind: str, name: str | None, sets: tuple[str, ...], every: str | None, country: str | None
+) -> None:
+    """Register URL as a source, active at once (the operator's path)."""
+    report = probe(url, settings, kind=kind)
+    catalogue = _catalogue(settings)
+    try:
+        source = catalogue.add_source(
+            url, kind=report["kind"], name=name, sets=list(sets), every=every, country=country, probe_report=report
+        )
+    finally:
+        catalogue.close()
+    click.echo(f"added {source.id}: {report['kind']} source {report.get('repository_name') or ''} at {url}")
+    click.echo(f"  formats offered: {', '.join(report['formats']) or 'none'}; readable: {', '.join(report['readable_formats'])}")
+    click.echo(f"  harvest it now with: microcred harvest {source.id}")
+
+
+@sources.command("list")
+@click.option("--json", "as_json", is_flag=True, help="Print JSON.")
+@click.pass_obj
+@_fail_cleanly
+def sources_list(settings: Settings, as_json: bool) -> None:
+    """List sources."""
+    catalogue = _catalogue(settings)
+    try:
+        rows = [s for s in catalogue.store.list_sources() if s.id != "_removed"]
+        if as_json:
+            click.echo(json.dumps([s.to_dict() for s in rows], indent=2))
+            return
+        if not rows:
+            click.echo("no sources yet; add one with: microcred sources add URL")
+        for s in rows:
+            live = catalogue.store.count(source_id=s.id)
+            last = catalogue.store.runs(s.id, limit=1)
+            status = f"{last[0]['status']} {last[0]['finished_at'] or ''}" if last else "never harvested"
+            click.echo(f"{s.id:30} {s.status:8} {s.kind:4} {live:6} offerings  last run: {status}  {s.url}")
+    finally:
+        catalogue.close()
+
+
+@sources.command("show")
+@click.argument("source_id")
+@click.option("--runs", "limit", default=10, show_default=True, help="How many runs to show.")
+@click.option("--json", "as_json", is_flag=True, help="Print JSON.")
+@click.pass_obj
+@_fail_cleanly
+def sources_show(settings: Settings, source_id: str, limit: int, as_json: bool) -> None:
+    """Show a source, its runs and their problems."""
+    catalogue = _catalogue(settings)
+    try:
+        source = catalogue.store.get_source(source_id)
+        runs = catalogue.store.runs(source_id, limit=limit)
+        if as_json:
+            click.echo(json.dumps({**source.to_dict(), "probe": source.probe, "runs": runs}, indent=2, default=str))
+            return
+        click.echo(f"{source.id}  {source.name or ''}\n  url: {source.url}\n  kind: {source.kind}  status: {source.status}")
+        click.echo(f"  live offerings: {catalogue.store.count(source_id=source_id)}  next due: {source.next_due_at}")
+        for run in runs:
+            click.echo(
+                f"  run {run['id']} {run['started_at']} {run['status']:8} seen {run['seen']} added {run['added']} "
+                f"updated {run['updated']} unchanged {run['unchanged']} deleted {run['deleted']} "
+                f"skipped {run['skipped']} failed {run['failed']} pages {run['pages']} "
+                f"({run['duration_seconds'] or 0:.1f} s, waited {run['wait_seconds']:.1f} s)"
+            )
+            if run["error"]:
+                click.echo(f"    error: {run['error']}")
+            for note in run["notes"] or []:
+                click.echo(f"    note: {note}")
+            for problem in (run["problems"] or [])[:10]:
+                click.echo(f"    problem: {problem['identifier']} {problem['field'] or ''}: {problem['message']}")
+    finally:
+        catalogue.close()
+
+
+@sources.command("approve")
+@click.argument("source_id")
+@click.pass_obj
+@_fail_cleanly
+def sources_approve(settings: Settings, source_id: str) -> None:
+    """Make a pending source active; it is harvested at the next tick."""
+    catalogue = _catalogue(settings)
+    try:
+        catalogue.store.update_source(source_id, status="active", next_due_at=None)
+    finally:
+        catalogue.close()
+    click.echo(f"{source_id} is active")
+
+
+@sources.command("remove")
+@click.argument("source_id")
+@click.pass_obj
+@_fail_cleanly
+def sources_remove(settings: Settings, source_id: str) -> None:
+    """Remove a source; its offerings become tombstones (deleted in search and the change feed)."""
+    catalogue = _catalogue(settings)
+    try:
+        gone = catalogue.store.remove_source(source_id)
+        catalogue.sync_index()
+    finally:
+        catalogue.close()
+    click.echo(f"removed {source_id}; {gone} offerings deleted")
+
+
+# ---- harvest / index -------------------------------------------------------------------------------
+
+
+@cli.command()
+@click.argument("source_ids", nargs=-1)
+@click.option("--all", "all_sources", is_flag=True, help="Harvest every active source.")
+@click.option("--full", is_flag=True, help="Harvest everything, not only what changed since the last run.")
+@click.pass_obj
+@_fail_cleanly
+def harvest(settings: Settings, source_ids: tuple[str, ...], all_sources: bool, full: bool) -> None:
+    """Harvest sources now and bring the search index up to date."""
+    if not source_ids and not all_sources:
+        raise click.UsageError("name source ids or use --all")
+    catalogue = _catalogue(settings)
+    failed = 0
+    try:
+        store = catalogue.store
+        chosen = store.list_sources(status="active") if all_sources else [store.get_source(i) for i in source_ids]
+        with click.progressbar(chosen, label="harvesting", item_show_func=lambda s: s.id if s else "") as bar:
+            reports = []
+            for source in bar:
+                reports.append(catalogue.harvest(source, full=full))
+        for report in reports:
+            failed += report.status == "failed"
+            click.echo(report.summary())
+    finally:
+        catalogue.close()
+    if failed:
+        sys.exit(1)
+
+
+@cli.command()
+@click.option("--rebuild", is_flag=True, help="Build a new index from the store and swap it in.")
+@click.option("--verify", is_flag=True, help="Compare store and index and report drift.")
+@click.pass_obj
+@_fail_cleanly
+def index(settings: Settings, rebuild: bool, verify: bool) -> None:
+    """Sync the store into the search engine (or rebuild, or verify it)."""
+    from indexer import sync as sync_module
+
+    catalogue = _catalogue(settings)
+    try:
+        if rebuild:
+            report = sync_module.rebuild(catalogue.store, catalogue.engine)
+            click.echo(f"rebuilt the {catalogue.engine.name} index: {report.indexed} offerings")
+        elif verify:
+            result = sync_module.verify(catalogue.store, catalogue.engine)
+            click.echo(json.dumps(result, indent=2, default=str))
+            if not result.get("ok", False):
+                sys.exit(1)
+        else:
+            report = sync_module.sync(catalogue.store, catalogue.engine)
+            click.echo(f"indexed {report.indexed}, deleted {report.deleted} ({catalogue.engine.name})")
+    finally:
+        catalogue.close()
+
+
+@cli.command("demo-feeds")
+@click.option("--host", default="127.0.0.1", show_default=True)
+@click.option("--port", type=int, default=8001, show_default=True)
+def demo_feeds(host: str, port: int) -> None:
+    """Serve the demo institutions' OAI-PMH feeds on loopback."""
+    from microcred.demo import load_demo_feeds, serve
+
+    server = serve(load_demo_feeds(), host=host, port=port)
+    for slug in sorted(load_demo_feeds()):
+        click.echo(f"{slug}: {server.url_for(slug)}")
+    click.echo("Ctrl-C to stop")
+    try:
+        threading.Event().wait()
+    except KeyboardInterrupt:
+        server.stop()
+
+
+def main() -> None:
+    """Console-script entry point."""
+    try:
+        cli(prog_name="microcred")
+    except KeyboardInterrupt:
+        sys.exit(130)

@@ -1,0 +1,11 @@
+"""microcred's shared kernel: the Offering model, vocabularies, crosswalks, the store and the errors.
+
+``model``, ``vocab``, ``parsing``, ``quality``, ``xml`` and ``crosswalks`` do no I/O (the sans-I/O
+rule); ``store`` is the only module here that touches a database. Nothing here imports the other
+microcred packages.
+"""
+
+from offerings.errors import CatalogueError, CrosswalkError, HarvestError, NotFound, SearchError
+from offerings.model import Offering, Organisation
+
+__all__ = ["CatalogueError", "CrosswalkError", "HarvestError", "NotFound", "Offering", "Organisation", "SearchError"]

@@ -1,0 +1,221 @@
+"""oai_dc → Offering (metadata-standard.md §3.1).
+
+Dublin Core says little about an offering, so the free text is mined with the parsers of §3.7
+(ECTS, hours, EQF, mode, dates, price) and every mined value is marked ``parsed`` in the field
+provenance. The country comes from ``dc:coverage`` when it names one, else from the source's
+configuration (marked ``inferred``). The awarding body defaults to the provider (``inferred``).
+"""
+
+from __future__ import annotations
+
+import re
+
+from lxml import etree
+
+from offerings import parsing, vocab, xml
+from offerings.crosswalks import SourceContext, SourceRecord
+from offerings.errors import CrosswalkError
+from offerings.model import (
+    Instance,
+    LangMap,
+    Offering,
+    Organisation,
+    Price,
+    Provenance,
+    make_record_id,
+)
+
+__all__ = ["to_offering"]
+
+DC = "http://purl.org/dc/elements/1.1/"
+XML_LANG = "{http://www.w3.org/XML/1998/namespace}lang"
+_ORG_WORDS = re.compile(
+    r"universit|college|school|institut|academy|akademie|hochschule|ecole|école|escola|escuela|"
+    r"polytechn|faculty|fakult|centre|center|foundation|stiftung|gmbh|ltd|inc\b|ministry|council",
+    re.IGNORECASE,
+)
+_TYPES = {
+    "course": "course",
+    "kurs": "course",
+    "cours": "course",
+    "curso": "course",
+    "corso": "course",
+    "cursus": "course",
+    "online course module": "course",
+    "mooc": "mooc",
+    "micro-credential": "micro_credential_course",
+    "microcredential": "micro_credential_course",
+    "module": "module",
+    "short learning programme": "short_learning_programme",
+}
+
+
+def _values(meta: etree._Element, name: str) -> list[etree._Element]:
+    return [el for el in meta.iter(f"{{{DC}}}{name}") if (el.text or "").strip()]
+
+
+def _texts(meta: etree._Element, name: str) -> list[str]:
+    return [" ".join((el.text or "").split()) for el in _values(meta, name)]
+
+
+def _langmap(elements: list[etree._Element], fallback: str | None) -> LangMap:
+    out: LangMap = {}
+    for el in elements:
+        lang = vocab.language_code(el.get(XML_LANG)) or fallback or "und"
+        out.setdefault(lang, " ".join((el.text or "").split()))
+    return out
+
+
+def _is_org(name: str) -> bool:
+    return bool(_ORG_WORDS.search(name)) and "," not in name.split(" ")[0]
+
+
+def to_offering(record: SourceRecord, context: SourceContext) -> Offering:
+    """Normalise one oai_dc record.
+
+    Raises:
+        CrosswalkError: the payload is not oai_dc XML or has no title.
+    """
+    base = Offering(
+        record_id=make_record_id(context.source_id, record.identifier),
+        source_id=context.source_id,
+        source_format="oai_dc",
+        original_identifier=record.identifier,
+        harvest_datestamp=record.datestamp,
+        deleted=record.deleted,
+    )
+    if record.deleted:
+        return base
+    try:
+        meta = xml.parse(record.payload)
+    except xml.XmlError as exc:
+        raise CrosswalkError(f"metadata is not well-formed XML: {exc}", field="metadata") from exc
+    if etree.QName(meta).localname != "dc":
+        raise CrosswalkError(f"expected oai_dc:dc, found {etree.QName(meta).text}", field="metadata")
+
+    prov: dict[str, Provenance] = {}
+    languages = list(dict.fromkeys(c for c in map(vocab.language_code, _texts(meta, "language")) if c))
+    main_lang = languages[0] if languages else None
+    title = _langmap(_values(meta, "title"), main_lang)
+    if not title:
+        raise CrosswalkError("record has no dc:title", field="title")
+    descriptions = _langmap(_values(meta, "description"), main_lang)
+    text = " \n".join([*descriptions.values(), *_texts(meta, "coverage"), *_texts(meta, "format")])
+
+    offering = base
+    offering.title = title
+    offering.description = descriptions
+    offering.default_language = main_lang or next(iter(title))
+    if languages:
+        offering.languages_of_instruction = languages
+        prov["languages_of_instruction"] = Provenance(source_path="dc:language", confidence=0.5)
+
+    _subjects(offering, _texts(meta, "subject"))
+    _organisations(offering, meta, context, text, prov)
+    _identifiers(offering, meta)
+    _types(offering, _texts(meta, "type"))
+    _mined(offering, text, prov)
+    rights = _texts(meta, "rights")
+    offering.record_license = rights[0] if rights else None
+    # dc:date is ambiguous (issued, created, available…): only a date matching the header's is taken.
+    if record.datestamp:
+        same_day = [d for d in _texts(meta, "date") if d[:10] == record.datestamp[:10]]
+        offering.source_last_modified = same_day[0] if same_day else None
+    offering.field_provenance = prov
+    return offering
+
+
+def _subjects(offering: Offering, subjects: list[str]) -> None:
+    keywords: list[str] = []
+    for subject in subjects:
+        for part in re.split(r"\s*[;,]\s*", subject):
+            if re.fullmatch(r"\d{2,4}", part):
+                offering.isced_f.append(part)
+            elif part:
+                keywords.append(part)
+    offering.subjects = list(dict.fromkeys(keywords))
+
+
+def _organisations(
+    offering: Offering, meta: etree._Element, context: SourceContext, text: str, prov: dict[str, Provenance]
+) -> None:
+    names = _texts(meta, "publisher") or [n for n in _texts(meta, "creator") if _is_org(n)]
+    if not names and context.name:
+        names = [context.name]
+        prov["provider"] = Provenance(source_path="source.name", method="inferred", confidence=0.7)
+    country = None
+    for coverage in _texts(meta, "coverage"):
+        country = vocab.country_code(coverage)
+        if country:
+            prov["issuer_country"] = Provenance(source_path="dc:coverage", confidence=0.9)
+            break
+    if country is None and context.country:
+        country = vocab.country_code(context.country)
+        if country:
+            prov["issuer_country"] = Provenance(source_path="source.country", method="inferred", confidence=0.8)
+    lang = offering.default_language or "und"
+    offering.provider = [Organisation(name={lang: n}, country=country) for n in dict.fromkeys(names)]
+    if offering.provider:
+        offering.awarding_body = [Organisation(name=dict(p.name), country=p.country) for p in offering.provider]
+        prov["awarding_body"] = Provenance(source_path="dc:publisher", method="inferred", confidence=0.7)
+    if country:
+        offering.issuer_country = [country]
+
+
+def _identifiers(offering: Offering, meta: etree._Element) -> None:
+    urls = [v for v in _texts(meta, "identifier") + _texts(meta, "source") if re.match(r"https?://", v)]
+    offering.record_url = urls[0] if urls else None
+
+
+def _types(offering: Offering, types: list[str]) -> None:
+    for value in types:
+        code = _TYPES.get(vocab.fold(value))
+        if code == "micro_credential_course":
+            offering.credential_type = "micro_credential"
+            code = "course"
+        if code and code not in offering.offering_type:
+            offering.offering_type.append(code)
+
+
+def _mined(offering: Offering, text: str, prov: dict[str, Provenance]) -> None:
+    """Values the free text states; all marked ``parsed``."""
+
+    def mark(name: str, confidence: float = 0.8) -> None:
+        prov[name] = Provenance(source_path="dc:description", method="parsed", confidence=confidence)
+
+    ects = parsing.parse_ects(text)
+    if ects is not None:
+        offering.ects_credits = ects[1] if isinstance(ects, tuple) else ects
+        offering.workload_basis = "parsed_text"
+        mark("ects_credits")
+    hours = parsing.parse_hours(text)
+    if hours is not None:
+        offering.workload_hours = hours
+        offering.workload_basis = offering.workload_basis or "parsed_text"
+        mark("workload_hours")
+    eqf = parsing.parse_eqf(text)
+    if eqf is not None:
+        offering.eqf_level = eqf
+        mark("eqf_level")
+    modes = parsing.parse_modes(text)
+    if modes:
+        offering.mode = modes
+        mark("mode", 0.7)
+    start, end = parsing.parse_start_date(text), parsing.parse_end_date(text)
+    price = parsing.parse_price(text)
+    if start or end:
+        instance = Instance(start_date=start, end_date=end if not (start and end and end < start) else None)
+        if price:
+            instance.price = [Price(amount=price[0], currency=price[1])]
+        offering.instances = [instance]
+        mark("instances")
+    elif price:
+        offering.price = [Price(amount=price[0], currency=price[1])]
+    if price:
+        mark("price")
+    if parsing.says_free(text) or (price and price[0] == 0):
+        offering.is_free = True
+        mark("is_free", 0.7)
+    if re.search(r"micro-?credential|mikro-?zertifikat|micro-?certificat", text, re.IGNORECASE):
+        offering.credential_type = offering.credential_type or "micro_credential"
+        mark("credential_type", 0.6)

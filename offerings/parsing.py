@@ -1,0 +1,218 @@
+"""Text parsers shared by every crosswalk (metadata-standard.md §3.7): credits, hours, EQF, mode, dates.
+
+Each returns ``None`` (or an empty result) when the text does not say, never a guess. Pure functions.
+"""
+
+from __future__ import annotations
+
+import re
+from datetime import date, datetime
+
+from offerings.vocab import fold
+
+__all__ = [
+    "parse_date",
+    "parse_ects",
+    "parse_end_date",
+    "parse_eqf",
+    "parse_hours",
+    "parse_modes",
+    "parse_price",
+    "parse_start_date",
+    "says_free",
+]
+
+_NUMBER = r"(\d+(?:[.,]\d+)?)"
+# Units whose credits are ECTS everywhere, and national ECTS-based units (metadata-standard §3.7).
+_ECTS_UNIT = (
+    r"(?:ECTS(?:[- ]?(?:credits?|points?|punkte|creditos?|credits?|punti|pisteet|cr))?"
+    r"|(?:credits?|creditos?|crediti|punkty) ECTS"
+    r"|EC\b|CFU\b|op\b|opintopistee?t?\b|hp\b|hogskolepoang|studiepoeng|LP\b|Leistungspunkte|CP\b)"
+)
+_ECTS_RE = re.compile(_NUMBER + r"(?:\s*[-–]\s*" + _NUMBER + r")?\s*" + _ECTS_UNIT, re.IGNORECASE)
+_HOURS_RE = re.compile(
+    _NUMBER + r"\s*(?:h\b|hrs?\b|hours?\b|horas\b|heures\b|stunden\b|std\b|ore\b|uur\b|tuntia\b|timmar\b|godzin\w*)",
+    re.IGNORECASE,
+)
+_EQF_RE = re.compile(
+    r"\b(?:EQF|EQR|CEC|QEQ|level|niveau|niveles?|livello|nivel|poziom|stufe)\s*(?:level\s*|niveau\s*)?[:\-]?\s*([1-8])\b",
+    re.IGNORECASE,
+)
+_MODE_WORDS: dict[str, tuple[str, ...]] = {
+    "blended": ("blended", "hybrid", "b-learning", "semipresencial", "distance with attendance", "gemischt"),
+    "online": (
+        "online",
+        "e-learning",
+        "elearning",
+        "distance",
+        "remote",
+        "virtual",
+        "fernstudium",
+        "a distance",
+        "a distancia",
+        "a distanza",
+        "mooc",
+        "en ligne",
+        "afstandsonderwijs",
+    ),
+    "onsite": (
+        "on-site",
+        "onsite",
+        "on campus",
+        "campus",
+        "face to face",
+        "face-to-face",
+        "presential",
+        "presencial",
+        "prasenz",
+        "presentiel",
+        "in presenza",
+        "in person",
+        "in-person",
+        "op locatie",
+    ),
+    "work_based": ("work-based", "work based", "workplace", "apprenticeship"),
+}
+
+
+def _num(text: str) -> float:
+    return float(text.replace(",", "."))
+
+
+def parse_ects(text: str | None) -> float | tuple[float, float] | None:
+    """ECTS credits stated in ``text`` ("5 ECTS", "6 ECTS-Punkte", "3 crédits ECTS", "7,5 hp", "3–6 ECTS").
+
+    A range gives ``(min, max)``. Values outside (0, 240] are refused as noise.
+    """
+    if not text:
+        return None
+    match = _ECTS_RE.search(fold(text))
+    if not match:
+        return None
+    low = _num(match.group(1))
+    if match.group(2):
+        high = _num(match.group(2))
+        if 0 < low <= high <= 240:
+            return (low, high)
+        return None
+    return low if 0 < low <= 240 else None
+
+
+def parse_hours(text: str | None) -> float | None:
+    """Notional learning hours stated in ``text`` ("125 hours", "40 h", "150 Stunden"); 1–3000 h only."""
+    if not text:
+        return None
+    match = _HOURS_RE.search(text)
+    if not match:
+        return None
+    hours = _num(match.group(1))
+    return hours if 1 <= hours <= 3000 else None
+
+
+def parse_eqf(text: str | None) -> int | None:
+    """EQF level from "EQF 6", "EQF level 7", "Level 6", "niveau 6", "EQR-Niveau 5"."""
+    if not text:
+        return None
+    match = _EQF_RE.search(fold(text))
+    return int(match.group(1)) if match else None
+
+
+def parse_modes(text: str | None) -> list[str]:
+    """Mode codes (online, onsite, blended, work_based) named in ``text``; blended wins over its parts."""
+    if not text:
+        return []
+    folded = fold(text)
+    found = [
+        code
+        for code, words in _MODE_WORDS.items()
+        if any(re.search(r"(?<![\w-])" + re.escape(word) + r"(?![\w-])", folded) for word in words)
+    ]
+    if "blended" in found:
+        return ["blended"]
+    return found
+
+
+_DATE_FORMATS = ("%Y-%m-%d", "%d.%m.%Y", "%d/%m/%Y", "%d-%m-%Y", "%Y/%m/%d")
+
+
+def parse_date(text: str | None) -> date | None:
+    """A calendar date from ISO 8601 (date or date-time) or common European numeric formats.
+
+    Sentinels before 1950 are refused.
+    """
+    if not text:
+        return None
+    value = text.strip()
+    try:
+        parsed = datetime.fromisoformat(value.replace("Z", "+00:00")).date()
+    except ValueError:
+        parsed = None
+        for fmt in _DATE_FORMATS:
+            try:
+                parsed = datetime.strptime(value[:10], fmt).date()
+                break
+            except ValueError:
+                continue
+    if parsed is None or parsed.year < 1950:
+        return None
+    return parsed
+
+
+_START_RE = re.compile(
+    r"\b(?:start(?:s|ing)?(?: date| on)?|begins?|beginn|debut|inicio|inizio|aanvang|start ?datum|rozpoczecie)"
+    r"\s*[:\-]?\s*(\d{4}-\d{2}-\d{2}|\d{1,2}[./-]\d{1,2}[./-]\d{4})",
+    re.IGNORECASE,
+)
+_END_RE = re.compile(
+    r"\b(?:ends?|ending|end date|ende|fin|fine|einde|until|bis)"
+    r"\s*[:\-]?\s*(\d{4}-\d{2}-\d{2}|\d{1,2}[./-]\d{1,2}[./-]\d{4})",
+    re.IGNORECASE,
+)
+_PRICE_RE = re.compile(
+    r"(?:(EUR|GBP|USD|CHF|SEK|NOK|DKK|PLN|CZK|HUF|RON|BGN|ISK|€|£|\$)\s*(\d[\d .,'’]*\d|\d))"
+    r"|(?:(\d[\d .,'’]*\d|\d)\s*(EUR|GBP|USD|CHF|SEK|NOK|DKK|PLN|CZK|HUF|RON|BGN|ISK|€|£|euros?\b))",
+    re.IGNORECASE,
+)
+_FREE_RE = re.compile(r"\b(?:free of charge|free|gratuit|kostenlos|gratis|gratuito|bezplatn\w*|kosteloos)\b", re.I)
+_CURRENCY_SIGNS = {"€": "EUR", "£": "GBP", "$": "USD", "EURO": "EUR", "EUROS": "EUR"}
+
+
+def parse_start_date(text: str | None) -> date | None:
+    """A start date introduced by a keyword ("Starts 2027-02-01", "Beginn: 01.03.2027", "début 3/2/2027")."""
+    match = _START_RE.search(fold(text)) if text else None
+    return parse_date(match.group(1)) if match else None
+
+
+def parse_end_date(text: str | None) -> date | None:
+    """An end date introduced by a keyword ("Ends 2027-06-30", "Ende: 30.06.2027")."""
+    match = _END_RE.search(fold(text)) if text else None
+    return parse_date(match.group(1)) if match else None
+
+
+def _amount(text: str) -> float | None:
+    digits = re.sub(r"[ '’]", "", text)
+    # "1.250,00" and "1,250.00": the last separator followed by 1–2 digits is the decimal one.
+    match = re.fullmatch(r"(\d+(?:[.,]\d{3})*)(?:([.,])(\d{1,2}))?", digits)
+    if not match:
+        return None
+    whole = re.sub(r"[.,]", "", match.group(1))
+    return float(f"{whole}.{match.group(3)}" if match.group(3) else whole)
+
+
+def parse_price(text: str | None) -> tuple[float, str] | None:
+    """``(amount, ISO 4217 currency)`` of the first price in ``text`` ("€ 1.250,00", "450 EUR", "GBP 90")."""
+    if not text:
+        return None
+    match = _PRICE_RE.search(text)
+    if not match:
+        return None
+    currency = (match.group(1) or match.group(4)).upper()
+    amount = _amount(match.group(2) or match.group(3))
+    if amount is None:
+        return None
+    return amount, _CURRENCY_SIGNS.get(currency, currency)
+
+
+def says_free(text: str | None) -> bool:
+    """Whether ``text`` says the offering is free ("free of charge", "kostenlos", "gratuit")."""
+    return bool(text and _FREE_RE.search(fold(text)))

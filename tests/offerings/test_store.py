@@ -1,0 +1,97 @@
+"""The store: upserts, change sequence, tombstones, sources and runs, on real SQLite."""
+
+from __future__ import annotations
+
+from datetime import timedelta
+
+import pytest
+from sqlalchemy import inspect
+
+from offerings.errors import NotFound, StoreError
+from offerings.model import Instance, Offering, Organisation, make_record_id
+from offerings.store import Source, Store, utcnow
+from offerings.tables import metadata
+
+
+def _offering(n: int, **changes: object) -> Offering:
+    values: dict[str, object] = dict(
+        record_id=make_record_id("src", f"id-{n}"),
+        source_id="src",
+        source_format="oai_dc",
+        original_identifier=f"id-{n}",
+        title={"en": f"Course {n}"},
+        provider=[Organisation(name={"en": "Uni"}, country="NL")],
+        ects_credits=5.0,
+    )
+    values.update(changes)
+    return Offering(**values)
+
+
+@pytest.fixture
+def src(store: Store) -> Source:
+    return store.add_source(Source(id="src", url="http://127.0.0.1/oai"))
+
+
+def test_migration_matches_table_definitions(store: Store) -> None:
+    inspector = inspect(store.engine)
+    for table in metadata.sorted_tables:
+        assert {c["name"] for c in inspector.get_columns(table.name)} == {c.name for c in table.columns}
+
+
+def test_upsert_outcomes_and_sequence(store: Store, src: Source) -> None:
+    assert store.upsert_many([(_offering(1), b"<raw/>"), (_offering(2), None)]) == ["added", "added"]
+    assert store.max_seq() == 2
+    assert store.get(_offering(1).record_id, with_raw=True).raw == b"<raw/>"
+    # Unchanged content: nothing written, no sequence bump, even with a newer datestamp.
+    assert store.upsert(_offering(1, harvest_datestamp="2030-01-01")) == "unchanged"
+    assert store.max_seq() == 2
+    assert store.upsert(_offering(1, title={"en": "Course one, revised"})) == "updated"
+    assert store.max_seq() == 3
+    assert store.get(_offering(1).record_id).offering.main_title == "Course one, revised"
+
+
+def test_tombstones(store: Store, src: Source) -> None:
+    store.upsert(_offering(1))
+    gone = _offering(1, deleted=True)
+    assert store.upsert(gone) == "deleted"
+    assert store.upsert(gone) == "unchanged"  # a repeated delete changes nothing
+    record = store.get(gone.record_id)
+    assert record.deleted and store.count() == 0 and store.count(deleted=True) == 1
+    changes = store.changes_since(0)
+    assert [c.deleted for c in changes] == [True]
+    assert store.upsert(_offering(1)) == "updated"  # it came back
+
+
+def test_round_trip_keeps_every_field(store: Store, src: Source) -> None:
+    from datetime import date
+
+    original = _offering(3, instances=[Instance(start_date=date(2027, 2, 1))], mode=["online"], eqf_level=6)
+    store.upsert(original)
+    loaded = store.get(original.record_id).offering
+    assert loaded == original
+    assert loaded.start_date == date(2027, 2, 1)
+
+
+def test_sources_and_runs(store: Store, src: Source) -> None:
+    with pytest.raises(StoreError):
+        store.add_source(Source(id="src", url="http://other"))
+    with pytest.raises(NotFound):
+        store.get_source("nope")
+    assert [s.id for s in store.due_sources()] == ["src"]
+    store.update_source("src", next_due_at=utcnow() + timedelta(hours=1))
+    assert store.due_sources() == []
+    run = store.start_run("src", full=True)
+    store.finish_run(run, status="success", seen=3, added=3)
+    (latest,) = store.runs("src")
+    assert latest["status"] == "success" and latest["seen"] == 3 and latest["finished_at"]
+    assert store.claim_source("src", "a", lease=timedelta(minutes=5))
+    assert not store.claim_source("src", "b", lease=timedelta(minutes=5))
+    store.release_source("src")
+    assert store.claim_source("src", "b", lease=timedelta(minutes=5))
+
+
+def test_remove_source_keeps_tombstones(store: Store, src: Source) -> None:
+    store.upsert_many([(_offering(1), None), (_offering(2), None)])
+    assert store.remove_source("src") == 2
+    assert store.count() == 0
+    assert {c.deleted for c in store.changes_since(2)} == {True}
