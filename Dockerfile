@@ -1,0 +1,16 @@
+# microcred at scale: one image for the web (gunicorn) and scheduler services of docker-compose.yml.
+FROM python:3.11-slim
+ENV PYTHONDONTWRITEBYTECODE=1 PYTHONUNBUFFERED=1 MICROCRED_DATA_DIR=/data
+WORKDIR /app
+COPY pyproject.toml README.md ./
+COPY offerings offerings
+COPY harvesters harvesters
+COPY indexer indexer
+COPY search_ui search_ui
+COPY config config
+COPY microcred microcred
+RUN pip install --no-cache-dir '.[postgres,opensearch,elasticsearch,server]'
+RUN useradd --create-home microcred && mkdir -p /data && chown microcred /data
+USER microcred
+EXPOSE 8000
+CMD ["gunicorn", "--bind", "0.0.0.0:8000", "--workers", "4", "search_ui:create_app()"]

@@ -1,0 +1,25 @@
+"""docker-compose.yml is valid against the compose-spec schema (no Docker engine here to run it)."""
+
+from __future__ import annotations
+
+import json
+
+import jsonschema
+import pytest
+import yaml
+
+from tests.conftest import REPO, REQUIRE_SERVICES
+
+SCHEMA = REPO.parent / "shared" / "reference" / "compose-spec.schema.json"
+
+
+def test_compose_file_is_valid() -> None:
+    if not SCHEMA.exists():
+        if REQUIRE_SERVICES:
+            pytest.fail(f"{SCHEMA} is missing")
+        pytest.skip(f"{SCHEMA} is missing")
+    document = yaml.safe_load((REPO / "docker-compose.yml").read_text())
+    # The schema names its draft without the trailing "#", so pick draft 7 explicitly.
+    jsonschema.Draft7Validator(json.loads(SCHEMA.read_text())).validate(document)
+    assert {"postgres", "opensearch", "web", "scheduler"} <= set(document["services"])
+    assert document["services"]["scheduler"]["command"] == ["microcred", "scheduler"]
