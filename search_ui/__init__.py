@@ -1,0 +1,95 @@
+"""The web app: JSON API, HTML UI and ``/healthz`` over the store and the search engine.
+
+Run it with ``microcred serve``, ``flask --app search_ui run`` or gunicorn ``"search_ui:create_app()"``.
+The app is stateless: everything it knows is in the store and the engine handed to
+:func:`create_app`, so any number of workers can serve the same catalogue.
+"""
+
+from __future__ import annotations
+
+import logging
+from typing import TYPE_CHECKING
+
+from flask import Flask, Response, request
+
+from config import Settings, load_settings
+from search_ui import api, health, labels, problems, views
+from search_ui.problems import is_api_request
+from search_ui.services import EXTENSION, Services
+
+if TYPE_CHECKING:
+    from indexer.base import SearchEngine
+    from offerings.store import Store
+
+__all__ = ["create_app"]
+
+logger = logging.getLogger(__name__)
+
+# Pages need nothing but our own stylesheet; JSON-LD data blocks are not scripts, so CSP leaves them be.
+CONTENT_SECURITY_POLICY = (
+    "default-src 'none'; style-src 'self'; img-src 'self'; form-action 'self'; base-uri 'none'; frame-ancestors 'none'"
+)
+
+
+def _configure_logging() -> None:
+    # The deployer owns logging; we only make sure messages are not lost when nobody configured it.
+    if not logging.getLogger().handlers:
+        logging.basicConfig(level=logging.INFO, format="%(asctime)s %(levelname)s %(name)s: %(message)s")
+
+
+def _headers(response: Response) -> Response:
+    response.headers.setdefault("X-Content-Type-Options", "nosniff")
+    if is_api_request() and request.method in ("GET", "HEAD"):
+        # Reading the catalogue is public and needs no credentials: any site may fetch it from a browser.
+        response.headers.setdefault("Access-Control-Allow-Origin", "*")
+    if response.mimetype == "text/html":
+        response.headers.setdefault("Content-Security-Policy", CONTENT_SECURITY_POLICY)
+        response.headers.setdefault("Referrer-Policy", "same-origin")
+    return response
+
+
+def create_app(
+    settings: Settings | None = None,
+    *,
+    store: Store | None = None,
+    engine: SearchEngine | None = None,
+) -> Flask:
+    """Build the Flask app.
+
+    Args:
+        settings: defaults to :func:`config.load_settings` (settings.toml plus ``MICROCRED_*``).
+        store: defaults to a :class:`~offerings.store.Store` on ``settings.store_url``.
+        engine: defaults to ``indexer.get_engine(settings)``.
+
+    Returns:
+        The app, with the API under ``/api/v1``, the UI at ``/`` and ``/healthz``.
+
+    Raises:
+        ConfigError: the settings are invalid.
+    """
+    _configure_logging()
+    settings = settings or load_settings()
+    if store is None:
+        from offerings.store import Store
+
+        store = Store(settings.store_url)
+    if engine is None:
+        # Imported here so that a configured Elasticsearch client is loaded only when needed.
+        from indexer import get_engine
+
+        engine = get_engine(settings)
+
+    app = Flask(__name__)
+    app.config["SECRET_KEY"] = settings.session_secret()
+    app.json.sort_keys = False  # type: ignore[attr-defined]  # keep the pinned key order of responses
+    app.json.ensure_ascii = False  # type: ignore[attr-defined]  # titles in every EU language, readable
+    app.extensions[EXTENSION] = Services(settings=settings, store=store, engine=engine)
+
+    problems.init_app(app)
+    labels.init_app(app)
+    app.register_blueprint(api.bp)
+    app.register_blueprint(health.bp)
+    app.register_blueprint(views.bp)
+    app.after_request(_headers)
+    logger.info("web app ready: store %s, engine %s", store.engine.dialect.name, getattr(engine, "name", "?"))
+    return app

@@ -1,0 +1,209 @@
+"""The JSON API, version 1 (ARCHITECTURE.md "HTTP API"): search, records, suggestions, change feed, export, sources.
+
+Every route answers JSON (or JSON-LD, or NDJSON); every error is a problem document from
+:mod:`search_ui.problems`. Search goes to the engine; records, the change feed and the export come
+from the store, which is the system of record.
+"""
+
+from __future__ import annotations
+
+import logging
+from collections.abc import Iterator
+from typing import Any
+
+from flask import Blueprint, Response, current_app, jsonify, request, stream_with_context, url_for
+
+from offerings.errors import InvalidQuery, NotFound
+from offerings.store import Source, Store, StoredRecord
+from search_ui import services
+from search_ui.jsonld import JSONLD_MIMETYPE, course_jsonld
+from search_ui.labels import relabel_facets
+from search_ui.params import parse_int, parse_search, reject_unknown, single
+from search_ui.problems import Gone
+from search_ui.records import isotime, record_dict, result_dict
+
+__all__ = ["bp", "listed_sources", "live_record", "source_dict", "source_names", "sources_by_id"]
+
+logger = logging.getLogger(__name__)
+
+bp = Blueprint("api", __name__, url_prefix="/api/v1")
+
+CHANGES_DEFAULT_LIMIT = 100
+CHANGES_MAX_LIMIT = 1000
+SUGGEST_MAX_SIZE = 20
+RUNS_SHOWN = 20
+JSON_FORMATS = {"json": "application/json", "jsonld": JSONLD_MIMETYPE}
+
+
+def sources_by_id(store: Store) -> dict[str, Source]:
+    """Every source keyed by id (a handful of rows: cheaper than one lookup per record)."""
+    return {source.id: source for source in store.list_sources()}
+
+
+def source_names(store: Store) -> dict[str, str | None]:
+    """Display names of the sources, for the ``source`` facet."""
+    return {source.id: source.name for source in store.list_sources()}
+
+
+def live_record(record_id: str) -> StoredRecord:
+    """The stored record ``record_id``.
+
+    Raises:
+        NotFound: no such offering (→ 404).
+        Gone: the offering is a tombstone (→ 410).
+    """
+    record = services.store().get(record_id)
+    if record.deleted:
+        raise Gone(f"Offering {record_id} was withdrawn by its source on {isotime(record.updated_at)}.")
+    return record
+
+
+@bp.get("/offerings")
+def search() -> Response:
+    """Search the catalogue: the pinned ``{"total", "page", "size", "results", "facets"}`` shape."""
+    query = parse_search(request.args)
+    found = services.engine().search(query)
+    found.facets = relabel_facets(found.facets, source_names(services.store()))
+    page = found.to_dict()
+    page["results"] = [result_dict(doc) for doc in page["results"]]
+    return jsonify(page)
+
+
+def _wants_jsonld() -> bool:
+    """``?format=jsonld`` wins; otherwise the Accept header decides (plain JSON when it does not care)."""
+    reject_unknown(request.args, ("format",))
+    fmt = single(request.args, "format")
+    if fmt is not None:
+        if fmt not in JSON_FORMATS:
+            raise InvalidQuery("format", f"must be one of {', '.join(JSON_FORMATS)}, not {fmt!r}")
+        return fmt == "jsonld"
+    best = request.accept_mimetypes.best_match(["application/json", JSONLD_MIMETYPE])
+    return best == JSONLD_MIMETYPE
+
+
+@bp.get("/offerings/<path:record_id>")
+def offering(record_id: str) -> Response:
+    """One offering: the full normalised record, or schema.org Course JSON-LD when asked for."""
+    as_jsonld = _wants_jsonld()
+    record = live_record(record_id)
+    if as_jsonld:
+        page_url = url_for("ui.offering", record_id=record.id, _external=True)
+        body = current_app.json.dumps(course_jsonld(record, page_url=page_url))
+        response = current_app.response_class(body + "\n", mimetype=JSONLD_MIMETYPE)
+    else:
+        store = services.store()
+        source = _maybe_source(store, record.source_id)
+        response = jsonify(record_dict(record, {source.id: source} if source else {}))
+    # Caches must keep the JSON and JSON-LD answers apart.
+    response.vary.add("Accept")
+    return response
+
+
+def _maybe_source(store: Store, source_id: str) -> Source | None:
+    try:
+        return store.get_source(source_id)
+    except NotFound:
+        return None
+
+
+@bp.get("/suggest")
+def suggest() -> Response:
+    """Completions of ``q`` over titles, providers and skills."""
+    reject_unknown(request.args, ("q", "size"))
+    prefix = single(request.args, "q")
+    if prefix is None:
+        raise InvalidQuery("q", "is required: the text to complete")
+    size = parse_int(request.args, "size", default=10, low=1, high=SUGGEST_MAX_SIZE)
+    return jsonify({"q": prefix, "suggestions": services.engine().suggest(prefix, size=size)})
+
+
+def _cursor(raw: str | None) -> int:
+    if raw is None:
+        return 0
+    # A cursor is the store's change sequence as a string; anything else did not come from us.
+    if not raw.isascii() or not raw.isdigit() or len(raw) > 18:
+        raise InvalidQuery("since", f"not a cursor from this feed: {raw!r}")
+    return int(raw)
+
+
+def _change(record: StoredRecord, sources: dict[str, Source]) -> dict[str, Any]:
+    entry: dict[str, Any] = {
+        "id": record.id,
+        "seq": record.seq,
+        "deleted": record.deleted,
+        "updated": isotime(record.updated_at),
+    }
+    if not record.deleted:
+        entry["offering"] = record_dict(record, sources)
+    return entry
+
+
+@bp.get("/changes")
+def changes() -> Response:
+    """Upserts and deletes after the cursor ``since``, oldest first, with the cursor to continue from."""
+    reject_unknown(request.args, ("since", "limit"))
+    since = _cursor(single(request.args, "since"))
+    limit = parse_int(request.args, "limit", default=CHANGES_DEFAULT_LIMIT, low=1, high=CHANGES_MAX_LIMIT)
+    store = services.store()
+    # One extra row tells whether there is more without a second query.
+    rows = store.changes_since(since, limit=limit + 1)
+    more = len(rows) > limit
+    rows = rows[:limit]
+    sources = sources_by_id(store) if rows else {}
+    next_seq = rows[-1].seq if rows else since
+    return jsonify({"changes": [_change(r, sources) for r in rows], "next": str(next_seq), "more": more})
+
+
+def _export_lines(store: Store) -> Iterator[str]:
+    sources = sources_by_id(store)
+    dumps = current_app.json.dumps
+    # A record updated while we stream moves to a later seq and would come round again.
+    seen: set[str] = set()
+    for record in store.iter_changes(0, batch=500):
+        if record.deleted or record.id in seen:
+            continue
+        seen.add(record.id)
+        yield dumps(record_dict(record, sources)) + "\n"
+
+
+@bp.get("/export.jsonl")
+def export() -> Response:
+    """The whole live catalogue, streamed as NDJSON, one offering a line."""
+    reject_unknown(request.args, ())
+    store = services.store()
+    response = current_app.response_class(stream_with_context(_export_lines(store)), mimetype="application/x-ndjson")
+    response.headers["Content-Disposition"] = 'attachment; filename="microcred-offerings.jsonl"'
+    return response
+
+
+def source_dict(store: Store, source: Source, *, with_runs: bool) -> dict[str, Any]:
+    """A source as the API shows it: its settings, live and withdrawn counts, and optionally its runs."""
+    data = source.to_dict()
+    data["offerings"] = {
+        "live": store.count(source_id=source.id),
+        "withdrawn": store.count(source_id=source.id, deleted=True),
+    }
+    if with_runs:
+        data["probe"] = source.probe
+        data["runs"] = store.runs(source.id, limit=RUNS_SHOWN)
+    return data
+
+
+def listed_sources(store: Store) -> list[Source]:
+    """Sources people should see; the store's internal ``_removed`` holder of orphaned tombstones is not one."""
+    return [s for s in store.list_sources() if not s.id.startswith("_")]
+
+
+@bp.get("/sources")
+def sources() -> Response:
+    """Every registered source with its offering counts."""
+    reject_unknown(request.args, ())
+    store = services.store()
+    return jsonify({"sources": [source_dict(store, s, with_runs=False) for s in listed_sources(store)]})
+
+
+@bp.get("/sources/<source_id>")
+def source(source_id: str) -> Response:
+    """One source: settings, probe report, counts and its last harvest runs, newest first."""
+    store = services.store()
+    return jsonify(source_dict(store, store.get_source(source_id), with_runs=True))

@@ -1,0 +1,172 @@
+"""The HTML UI: search with facets, the offering page as a credit supplement, and harvest status of sources.
+
+Server-rendered Jinja, no JavaScript: facets are checkboxes in one GET form, so they combine and
+every state of a search is a link that can be shared. Bad parameters give a friendly message and
+a 400, never a traceback.
+"""
+
+from __future__ import annotations
+
+import logging
+import math
+from typing import Any
+from urllib.parse import urlencode
+
+from flask import Blueprint, render_template, request, url_for
+from werkzeug.datastructures import MultiDict
+
+from indexer.base import FACET_FIELDS, SearchPage, SearchQuery
+from offerings.errors import InvalidQuery
+from offerings.model import pick_text
+from search_ui import services
+from search_ui.api import listed_sources, live_record, source_dict, source_names
+from search_ui.jsonld import course_jsonld
+from search_ui.labels import code_label, relabel_facets
+from search_ui.params import MAX_WINDOW, NOT_COMMA_SEPARATED, parse_search
+from search_ui.supplement import annex_rows, instance_rows, price_lines, provenance_notes
+
+__all__ = ["bp"]
+
+logger = logging.getLogger(__name__)
+
+bp = Blueprint("ui", __name__)
+
+SORT_LABELS: dict[str, str] = {
+    "relevance": "Best match",
+    "start_date": "Start date, soonest first",
+    "-start_date": "Start date, latest first",
+    "ects": "ECTS credits, fewest first",
+    "-ects": "ECTS credits, most first",
+    "title": "Title, A to Z",
+    "updated": "Recently updated",
+}
+PAGE_WINDOW = 2  # page links shown either side of the current page
+
+
+def _search_url(pairs: list[tuple[str, str]]) -> str:
+    return url_for("ui.search") + ("?" + urlencode(pairs) if pairs else "")
+
+
+def _pairs(args: MultiDict[str, str], *, drop: tuple[str, str] | None = None) -> list[tuple[str, str]]:
+    """The non-empty query pairs, without ``page`` (any change of search starts again at page 1)."""
+    return [(k, v) for k, v in args.items(multi=True) if v.strip() and k != "page" and (k, v) != drop]
+
+
+def _facets(page: SearchPage, query: SearchQuery) -> list[dict[str, Any]]:
+    """Facets for the template, with the chosen values ticked and kept even when their count is 0."""
+    shown = []
+    for name in FACET_FIELDS:
+        chosen = set(query.filters.get(name, ()))
+        values = [
+            {"value": v.value, "label": v.label, "count": v.count, "checked": v.value in chosen}
+            for v in page.facets.get(name, [])
+        ]
+        listed = {v["value"] for v in values}
+        values += [{"value": c, "label": code_label(name, c), "count": 0, "checked": True} for c in chosen - listed]
+        if values:
+            shown.append({"name": name, "values": values, "open": bool(chosen) or len(values) <= 8})
+    return shown
+
+
+def _active_filters(args: MultiDict[str, str], facets: list[dict[str, Any]]) -> list[dict[str, str]]:
+    """The chosen filter values as the user gave them, each with its label and the link that removes it."""
+    labels = {(f["name"], v["value"]): v["label"] for f in facets for v in f["values"]}
+    active = []
+    for name, raw in args.items(multi=True):
+        if name not in FACET_FIELDS or not raw.strip():
+            continue
+        parts = [raw] if name in NOT_COMMA_SEPARATED else [p.strip() for p in raw.split(",") if p.strip()]
+        label = ", ".join(labels.get((name, p), code_label(name, p)) for p in parts)
+        active.append({"name": name, "label": label, "remove": _search_url(_pairs(args, drop=(name, raw)))})
+    return active
+
+
+def _pagination(args: MultiDict[str, str], page: SearchPage) -> dict[str, Any]:
+    last = max(1, min(math.ceil(page.total / page.size), MAX_WINDOW // page.size))
+    base = _pairs(args)
+
+    def link(number: int) -> str:
+        return _search_url(base + ([("page", str(number))] if number > 1 else []))
+
+    numbers = range(max(1, page.page - PAGE_WINDOW), min(last, page.page + PAGE_WINDOW) + 1)
+    return {
+        "current": page.page,
+        "last": last,
+        "previous": link(page.page - 1) if page.page > 1 else None,
+        "next": link(page.page + 1) if page.page < last else None,
+        "pages": [{"number": n, "url": link(n)} for n in numbers],
+        "first_url": link(1),
+        "last_url": link(last),
+    }
+
+
+@bp.get("/")
+@bp.get("/search")
+def search() -> tuple[str, int]:
+    """The search page; with no parameters it browses the whole catalogue."""
+    args = request.args
+    context: dict[str, Any] = {"args": args, "sorts": SORT_LABELS, "error": None, "page": None}
+    try:
+        query = parse_search(args)
+    except InvalidQuery as exc:
+        context["error"] = exc
+        return render_template("search.html", **context), 400
+    page = services.engine().search(query)
+    page.facets = relabel_facets(page.facets, source_names(services.store()))
+    facets = _facets(page, query)
+    first = (page.page - 1) * page.size + 1
+    context.update(
+        query=query,
+        page=page,
+        facets=facets,
+        active=_active_filters(args, facets),
+        pagination=_pagination(args, page),
+        shown=(first, first + len(page.results) - 1),
+        api_url=url_for("api.search", **args.to_dict(flat=False)),
+    )
+    return render_template("search.html", **context), 200
+
+
+@bp.get("/offerings/<path:record_id>")
+def offering(record_id: str) -> str:
+    """One offering laid out as a credit supplement (404 unknown, 410 withdrawn)."""
+    record = live_record(record_id)
+    o = record.offering
+    lang = o.default_language
+    page_url = url_for("ui.offering", record_id=record.id, _external=True)
+    return render_template(
+        "offering.html",
+        record=record,
+        offering=o,
+        title=o.main_title or record.id,
+        description=pick_text(o.description, lang),
+        providers=[pick_text(p.name, lang) for p in o.provider],
+        rows=annex_rows(o),
+        instances=instance_rows(o),
+        prices=price_lines(o),
+        notes=provenance_notes(o),
+        missing=record.quality.get("missing", []),
+        warnings=record.quality.get("warnings", []),
+        jsonld=course_jsonld(record, page_url=page_url),
+    )
+
+
+@bp.get("/sources")
+def sources() -> str:
+    """Every registered source with its offering counts and last harvest."""
+    store = services.store()
+    listed = []
+    for source in listed_sources(store):
+        data = source_dict(store, source, with_runs=False)
+        runs = store.runs(source.id, limit=1)
+        data["last_run"] = runs[0] if runs else None
+        listed.append(data)
+    return render_template("sources.html", sources=listed)
+
+
+@bp.get("/sources/<source_id>")
+def source(source_id: str) -> str:
+    """One source: what it is, how many offerings it gave, and its harvest history."""
+    store = services.store()
+    data = source_dict(store, store.get_source(source_id), with_runs=True)
+    return render_template("source.html", source=data)
