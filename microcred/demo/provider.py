@@ -1,0 +1,519 @@
+"""An in-memory OAI-PMH data provider of micro-credential offerings, built on the ``oaipmh`` package.
+
+``Provider`` implements the ``oaipmh`` server interface (``identify``, ``listMetadataFormats``,
+``listSets``, ``listIdentifiers``, ``listRecords``, ``getRecord``); ``oaipmh.server.Server`` does the
+protocol work (argument checks, resumption tokens, error envelopes), so the harvester under test
+meets an independent implementation rather than our own idea of OAI-PMH (harvesting-notes.md §3).
+
+Records are mutable at runtime (``put``, ``delete``) so tests can exercise incremental harvesting.
+Each offering is disseminated as ``oai_dc`` in the shape microcred's crosswalk reads
+(metadata-standard.md §3.1): the facts that Dublin Core has no element for (ECTS, EQF level, mode,
+dates, fee) are stated in a line at the end of ``dc:description``, in the offering's language,
+worded so the parsers of §3.7 recover them.
+"""
+
+from __future__ import annotations
+
+import json
+import logging
+import random
+import sys
+import threading
+from collections.abc import Callable, Iterable, Mapping, Sequence
+from dataclasses import dataclass, replace
+from datetime import UTC, date, datetime, timedelta
+from functools import lru_cache
+from importlib import resources
+from typing import Any, NamedTuple
+from xml.sax.saxutils import escape
+
+from oaipmh import common, error, metadata, server
+
+__all__ = [
+    "AREAS",
+    "COUNTRY_NAMES",
+    "Institution",
+    "OfferingRecord",
+    "Provider",
+    "synthetic_provider",
+    "synthetic_records",
+]
+
+logger = logging.getLogger(__name__)
+
+OAI_DC = ("oai_dc", "http://www.openarchives.org/OAI/2.0/oai_dc.xsd", "http://www.openarchives.org/OAI/2.0/oai_dc/")
+GRANULARITY = "YYYY-MM-DDThh:mm:ssZ"
+_XML_LANG = "{http://www.w3.org/XML/1998/namespace}lang"
+_EPOCH = datetime(2000, 1, 1)
+
+# setSpec → setName: one OAI set per subject area.
+AREAS: dict[str, str] = {
+    "data-science": "Data science and analytics",
+    "ai": "Artificial intelligence",
+    "sustainability": "Sustainability and climate",
+    "health": "Health and care",
+    "education": "Teaching and education",
+    "languages": "Languages and communication",
+    "law": "Law",
+    "business": "Business and management",
+    "digital": "Digital skills and security",
+    "engineering": "Engineering and technology",
+    "arts": "Arts and cultural heritage",
+}
+
+# English names, because dc:coverage is read by vocab.country_code, which knows English best.
+# fmt: off
+COUNTRY_NAMES: dict[str, str] = {
+    "NL": "Netherlands", "DE": "Germany", "FR": "France", "IT": "Italy", "ES": "Spain", "BE": "Belgium",
+    "AT": "Austria", "IE": "Ireland", "FI": "Finland", "PT": "Portugal", "PL": "Poland", "SE": "Sweden",
+}
+# fmt: on
+
+
+# The facts line, per language of instruction. Every phrase was chosen so that offerings.parsing reads
+# it back: "EQR-Niveau" and "niveau … du CEC" via the "niveau" keyword, "crediti ECTS" via its unit list,
+# "Präsenz"/"en présentiel"/"in presenza" via its mode synonyms, day-first dates via its date formats.
+# fmt: off
+_FACTS: dict[str, dict[str, Any]] = {
+    "en": {
+        "ects": "{} ECTS", "eqf": "EQF level {}", "mode": "Mode: {}", "start": "Starts {}", "end": "Ends {}",
+        "fee": "Fee: EUR {}", "free": "Fee: free of charge", "date": "%Y-%m-%d", "sep": (",", "."),
+        "modes": {"online": "online", "onsite": "on campus", "blended": "blended"},
+    },
+    "nl": {
+        "ects": "{} EC", "eqf": "EQF-niveau {}", "mode": "Vorm: {}", "start": "Start: {}", "end": "Einde: {}",
+        "fee": "Kosten: € {}", "free": "Kosten: gratis", "date": "%d-%m-%Y", "sep": (".", ","),
+        "modes": {"online": "online", "onsite": "op de campus", "blended": "blended"},
+    },
+    "de": {
+        "ects": "{} ECTS-Punkte", "eqf": "EQR-Niveau {}", "mode": "Lernform: {}", "start": "Beginn: {}",
+        "end": "Ende: {}", "fee": "Gebühr: {} EUR", "free": "Gebühr: kostenlos", "date": "%d.%m.%Y",
+        "sep": (".", ","), "modes": {"online": "online", "onsite": "Präsenz", "blended": "Blended Learning"},
+    },
+    "fr": {
+        "ects": "{} crédits ECTS", "eqf": "niveau {} du CEC", "mode": "Modalité : {}", "start": "Début : {}",
+        "end": "Fin : {}", "fee": "Tarif : {} €", "free": "Tarif : gratuit", "date": "%d/%m/%Y", "sep": (" ", ","),
+        "modes": {"online": "en ligne", "onsite": "en présentiel", "blended": "mixte (blended)"},
+    },
+    "it": {
+        "ects": "{} crediti ECTS", "eqf": "livello EQF {}", "mode": "Modalità: {}", "start": "Inizio: {}",
+        "end": "Fine: {}", "fee": "Quota: € {}", "free": "Quota: gratuito", "date": "%d/%m/%Y", "sep": (".", ","),
+        "modes": {"online": "online", "onsite": "in presenza", "blended": "blended"},
+    },
+    "es": {
+        "ects": "{} créditos ECTS", "eqf": "nivel EQF {}", "mode": "Modalidad: {}", "start": "Inicio: {}",
+        "end": "Fin: {}", "fee": "Precio: {} €", "free": "Precio: gratuito", "date": "%d/%m/%Y", "sep": (".", ","),
+        "modes": {"online": "a distancia", "onsite": "presencial", "blended": "semipresencial"},
+    },
+}
+# fmt: on
+
+
+def _number(value: float, thousands: str, decimal: str, *, cents: bool = False) -> str:
+    """``value`` with the language's separators: "2,5", "1.250", "1 495,50" (cents kept for money)."""
+    whole, frac = f"{value:,.2f}".split(".")
+    whole = whole.replace(",", thousands)
+    if frac == "00":
+        return whole
+    return f"{whole}{decimal}{frac if cents else frac.rstrip('0')}"
+
+
+def _oai_identifier(repository_identifier: str, sample: str) -> str:
+    """The ``oai-identifier`` Identify description, which tells harvesters how identifiers are formed."""
+    ns = "http://www.openarchives.org/OAI/2.0/oai-identifier"
+    return (
+        f'<oai-identifier xmlns="{ns}" xmlns:xsi="http://www.w3.org/2001/XMLSchema-instance" '
+        f'xsi:schemaLocation="{ns} http://www.openarchives.org/OAI/2.0/oai-identifier.xsd">'
+        f"<scheme>oai</scheme><repositoryIdentifier>{escape(repository_identifier)}</repositoryIdentifier>"
+        f"<delimiter>:</delimiter><sampleIdentifier>{escape(sample)}</sampleIdentifier></oai-identifier>"
+    )
+
+
+def utc_naive(value: datetime) -> datetime:
+    """``value`` as a naive UTC datetime in whole seconds, the only form ``oaipmh`` writes datestamps from."""
+    if value.tzinfo is not None:
+        value = value.astimezone(UTC).replace(tzinfo=None)
+    return value.replace(microsecond=0)
+
+
+def parse_datestamp(text: str) -> datetime:
+    """A datestamp such as ``2026-05-04T10:00:00Z`` as a naive UTC datetime."""
+    return utc_naive(datetime.fromisoformat(text.replace("Z", "+00:00")))
+
+
+@dataclass(frozen=True, slots=True, kw_only=True)
+class Institution:
+    """The organisation behind one feed (what ``Identify`` describes)."""
+
+    slug: str
+    name: str
+    country: str
+    homepage: str
+    repository_identifier: str | None = None
+    admin_email: str | None = None
+
+
+@dataclass(frozen=True, slots=True, kw_only=True)
+class OfferingRecord:
+    """One micro-credential offering as the demo feed publishes it.
+
+    ``datestamp`` is a naive UTC datetime. ``price_eur`` of 0 means free of charge, ``None`` not stated.
+    """
+
+    identifier: str
+    title: str
+    description: str
+    language: str
+    publisher: str
+    country: str
+    landing_url: str
+    datestamp: datetime
+    subjects: tuple[str, ...] = ()
+    area: str | None = None
+    ects: float | None = None
+    eqf_level: int | None = None
+    mode: str | None = None
+    start_date: date | None = None
+    end_date: date | None = None
+    price_eur: float | None = None
+    deleted: bool = False
+
+    @classmethod
+    def from_dict(cls, data: Mapping[str, Any], *, publisher: str, country: str) -> OfferingRecord:
+        """A record from its JSON form (field names as here, ISO strings for dates and the datestamp).
+
+        ``publisher`` and ``country`` come from the institution unless the item names its own.
+        """
+        values = {"publisher": publisher, "country": country, **data}
+        values["datestamp"] = parse_datestamp(values["datestamp"])
+        values["subjects"] = tuple(values.get("subjects", ()))
+        for key in ("start_date", "end_date"):
+            values[key] = date.fromisoformat(values[key]) if values.get(key) else None
+        return cls(**values)
+
+    def facts_line(self) -> str:
+        """ECTS, EQF level, mode, dates and fee in one line, in the offering's language.
+
+        e.g. ``5 ECTS · EQF level 6 · Mode: online · Starts 2027-02-01 · Ends 2027-04-30 · Fee: EUR 450``.
+        """
+        words = _FACTS.get(self.language, _FACTS["en"])
+        thousands, decimal = words["sep"]
+        parts = []
+        if self.ects is not None:
+            parts.append(words["ects"].format(_number(self.ects, "", decimal)))
+        if self.eqf_level is not None:
+            parts.append(words["eqf"].format(self.eqf_level))
+        if self.mode:
+            parts.append(words["mode"].format(words["modes"].get(self.mode, self.mode)))
+        if self.start_date:
+            parts.append(words["start"].format(self.start_date.strftime(words["date"])))
+        if self.end_date:
+            parts.append(words["end"].format(self.end_date.strftime(words["date"])))
+        if self.price_eur == 0:
+            parts.append(words["free"])
+        elif self.price_eur is not None:
+            parts.append(words["fee"].format(_number(self.price_eur, thousands, decimal, cents=True)))
+        return " · ".join(parts)
+
+    def dc_fields(self) -> dict[str, list[str]]:
+        """The Dublin Core elements of this offering, as ``oaipmh``'s oai_dc writer takes them."""
+        facts = self.facts_line()
+        return {
+            "title": [self.title],
+            "description": [f"{self.description}\n{facts}" if facts else self.description],
+            "subject": list(self.subjects),
+            "publisher": [self.publisher],
+            "coverage": [COUNTRY_NAMES.get(self.country, self.country)],
+            "language": [self.language],
+            "identifier": [self.landing_url],
+            "type": ["Course"],
+            "date": [self.datestamp.strftime("%Y-%m-%dT%H:%M:%SZ")],
+        }
+
+
+def _write_oai_dc(element: Any, meta: common.Metadata) -> None:
+    """``oaipmh``'s oai_dc writer, plus ``xml:lang`` on title and description (the crosswalk keys text by it)."""
+    server.oai_dc_writer(element, meta)
+    lang = meta.getMap().get("xml_lang")
+    if lang:
+        for child in element[-1]:
+            if child.tag.endswith(("}title", "}description")):
+                child.set(_XML_LANG, lang)
+
+
+REGISTRY = metadata.MetadataRegistry()
+REGISTRY.registerWriter("oai_dc", _write_oai_dc)
+
+
+class _Entry(NamedTuple):
+    record: OfferingRecord
+    header: common.Header
+    metadata: common.Metadata | None
+
+
+def _entry(record: OfferingRecord) -> _Entry:
+    # Built once per change, because Resumption re-lists the whole result for every page.
+    sets = [record.area] if record.area else []
+    header = common.Header(None, record.identifier, record.datestamp, sets, record.deleted)
+    meta = None
+    if not record.deleted:
+        meta = common.Metadata(None, {**record.dc_fields(), "xml_lang": record.language})
+    return _Entry(record, header, meta)
+
+
+class _BaseUrlView:
+    """The provider as seen from one request: everything shared, only ``baseURL`` differs."""
+
+    def __init__(self, provider: Provider, base_url: str) -> None:
+        self._provider = provider
+        self._base_url = base_url
+
+    def identify(self) -> common.Identify:
+        return self._provider.identify(base_url=self._base_url)
+
+    def __getattr__(self, name: str) -> Any:
+        return getattr(self._provider, name)
+
+
+class Provider:
+    """An OAI-PMH data provider over an in-memory, thread-safe set of offering records.
+
+    Identify declares seconds granularity and ``persistent`` deletions; ListRecords and
+    ListIdentifiers honour ``from``/``until`` (inclusive) and ``set``, in identifier order so pages
+    stay stable while datestamps change; ``batch_size`` records a page. ``clock`` (UTC now by
+    default) stamps runtime changes; tests may replace it.
+
+    Tokens are ``oaipmh``'s: the query plus a cursor, never expiring. As in many real repositories, a
+    record *added* mid-harvest whose identifier sorts before the cursor shifts later pages by one.
+    """
+
+    def __init__(
+        self,
+        institution: Institution,
+        records: Iterable[OfferingRecord] = (),
+        *,
+        batch_size: int = 10,
+        base_url: str | None = None,
+        clock: Callable[[], datetime] | None = None,
+    ) -> None:
+        self.institution = institution
+        self.batch_size = batch_size
+        self.base_url = base_url or f"http://127.0.0.1/{institution.slug}/oai"
+        self.clock: Callable[[], datetime] = clock or (lambda: datetime.now(UTC))
+        self._lock = threading.Lock()
+        self._entries: dict[str, _Entry] = {}
+        self._ordered: list[_Entry] | None = None
+        for record in records:
+            self._entries[record.identifier] = _entry(replace(record, datestamp=utc_naive(record.datestamp)))
+
+    # -- runtime changes -------------------------------------------------------------------------
+
+    def put(self, record: OfferingRecord) -> OfferingRecord:
+        """Add or replace ``record``, stamped with the current time; returns the stored record."""
+        stored = replace(record, datestamp=utc_naive(self.clock()))
+        with self._lock:
+            self._entries[stored.identifier] = _entry(stored)
+            self._ordered = None
+        logger.debug("%s: put %s", self.institution.slug, stored.identifier)
+        return stored
+
+    def delete(self, identifier: str) -> OfferingRecord:
+        """Mark ``identifier`` deleted (a persistent deleted header stamped now); returns the tombstone.
+
+        Raises:
+            KeyError: no record has that identifier.
+        """
+        with self._lock:
+            stored = replace(self._entries[identifier].record, deleted=True, datestamp=utc_naive(self.clock()))
+            self._entries[identifier] = _entry(stored)
+            self._ordered = None
+        logger.debug("%s: deleted %s", self.institution.slug, identifier)
+        return stored
+
+    def get(self, identifier: str) -> OfferingRecord | None:
+        """The record stored under ``identifier``, deleted or not, or ``None``."""
+        entry = self._entries.get(identifier)
+        return entry.record if entry else None
+
+    def records(self, *, include_deleted: bool = True) -> list[OfferingRecord]:
+        """A snapshot of the records, in identifier order."""
+        return [e.record for e in self._snapshot() if include_deleted or not e.record.deleted]
+
+    def __len__(self) -> int:
+        return len(self._entries)
+
+    def _snapshot(self) -> list[_Entry]:
+        with self._lock:
+            if self._ordered is None:
+                self._ordered = sorted(self._entries.values(), key=lambda e: e.record.identifier)
+            return self._ordered
+
+    # -- the HTTP-facing entry point -------------------------------------------------------------
+
+    def answer(self, params: Mapping[str, str | Sequence[str]], *, base_url: str | None = None) -> bytes:
+        """The OAI-PMH response (UTF-8 XML) to one request's arguments, ``verb`` included.
+
+        Values may be lists (as ``parse_qs`` gives them): a repeated argument is a ``badArgument``.
+        ``base_url`` is the address the request came to, echoed in Identify and every ``<request>``.
+        """
+        target: Any = _BaseUrlView(self, base_url) if base_url and base_url != self.base_url else self
+        oai = server.Server(target, REGISTRY, resumption_batch_size=self.batch_size)
+        repeated = sorted(k for k, v in params.items() if not isinstance(v, str) and len(v) > 1)
+        if repeated:
+            # handleException writes the standard error envelope; it wants an exc_info triple.
+            try:
+                raise error.BadArgumentError(f"Repeated argument: {', '.join(repeated)}")
+            except error.BadArgumentError:
+                return oai.handleException({}, sys.exc_info())
+        return oai.handleRequest({k: v if isinstance(v, str) else v[0] for k, v in params.items() if v != []})
+
+    # -- the oaipmh server interface (IOAI), called by oaipmh.server -------------------------------
+
+    def identify(self, base_url: str | None = None) -> common.Identify:
+        """Repository description: seconds granularity, persistent deletions."""
+        entries = self._snapshot()
+        earliest = min((e.record.datestamp for e in entries), default=_EPOCH)
+        inst = self.institution
+        result = common.Identify(
+            repositoryName=f"{inst.name}: micro-credential offerings",
+            baseURL=base_url or self.base_url,
+            protocolVersion="2.0",
+            adminEmails=[inst.admin_email] if inst.admin_email else [],
+            earliestDatestamp=earliest,
+            deletedRecord="persistent",
+            granularity=GRANULARITY,
+            compression=["identity"],
+        )
+        if inst.repository_identifier:
+            sample = entries[0].record.identifier if entries else f"oai:{inst.repository_identifier}:1"
+            result.add_description(_oai_identifier(inst.repository_identifier, sample))
+        return result
+
+    def listMetadataFormats(self, identifier: str | None = None) -> list[tuple[str, str, str]]:  # noqa: N802
+        """Only ``oai_dc``; an unknown ``identifier`` is ``idDoesNotExist``."""
+        if identifier is not None and identifier not in self._entries:
+            raise error.IdDoesNotExistError(f"No record with identifier {identifier}")
+        return [OAI_DC]
+
+    def listSets(self, **extra: Any) -> list[tuple[str, str, None]]:  # noqa: N802
+        """One set per subject area in use; ``noSetHierarchy`` when no record has an area."""
+        if extra:
+            raise error.BadResumptionTokenError("Unexpected arguments in resumption token")
+        specs = sorted({e.record.area for e in self._snapshot() if e.record.area})
+        if not specs:
+            raise error.NoSetHierarchyError("This repository does not support sets")
+        return [(spec, AREAS.get(spec, spec), None) for spec in specs]
+
+    def listIdentifiers(self, **kw: Any) -> list[common.Header]:  # noqa: N802
+        """Headers of the records selected by ``metadataPrefix``, ``set``, ``from_`` and ``until``."""
+        return [e.header for e in self._select(**kw)]
+
+    def listRecords(self, **kw: Any) -> list[tuple[common.Header, common.Metadata | None, None]]:  # noqa: N802
+        """Records selected like :meth:`listIdentifiers`."""
+        return [(e.header, e.metadata, None) for e in self._select(**kw)]
+
+    def getRecord(self, metadataPrefix: str, identifier: str) -> tuple[Any, Any, None]:  # noqa: N802, N803
+        """One record; deleted records come back as a bare deleted header."""
+        self._check_prefix(metadataPrefix)
+        entry = self._entries.get(identifier)
+        if entry is None:
+            raise error.IdDoesNotExistError(f"No record with identifier {identifier}")
+        return entry.header, entry.metadata, None
+
+    @staticmethod
+    def _check_prefix(prefix: str | None) -> None:
+        if prefix != OAI_DC[0]:
+            raise error.CannotDisseminateFormatError(f"Unknown metadata format: {prefix}")
+
+    def _select(
+        self,
+        metadataPrefix: str | None = None,  # noqa: N803
+        set: str | None = None,  # noqa: A002 — the OAI-PMH argument name, passed by keyword
+        from_: datetime | None = None,
+        until: datetime | None = None,
+        **extra: Any,
+    ) -> list[_Entry]:
+        # Extra keys can only come from a hand-made resumption token: oaipmh validates plain requests.
+        if extra:
+            raise error.BadResumptionTokenError("Unexpected arguments in resumption token")
+        self._check_prefix(metadataPrefix)
+        entries = self._snapshot()
+        if set is not None and not any(e.record.area for e in entries):
+            raise error.NoSetHierarchyError("This repository does not support sets")
+        return [
+            e
+            for e in entries
+            if (from_ is None or e.record.datestamp >= from_)
+            and (until is None or e.record.datestamp <= until)
+            and (set is None or e.record.area == set)
+        ]
+
+
+# -- synthetic records for benchmarks and big-feed tests ---------------------------------------------
+
+SYNTHETIC_INSTITUTION = Institution(
+    slug="synthetic",
+    name="Synthetic micro-credential aggregator",
+    country="NL",
+    homepage="https://www.synthetic-microcred.example/",
+    repository_identifier="synthetic.microcred.example",
+    admin_email="oai@synthetic-microcred.example",
+)
+
+
+@lru_cache(maxsize=1)
+def _vocabulary() -> dict[str, Any]:
+    # Kept as data beside the demo feeds: per-language title patterns, topics and sentences, and publishers.
+    path = resources.files("microcred.demo").joinpath("data", "synthetic", "vocabulary.json")
+    return json.loads(path.read_text(encoding="utf-8"))
+
+
+def _capitalise(text: str) -> str:
+    return text[:1].upper() + text[1:]
+
+
+def synthetic_records(n: int, *, seed: int = 0) -> list[OfferingRecord]:
+    """``n`` realistic, varied offering records (titles, languages, countries, facts), reproducible per ``seed``.
+
+    Identifiers run from ``oai:synthetic.microcred.example:mc-000001``; about 3 % are deleted.
+    """
+    vocab = _vocabulary()
+    rng = random.Random(seed)
+    first_stamp = datetime(2025, 1, 6, 8, 0, 0)
+    out: list[OfferingRecord] = []
+    for i in range(1, n + 1):
+        country, language, publisher, domain = rng.choice(vocab["publishers"])
+        words = vocab["languages"][language]
+        area = rng.choice(sorted(words["topics"]))
+        topic = words["topics"][area]
+        title = _capitalise(rng.choice(words["patterns"]).format(t=topic, T=_capitalise(topic)))
+        sentences = [words["opener"].format(t=topic), *rng.sample(words["sentences"], 2)]
+        start = date(2027, 1, 4) + timedelta(weeks=rng.randint(-30, 50))
+        weeks = rng.choice((4, 6, 8, 10, 12, 16, 20))
+        out.append(
+            OfferingRecord(
+                identifier=f"oai:synthetic.microcred.example:mc-{i:06d}",
+                title=title,
+                description=" ".join(sentences),
+                language=language,
+                publisher=publisher,
+                country=country,
+                landing_url=f"https://www.{domain}.example/courses/mc-{i:06d}",
+                datestamp=first_stamp + timedelta(minutes=rng.randint(0, 900_000)),
+                subjects=(topic, AREAS[area]),
+                area=area,
+                ects=rng.choice((1, 1.5, 2, 2.5, 3, 4, 5, 6, 7.5, 10, 12, 15)),
+                eqf_level=None if rng.random() < 0.05 else rng.randint(4, 8),
+                mode=rng.choice(("online", "onsite", "blended")),
+                start_date=start,
+                end_date=start + timedelta(weeks=weeks) if rng.random() < 0.8 else None,
+                price_eur=0.0 if rng.random() < 0.25 else rng.choice(vocab["prices"]),
+                deleted=rng.random() < 0.03,
+            )
+        )
+    return out
+
+
+def synthetic_provider(n: int, *, seed: int = 0, batch_size: int = 100) -> Provider:
+    """A provider serving ``synthetic_records(n, seed=seed)``."""
+    return Provider(SYNTHETIC_INSTITUTION, synthetic_records(n, seed=seed), batch_size=batch_size)
