@@ -24,7 +24,8 @@ logger = logging.getLogger(__name__)
 
 def slug_for(url: str, name: str | None, taken: set[str]) -> str:
     """A new source id from its name or URL host ("tu-delft", "oai-example-org-2")."""
-    base = name or urlsplit(url).hostname or "source"
+    # "Uni X: micro-credential offerings" → "uni-x": the part before a separator names the institution.
+    base = re.split(r"\s*[:|–—]\s*", name)[0] if name else (urlsplit(url).hostname or "source")
     slug = re.sub(r"[^a-z0-9]+", "-", base.lower()).strip("-")[:60] or "source"
     candidate, n = slug, 1
     while candidate in taken:
