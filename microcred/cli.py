@@ -161,7 +161,13 @@ def sources() -> None:
 @click.pass_obj
 @_fail_cleanly
 def sources_add(
-    settings: Settings, url: str, kind: str, name: str | None, sets: tuple[str, ...], every: str | None, country: str | None
+    settings: Settings,
+    url: str,
+    kind: str,
+    name: str | None,
+    sets: tuple[str, ...],
+    every: str | None,
+    country: str | None,
 ) -> None:
     """Register URL as a source, active at once (the operator's path)."""
     report = probe(url, settings, kind=kind)
@@ -173,7 +179,10 @@ def sources_add(
     finally:
         catalogue.close()
     click.echo(f"added {source.id}: {report['kind']} source {report.get('repository_name') or ''} at {url}")
-    click.echo(f"  formats offered: {', '.join(report['formats']) or 'none'}; readable: {', '.join(report['readable_formats'])}")
+    click.echo(
+        f"  formats offered: {', '.join(report['formats']) or 'none'}; "
+        f"readable: {', '.join(report['readable_formats'])}"
+    )
     click.echo(f"  harvest it now with: microcred harvest {source.id}")
 
 
@@ -215,7 +224,9 @@ def sources_show(settings: Settings, source_id: str, limit: int, as_json: bool) 
         if as_json:
             click.echo(json.dumps({**source.to_dict(), "probe": source.probe, "runs": runs}, indent=2, default=str))
             return
-        click.echo(f"{source.id}  {source.name or ''}\n  url: {source.url}\n  kind: {source.kind}  status: {source.status}")
+        click.echo(
+            f"{source.id}  {source.name or ''}\n  url: {source.url}\n  kind: {source.kind}  status: {source.status}"
+        )
         click.echo(f"  live offerings: {catalogue.store.count(source_id=source_id)}  next due: {source.next_due_at}")
         for run in runs:
             click.echo(

@@ -117,16 +117,18 @@ def parse_eqf(text: str | None) -> int | None:
     return int(match.group(1)) if match else None
 
 
+_MODE_PATTERNS: dict[str, re.Pattern[str]] = {
+    code: re.compile(r"(?<![\w-])(?:" + "|".join(re.escape(w) for w in words) + r")(?![\w-])")
+    for code, words in _MODE_WORDS.items()
+}
+
+
 def parse_modes(text: str | None) -> list[str]:
     """Mode codes (online, onsite, blended, work_based) named in ``text``; blended wins over its parts."""
     if not text:
         return []
     folded = fold(text)
-    found = [
-        code
-        for code, words in _MODE_WORDS.items()
-        if any(re.search(r"(?<![\w-])" + re.escape(word) + r"(?![\w-])", folded) for word in words)
-    ]
+    found = [code for code, pattern in _MODE_PATTERNS.items() if pattern.search(folded)]
     if "blended" in found:
         return ["blended"]
     return found

@@ -17,7 +17,7 @@ from typing import Any
 
 from alembic import command
 from alembic.config import Config
-from sqlalchemy import Engine, create_engine, event, func, select, update
+from sqlalchemy import Engine, bindparam, create_engine, event, func, select, update
 from sqlalchemy.engine import Connection
 
 from offerings.errors import NotFound, StoreError
@@ -324,24 +324,33 @@ class Store:
                 )
             }
             outcomes: list[str] = []
+            inserts: list[dict[str, Any]] = []
+            updates: list[dict[str, Any]] = []
             for offering, raw in batch:
-                digest = offering.content_hash()
+                document = offering.to_dict()
+                digest = offering.content_hash(document)
                 before = existing.get(offering.record_id)
-                if before is not None and before == (digest, offering.deleted):
+                if before is not None and (before == (digest, offering.deleted) or (offering.deleted and before[1])):
                     outcomes.append("unchanged")
                     continue
-                if offering.deleted and before is not None and before[1]:
-                    outcomes.append("unchanged")
-                    continue
-                seq = self._next_seq(conn)
-                values = _record_values(offering, raw, digest, seq, now)
+                values = _record_values(offering, document, raw, digest, now)
                 if before is None:
-                    conn.execute(records.insert().values(**values, created_at=now))
+                    inserts.append(values | {"created_at": now})
                     outcomes.append("deleted" if offering.deleted else "added")
                 else:
-                    conn.execute(update(records).where(records.c.id == offering.record_id).values(**values))
+                    updates.append(values | {"b_id": offering.record_id})
                     outcomes.append("deleted" if offering.deleted else "updated")
                 existing[offering.record_id] = (digest, offering.deleted)
+            writes = [*inserts, *updates]
+            if writes:
+                # One block of sequence numbers per batch.
+                first = self._next_seq(conn, len(writes)) - len(writes) + 1
+                for seq, values in enumerate(writes, start=first):
+                    values["seq"] = seq
+            if inserts:
+                conn.execute(records.insert(), inserts)
+            if updates:
+                conn.execute(update(records).where(records.c.id == bindparam("b_id")), updates)
         return outcomes
 
     def upsert(self, offering: Offering, raw: bytes | None = None) -> str:
@@ -368,14 +377,17 @@ class Store:
             count += 1
         return count
 
-    def _next_seq(self, conn: Connection) -> int:
-        # One row, incremented inside the writing transaction: rows are locked until commit on
-        # PostgreSQL and the database is single-writer on SQLite, so sequences never repeat.
+    def _next_seq(self, conn: Connection, count: int = 1) -> int:
+        """Reserve ``count`` sequence numbers; returns the last one reserved.
+
+        One row, incremented inside the writing transaction: it stays locked until commit on
+        PostgreSQL and SQLite is single-writer, so numbers are never handed out twice.
+        """
         return int(
             conn.execute(
                 update(counters)
                 .where(counters.c.name == "seq")
-                .values(value=counters.c.value + 1)
+                .values(value=counters.c.value + count)
                 .returning(counters.c.value)
             ).scalar_one()
         )
@@ -465,7 +477,9 @@ def _source(row: Any) -> Source:
     )
 
 
-def _record_values(offering: Offering, raw: bytes | None, digest: str, seq: int, now: datetime) -> dict[str, Any]:
+def _record_values(
+    offering: Offering, document: dict[str, Any], raw: bytes | None, digest: str, now: datetime
+) -> dict[str, Any]:
     quality = assess(offering)
     return {
         "id": offering.record_id,
@@ -473,7 +487,7 @@ def _record_values(offering: Offering, raw: bytes | None, digest: str, seq: int,
         "original_identifier": offering.original_identifier,
         "source_format": offering.source_format,
         "raw": raw,
-        "document": offering.to_dict(),
+        "document": document,
         "content_hash": digest,
         "completeness": quality.score,
         "tier": quality.tier,
@@ -484,7 +498,6 @@ def _record_values(offering: Offering, raw: bytes | None, digest: str, seq: int,
             "optional_present": quality.optional_present,
             "warnings": quality.warnings,
         },
-        "seq": seq,
         "deleted": offering.deleted,
         "datestamp": offering.harvest_datestamp,
         "updated_at": now,

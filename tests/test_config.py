@@ -12,8 +12,15 @@ from offerings.errors import ConfigError
 from tests.conftest import REPO
 
 PINNED = [
-    "DATA_DIR", "DATABASE_URL", "SEARCH_ENGINE", "SEARCH_URL", "SEARCH_INDEX",
-    "ADMIN_TOKEN", "ALLOW_PRIVATE_FEEDS", "USER_AGENT", "SECRET_KEY",
+    "DATA_DIR",
+    "DATABASE_URL",
+    "SEARCH_ENGINE",
+    "SEARCH_URL",
+    "SEARCH_INDEX",
+    "ADMIN_TOKEN",
+    "ALLOW_PRIVATE_FEEDS",
+    "USER_AGENT",
+    "SECRET_KEY",
 ]
 
 

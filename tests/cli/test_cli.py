@@ -56,8 +56,8 @@ def test_register_harvest_search(env: Path, feed_server: FeedServer) -> None:  #
     assert code == 0 and "21 offerings" in output
     # Search sees the harvest (the index was brought up to date by `harvest`).
     from config import load_settings
-    from microcred.wiring import Catalogue
     from indexer.base import SearchQuery
+    from microcred.wiring import Catalogue
 
     catalogue = Catalogue(load_settings())
     try:

@@ -21,7 +21,9 @@ def _register(store: Store, url: str, source_id: str = "nl") -> Source:
     return store.add_source(Source(id=source_id, url=url, name="Hogeschool Zuiderzee", country="NL"))
 
 
-def test_full_then_incremental(store: Store, settings: Settings, feeds: dict[str, Provider], feed_server: FeedServer) -> None:
+def test_full_then_incremental(
+    store: Store, settings: Settings, feeds: dict[str, Provider], feed_server: FeedServer
+) -> None:
     provider = feeds[NL]
     records = provider.records()
     live = [r for r in records if not r.deleted]
@@ -99,9 +101,7 @@ def test_unreachable_feed_fails_its_run(store: Store, settings: Settings) -> Non
     assert run["status"] == "failed" and run["error"] == report.error
 
 
-def test_private_address_is_blocked_without_the_setting(
-    tmp_path: Path, feed_server: FeedServer
-) -> None:
+def test_private_address_is_blocked_without_the_setting(tmp_path: Path, feed_server: FeedServer) -> None:
     strict = make_settings(tmp_path, allow_private_feeds=False, harvest={"allowed_ports": [feed_server.port]})
     store = Store(strict.store_url)
     report = harvest_source(store, _register(store, feed_server.url_for(NL)), strict)

@@ -26,7 +26,9 @@ def _dc(body: str, lang: str = "") -> bytes:
 
 def test_skillscommons_record(samples: Path) -> None:
     payload = (samples / "oai_dc" / "skillscommons-taaccct-82-oai_dc.xml").read_bytes()
-    record = SourceRecord(identifier="oai:www.skillscommons.org:taaccct/82", payload=payload, datestamp="2014-07-16T15:59:36Z")
+    record = SourceRecord(
+        identifier="oai:www.skillscommons.org:taaccct/82", payload=payload, datestamp="2014-07-16T15:59:36Z"
+    )
     offering = to_offering(record, SourceContext(source_id="sc"))
     assert offering.title == {"en": "WEL101: Allied Cutting Processes"}
     assert offering.languages_of_instruction == ["en"]

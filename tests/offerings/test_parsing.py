@@ -37,7 +37,15 @@ def test_ects(text: str, expected: object) -> None:
 
 @pytest.mark.parametrize(
     ("text", "expected"),
-    [("EQF 6", 6), ("EQF level 7", 7), ("Level 5", 5), ("niveau 6", 6), ("EQR-Niveau 4", 4), ("level 9", None), ("", None)],
+    [
+        ("EQF 6", 6),
+        ("EQF level 7", 7),
+        ("Level 5", 5),
+        ("niveau 6", 6),
+        ("EQR-Niveau 4", 4),
+        ("level 9", None),
+        ("", None),
+    ],
 )
 def test_eqf(text: str, expected: int | None) -> None:
     assert parsing.parse_eqf(text) == expected

@@ -10,10 +10,22 @@ from offerings import vocab
 @pytest.mark.parametrize(
     ("value", "code"),
     [
-        ("en", "en"), ("en_US", "en"), ("en-GB", "en"), ("ENG", "en"), ("eng", "en"), ("English", "en"),
-        ("Deutsch", "de"), ("ger", "de"), ("http://publications.europa.eu/resource/authority/language/DEU", "de"),
-        ("Français", "fr"), ("Nederlands", "nl"), ("Español", "es"), ("italiano", "it"), ("und", None),
-        ("", None), ("Klingon-ish", None),
+        ("en", "en"),
+        ("en_US", "en"),
+        ("en-GB", "en"),
+        ("ENG", "en"),
+        ("eng", "en"),
+        ("English", "en"),
+        ("Deutsch", "de"),
+        ("ger", "de"),
+        ("http://publications.europa.eu/resource/authority/language/DEU", "de"),
+        ("Français", "fr"),
+        ("Nederlands", "nl"),
+        ("Español", "es"),
+        ("italiano", "it"),
+        ("und", None),
+        ("", None),
+        ("Klingon-ish", None),
     ],
 )
 def test_language_code(value: str, code: str | None) -> None:
@@ -23,9 +35,19 @@ def test_language_code(value: str, code: str | None) -> None:
 @pytest.mark.parametrize(
     ("value", "code"),
     [
-        ("NL", "NL"), ("nl", "NL"), ("Netherlands", "NL"), ("The Netherlands", "NL"), ("Nederland", "NL"),
-        ("EL", "GR"), ("UK", "GB"), ("Deutschland", "DE"), ("Österreich", "AT"), ("IRL", "IE"),
-        ("http://publications.europa.eu/resource/authority/country/IRL", "IE"), ("Atlantis", None), ("", None),
+        ("NL", "NL"),
+        ("nl", "NL"),
+        ("Netherlands", "NL"),
+        ("The Netherlands", "NL"),
+        ("Nederland", "NL"),
+        ("EL", "GR"),
+        ("UK", "GB"),
+        ("Deutschland", "DE"),
+        ("Österreich", "AT"),
+        ("IRL", "IE"),
+        ("http://publications.europa.eu/resource/authority/country/IRL", "IE"),
+        ("Atlantis", None),
+        ("", None),
     ],
 )
 def test_country_code(value: str, code: str | None) -> None:

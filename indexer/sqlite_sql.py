@@ -1,0 +1,345 @@
+"""SQL and row-building helpers of the SQLite FTS5 engine (:mod:`indexer.sqlite`): pure, no I/O.
+
+A document becomes one ``docs`` row (the JSON plus sort/range columns), one ``docs_fts`` row, one
+``facets`` row per (field, value) and a few ``suggestions`` keys. This module turns documents into
+those rows and a :class:`~indexer.base.SearchQuery` into SQL, so the engine module only deals with
+files, connections and transactions.
+"""
+
+from __future__ import annotations
+
+import html
+import json
+import math
+import re
+from collections.abc import Mapping
+from dataclasses import dataclass, field
+from datetime import date
+from typing import Any
+
+from indexer.base import FACET_DOCUMENT_FIELD, FACET_FIELDS, MAX_SIZE, SORTS, SearchQuery
+from offerings import vocab
+from offerings.errors import InvalidQuery
+
+__all__ = [
+    "INTERNAL_KEYS",
+    "MATCHED",
+    "SCHEMA",
+    "TEMP_TABLES",
+    "DocumentRows",
+    "Where",
+    "document_rows",
+    "facet_label",
+    "highlight",
+    "match_expression",
+    "order_by",
+    "suggestion_range",
+    "validate",
+    "where",
+]
+
+SCHEMA = """
+CREATE TABLE IF NOT EXISTS meta (key TEXT PRIMARY KEY, value TEXT NOT NULL);
+CREATE TABLE IF NOT EXISTS docs (
+    n INTEGER PRIMARY KEY,
+    id TEXT NOT NULL UNIQUE,
+    seq INTEGER NOT NULL DEFAULT 0,
+    title_key TEXT NOT NULL DEFAULT '',
+    start_date TEXT,
+    ects REAL,
+    price REAL,
+    free INTEGER NOT NULL DEFAULT 0,
+    updated TEXT,
+    doc TEXT NOT NULL
+);
+-- One index per sort order (expressions and all), so that an unfiltered page is read in order.
+CREATE INDEX IF NOT EXISTS docs_start ON docs ((start_date IS NULL), start_date, title_key, id);
+CREATE INDEX IF NOT EXISTS docs_start_desc ON docs ((start_date IS NULL), start_date DESC, title_key, id);
+CREATE INDEX IF NOT EXISTS docs_ects ON docs ((ects IS NULL), ects, id);
+CREATE INDEX IF NOT EXISTS docs_ects_desc ON docs ((ects IS NULL), ects DESC, id);
+CREATE INDEX IF NOT EXISTS docs_title ON docs (title_key, id);
+CREATE INDEX IF NOT EXISTS docs_updated ON docs (updated DESC, id);
+CREATE VIRTUAL TABLE IF NOT EXISTS docs_fts USING fts5(
+    title, skills, description, provider,
+    tokenize = 'unicode61 remove_diacritics 2', prefix = '2 3'
+);
+-- One row per facet value of a document: (field, value) leads so that unfiltered counts are an
+-- index-only scan; the (doc, field) index serves deletes and counting small result sets.
+CREATE TABLE IF NOT EXISTS facets (
+    field TEXT NOT NULL, value TEXT NOT NULL, doc INTEGER NOT NULL,
+    PRIMARY KEY (field, value, doc)
+) WITHOUT ROWID;
+CREATE INDEX IF NOT EXISTS facets_doc ON facets (doc, field);
+CREATE TABLE IF NOT EXISTS labels (
+    field TEXT NOT NULL, value TEXT NOT NULL, label TEXT NOT NULL, PRIMARY KEY (field, value)
+) WITHOUT ROWID;
+-- Completion keys with a document count, so that a provider named in 5,000 offerings is one row.
+CREATE TABLE IF NOT EXISTS suggestions (
+    key TEXT NOT NULL, kind TEXT NOT NULL, text TEXT NOT NULL, whole INTEGER NOT NULL,
+    docs INTEGER NOT NULL, PRIMARY KEY (key, kind, text)
+) WITHOUT ROWID;
+"""
+
+# Keys the index needs but the API does not return.
+INTERNAL_KEYS = frozenset({"title_all", "seq"})
+# bm25() weights, in docs_fts column order: title, skills+subjects, description, provider.
+BM25_WEIGHTS = (10.0, 5.0, 2.0, 1.0)
+RANK = "bm25(docs_fts, {}, {}, {}, {})".format(*BM25_WEIGHTS)
+# Private-use markers for snippet(): they cannot collide with HTML, and are swapped for <mark> after escaping.
+MARK_OPEN, MARK_CLOSE = "\ue000", "\ue001"
+SNIPPET = f"snippet(docs_fts, 2, '{MARK_OPEN}', '{MARK_CLOSE}', '…', 32)"
+MAX_TERMS = 32
+SUGGEST_KEY_LENGTH = 64
+SUGGEST_WORD_STARTS = 12
+
+_CONTROL = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f\x7f\ue000\ue001]")
+_TOKEN_CHAR = re.compile(r"[^\W_]")
+_NON_WORD = re.compile(r"[\W_]+")
+
+# Each matches one index of SCHEMA exactly; missing values sort last either way.
+_ORDERS = {
+    "start_date": "(d.start_date IS NULL), d.start_date, d.title_key, d.id",
+    "-start_date": "(d.start_date IS NULL), d.start_date DESC, d.title_key, d.id",
+    "ects": "(d.ects IS NULL), d.ects, d.id",
+    "-ects": "(d.ects IS NULL), d.ects DESC, d.id",
+    "title": "d.title_key, d.id",
+    "updated": "d.updated DESC, d.id",
+    # Without a text query there is no score: by date, then title.
+    "relevance": "(d.start_date IS NULL), d.start_date, d.title_key, d.id",
+}
+# Scratch tables of one connection holding sets of docs.n while one search is answered.
+TEMP_TABLES = (
+    "CREATE TEMP TABLE IF NOT EXISTS matched (n INTEGER PRIMARY KEY)",
+    "CREATE TEMP TABLE IF NOT EXISTS hits (n INTEGER PRIMARY KEY)",
+    "CREATE TEMP TABLE IF NOT EXISTS scratch (n INTEGER PRIMARY KEY)",
+)
+MATCHED = "d.n IN temp.matched"
+
+
+@dataclass(slots=True)
+class DocumentRows:
+    """Everything one document writes into the index."""
+
+    id: str
+    seq: int
+    title_key: str
+    start_date: str | None
+    ects: float | None
+    price: float | None
+    free: bool
+    updated: str | None
+    json: str
+    fts: tuple[str, str, str, str]
+    facets: set[tuple[str, str]] = field(default_factory=set)
+    suggestions: set[tuple[str, str, str, int]] = field(default_factory=set)
+    labels: set[tuple[str, str, str]] = field(default_factory=set)
+
+
+@dataclass(slots=True)
+class Where:
+    """A WHERE clause over ``docs d`` and its parameters."""
+
+    sql: str
+    params: list[Any]
+
+
+def clean(text: Any) -> str:
+    """Text without control characters (they break FTS5 strings and our snippet markers)."""
+    return _CONTROL.sub(" ", str(text)) if text else ""
+
+
+def _number(value: Any) -> float | None:
+    return None if value is None or value == "" else float(value)
+
+
+def _values(value: Any) -> list[Any]:
+    return list(value) if isinstance(value, (list, tuple)) else [value]
+
+
+def normalise_key(text: str) -> str:
+    """Folded text with punctuation as single spaces: the form completion keys and prefixes take."""
+    return _NON_WORD.sub(" ", vocab.fold(text)).strip()
+
+
+def _suggestion_keys(text: str, kind: str, *, words: bool) -> set[tuple[str, str, str, int]]:
+    """Keys under which ``text`` completes: the whole text and, for short texts, each word onwards."""
+    norm = normalise_key(text)
+    if not norm:
+        return set()
+    keys = {(norm[:SUGGEST_KEY_LENGTH], kind, text, 1)}
+    if words:
+        parts = norm.split(" ")
+        for i in range(1, min(len(parts), SUGGEST_WORD_STARTS)):
+            if len(parts[i]) >= 2:
+                keys.add((" ".join(parts[i:])[:SUGGEST_KEY_LENGTH], kind, text, 0))
+    return keys
+
+
+def document_rows(doc: Mapping[str, Any]) -> DocumentRows:
+    """Derive the index rows of one search document.
+
+    Raises:
+        ValueError, TypeError: the document has no usable ``id`` or a value of the wrong type.
+    """
+    if not isinstance(doc, Mapping):
+        raise TypeError(f"a document must be a mapping, not {type(doc).__name__}")
+    doc_id = doc.get("id")
+    if not isinstance(doc_id, str) or not doc_id:
+        raise ValueError("document has no id")
+    title = clean(doc.get("title"))
+    skills = [clean(s) for s in [*_values(doc.get("skills") or []), *_values(doc.get("subjects") or [])] if s]
+    provider = clean(doc.get("provider"))
+    rows = DocumentRows(
+        id=doc_id,
+        seq=int(doc.get("seq") or 0),
+        title_key=vocab.fold(title),
+        start_date=doc.get("start_date") or None,
+        ects=_number(doc.get("ects_credits")),
+        price=_number(doc.get("price")),
+        free=bool(doc.get("free")),
+        updated=doc.get("updated") or None,
+        json=json.dumps(doc, ensure_ascii=False),
+        fts=(clean(doc.get("title_all") or title), " ; ".join(skills), clean(doc.get("description")), provider),
+    )
+    for name in FACET_FIELDS:
+        for value in _values(doc.get(FACET_DOCUMENT_FIELD.get(name, name))):
+            if value is not None and value != "":
+                rows.facets.add((name, str(value)))
+    if title:
+        rows.suggestions |= _suggestion_keys(title, "title", words=True)
+    if provider:
+        rows.suggestions |= _suggestion_keys(provider, "provider", words=True)
+        if doc.get("provider_id"):
+            rows.labels.add(("provider", str(doc["provider_id"]), provider))
+    for subject in _values(doc.get("subjects") or []):
+        rows.suggestions |= _suggestion_keys(clean(subject), "skill", words=True)
+    for skill in _values(doc.get("skills") or []):
+        # Learning outcomes are sentences: completing from their middle would only be noise.
+        rows.suggestions |= _suggestion_keys(clean(skill), "skill", words=False)
+    return rows
+
+
+def match_expression(q: str) -> str | None:
+    """An FTS5 MATCH expression for user text, or None when it holds no searchable term.
+
+    Every whitespace-separated term becomes a quoted string (so ``AND``, ``NEAR``, ``*``, ``(``
+    and ``"`` are plain text and can never be a syntax error) and the last one is a prefix, so
+    results follow the user's typing. Terms are ANDed.
+    """
+    terms = [t for t in clean(q).split() if _TOKEN_CHAR.search(t)][:MAX_TERMS]
+    if not terms:
+        return None
+    quoted = ['"' + t.replace('"', '""') + '"' for t in terms]
+    quoted[-1] += "*"
+    return " ".join(quoted)
+
+
+def _iso_date(parameter: str, value: str | None) -> None:
+    if value is None:
+        return
+    try:
+        date.fromisoformat(value)
+    except (TypeError, ValueError) as exc:
+        raise InvalidQuery(parameter, f"not an ISO date: {value!r}") from exc
+
+
+def validate(query: SearchQuery) -> None:
+    """Refuse a query the engine cannot answer.
+
+    Raises:
+        InvalidQuery: naming the offending parameter.
+    """
+    if query.sort not in SORTS:
+        raise InvalidQuery("sort", f"must be one of {', '.join(SORTS)}")
+    if not 1 <= query.size <= MAX_SIZE:
+        raise InvalidQuery("size", f"must be between 1 and {MAX_SIZE}")
+    if query.page < 1 or (query.page - 1) * query.size > 2**62:
+        raise InvalidQuery("page", "must be a positive number of reasonable size")
+    for name in (*query.filters, *query.facets):
+        if name not in FACET_FIELDS:
+            raise InvalidQuery(name, "not a filterable field")
+    for name in ("ects_min", "ects_max", "price_max"):
+        value = getattr(query, name)
+        if value is not None and not math.isfinite(value):
+            raise InvalidQuery(name, "must be a finite number")
+    _iso_date("starts_after", query.starts_after)
+    _iso_date("starts_before", query.starts_before)
+
+
+def where(query: SearchQuery, *, text: bool, exclude: str | None = None, today: str | None = None) -> Where:
+    """The conditions of ``query`` over ``docs d``, leaving out the filter on ``exclude``.
+
+    With ``text`` the full-text match is a condition too, as membership of ``temp.matched``,
+    which the caller has filled; without it the caller joins ``docs_fts`` itself (to rank and
+    highlight).
+    """
+    clauses: list[str] = []
+    params: list[Any] = []
+    if text and match_expression(query.q):
+        clauses.append(MATCHED)
+    for name, values in sorted(query.filters.items()):
+        wanted = sorted({str(v) for v in values})
+        if name == exclude or not wanted:
+            continue
+        marks = ", ".join("?" * len(wanted))
+        clauses.append(f"d.n IN (SELECT doc FROM facets WHERE field = ? AND value IN ({marks}))")
+        params += [name, *wanted]
+    ranges = (
+        ("d.ects >= ?", query.ects_min),
+        ("d.ects <= ?", query.ects_max),
+        # A free offering costs nothing even when no price is stated.
+        ("(d.price <= ? OR d.free = 1)", query.price_max),
+        ("d.start_date >= ?", query.starts_after),
+        ("d.start_date <= ?", query.starts_before),
+    )
+    for clause, value in ranges:
+        if value is not None:
+            clauses.append(clause)
+            params.append(value)
+    if query.free:
+        clauses.append("d.free = 1")
+    if query.open:
+        clauses.append("(d.start_date IS NULL OR d.start_date >= ?)")
+        params.append(today or date.today().isoformat())
+    return Where(" AND ".join(clauses) or "1", params)
+
+
+def order_by(query: SearchQuery, *, ranked: bool) -> str:
+    """ORDER BY clause; every order ends on the id so that pages never overlap."""
+    if query.sort == "relevance" and ranked:
+        return f"{RANK}, d.id"
+    return _ORDERS[query.sort]
+
+
+def highlight(snippet: str | None, description: str | None) -> str:
+    """HTML-safe highlight: the snippet with ``<mark>`` around matches, or the description's start."""
+    if snippet is None:
+        text = clean(description)
+        snippet = text if len(text) <= 240 else text[:240].rsplit(" ", 1)[0] + "…"
+    escaped = html.escape(snippet)
+    return escaped.replace(MARK_OPEN, "<mark>").replace(MARK_CLOSE, "</mark>")
+
+
+def facet_label(name: str, value: str, labels: Mapping[str, str]) -> str:
+    """Display label of a facet value."""
+    if name == "country":
+        return vocab.country_label(value)
+    if name == "language":
+        return vocab.language_label(value)
+    if name == "mode":
+        return vocab.mode_label(value)
+    if name == "eqf_level":
+        return f"EQF {value}"
+    return labels.get(value, value)
+
+
+def suggestion_range(prefix: str) -> tuple[str, str] | None:
+    """The key range ``[low, high)`` holding completions of ``prefix``, or None for an empty one."""
+    key = normalise_key(clean(prefix))
+    if not key:
+        return None
+    if not _TOKEN_CHAR.match(prefix[-1:]):
+        # The last word is complete: keep the space, so that "data " does not complete "database".
+        key += " "
+    key = key[:SUGGEST_KEY_LENGTH]
+    return key, key + "\U0010ffff"
