@@ -45,6 +45,15 @@ class HarvestSettings:
         default=(), metadata={"help": "CIDRs feeds may use despite the private-address block (tests only)"}
     )
     overlap_seconds: int = field(default=60, metadata={"help": "Overlap of incremental windows, seconds"})
+    census_days: float = field(
+        default=7, metadata={"help": "Days between ListIdentifiers censuses of feeds that do not keep deletions"}
+    )
+    hold_deletions_share: float = field(
+        default=0.3, metadata={"help": "A run deleting more than this share of a source's offerings is held"}
+    )
+    hold_deletions_minimum: int = field(
+        default=10, metadata={"help": "Deletions below this count are never held"}
+    )
     metadata_prefixes: tuple[str, ...] = field(
         default=("oai_dc",), metadata={"help": "OAI-PMH metadata formats in order of preference"}
     )

@@ -13,6 +13,7 @@ import logging
 import random
 import threading
 import time
+import zlib
 from collections.abc import Mapping
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
@@ -215,7 +216,22 @@ class FeedClient:
             if size > cap:
                 raise FeedError(f"{url}: response is over the cap of {cap} bytes")
             chunks.append(chunk)
-        return b"".join(chunks)
+        body = b"".join(chunks)
+        if body[:2] == b"\x1f\x8b":
+            # Some repositories send gzip without Content-Encoding (metha's maybeCompressed); inflate, capped.
+            body = _gunzip_capped(body, cap, url)
+        return body
+
+
+def _gunzip_capped(body: bytes, cap: int, url: str) -> bytes:
+    inflater = zlib.decompressobj(wbits=31)
+    try:
+        out = inflater.decompress(body, cap + 1)
+    except zlib.error as exc:
+        raise FeedError(f"{url}: body looks gzip-compressed but does not inflate: {exc}") from exc
+    if len(out) > cap or inflater.unconsumed_tail:
+        raise FeedError(f"{url}: response is over the cap of {cap} bytes once decompressed")
+    return out
 
 
 def _snippet(content: bytes) -> str:

@@ -1,135 +1,40 @@
-"""OAI-PMH harvesting with sickle, hardened: Identify first, incremental windows, per-page checkpoints.
+"""OAI-PMH harvesting: Identify first, incremental windows, per-page checkpoints, census, reconciliation.
 
-sickle 0.7 as shipped parses with ``recover=True`` (silent data loss), has no timeout, no byte cap,
-reads OAI errors only after ``raise_for_status()`` and loops forever on a repeated token
-(harvesting-notes.md §1). :class:`OaiClient` keeps sickle's endpoint handling and models but routes
-every request through :class:`harvesters.http.FeedClient` and parses strictly, once per page.
+One run: Identify (granularity, deletedRecord policy, responseDate) → choose the richest readable
+metadata format → ``ListRecords`` per set from the last window, following tokens with a one-page
+prefetch → each page crosswalked and written in one transaction, then checkpointed → deletions
+applied at the end (or held when implausibly many) → the next ``from`` taken from this run's first
+responseDate minus an overlap. Record problems are reported, never fatal; a broken source fails its
+run and leaves the checkpoint so the next run resumes where it stopped.
 """
 
 from __future__ import annotations
 
 import logging
-from collections.abc import Iterator
-from dataclasses import dataclass
+from collections.abc import Callable, Iterator
+from concurrent.futures import Future, ThreadPoolExecutor
 from datetime import UTC, datetime, timedelta
 from typing import Any
 
 from lxml import etree
-from sickle import Sickle
 from sickle.models import Header
 
 from config import Settings
 from harvesters.base import HarvestReport
 from harvesters.http import FeedClient
-from offerings import xml
+from harvesters.oai_client import OAI, OaiClient, OaiError, OaiPage
 from offerings.crosswalks import CROSSWALKS, SourceContext, SourceRecord
 from offerings.errors import CrosswalkError, FeedError
-from offerings.model import Offering
+from offerings.model import Offering, make_record_id
 from offerings.store import Source, Store
 
-__all__ = ["OaiClient", "OaiError", "OaiHarvester", "OaiPage"]
+__all__ = ["OaiClient", "OaiError", "OaiHarvester", "OaiPage", "apply_held_deletions"]
 
 logger = logging.getLogger(__name__)
 
-OAI = "{http://www.openarchives.org/OAI/2.0/}"
 MAX_EMPTY_PAGES = 10
 # A full run that received less than this share of completeListSize is reported as partial.
 PARTIAL_SHARE = 0.98
-
-
-class OaiError(FeedError):
-    """The repository answered with an OAI-PMH error (``code`` is the protocol's error code)."""
-
-    def __init__(self, code: str, message: str) -> None:
-        super().__init__(f"OAI-PMH error {code}: {message}")
-        self.code = code
-
-
-@dataclass(slots=True)
-class OaiPage:
-    """One parsed OAI-PMH response."""
-
-    root: etree._Element
-    response_date: str | None
-    token: str | None
-    complete_list_size: int | None
-    invalid_chars: int
-
-    def verb_element(self, verb: str) -> etree._Element | None:
-        """The ``<verb>`` element of the response."""
-        return self.root.find(f"{OAI}{verb}")
-
-
-class OaiClient(Sickle):
-    """A sickle endpoint whose requests go through :class:`FeedClient` and parse strictly once."""
-
-    def __init__(self, endpoint: str, feed: FeedClient) -> None:
-        super().__init__(endpoint)
-        self.feed = feed
-
-    def harvest(self, **kwargs: str) -> OaiPage:  # type: ignore[override]
-        """One OAI-PMH request.
-
-        Raises:
-            OaiError: the body carries an OAI-PMH ``<error>`` (whatever the HTTP status, e.g. 422).
-            FeedError: HTTP failure, not XML, or not an OAI-PMH document.
-        """
-        response = self.feed.get(self.endpoint, params=kwargs, accept_statuses=frozenset({400, 404, 422}))
-        root, stripped = _parse(response.content, response.status, self.endpoint)
-        error = root.find(f"{OAI}error")
-        if error is not None:
-            raise OaiError(error.get("code", "unknown"), " ".join((error.text or "").split()))
-        if response.status >= 400:
-            raise FeedError(f"{self.endpoint}: HTTP {response.status}")
-        token_el = root.find(f".//{OAI}resumptionToken")
-        token = (token_el.text or "").strip() if token_el is not None else ""
-        size = token_el.get("completeListSize") if token_el is not None else None
-        return OaiPage(
-            root=root,
-            response_date=(root.findtext(f"{OAI}responseDate") or "").strip() or None,
-            token=token or None,
-            complete_list_size=int(size) if size and size.isdigit() else None,
-            invalid_chars=stripped,
-        )
-
-    def identify(self) -> tuple[dict[str, str], str | None]:
-        """Identify as a dict of its simple fields, and the response date."""
-        page = self.harvest(verb="Identify")
-        element = page.verb_element("Identify")
-        if element is None:
-            raise FeedError(f"{self.endpoint}: Identify answer has no <Identify>")
-        fields = {etree.QName(child).localname: (child.text or "").strip() for child in element if len(child) == 0}
-        return fields, page.response_date
-
-    def metadata_formats(self) -> dict[str, str]:
-        """``{metadataPrefix: metadataNamespace}`` the repository offers."""
-        page = self.harvest(verb="ListMetadataFormats")
-        return {
-            (fmt.findtext(f"{OAI}metadataPrefix") or "").strip(): (
-                fmt.findtext(f"{OAI}metadataNamespace") or ""
-            ).strip()
-            for fmt in page.root.iter(f"{OAI}metadataFormat")
-        }
-
-
-def _parse(content: bytes, status: int, endpoint: str) -> tuple[etree._Element, int]:
-    """Strict parse; on failure strip XML-illegal characters and retry once (counting them)."""
-    stripped = 0
-    try:
-        root = xml.parse(content)
-    except xml.XmlError as first:
-        cleaned, stripped = xml.strip_invalid_chars(content)
-        try:
-            if not stripped:
-                raise first
-            root = xml.parse(cleaned)
-        except xml.XmlError as exc:
-            if status >= 400:
-                raise FeedError(f"{endpoint}: HTTP {status}") from exc
-            raise FeedError(f"{endpoint}: response is not well-formed XML: {exc}") from exc
-    if root.tag != f"{OAI}OAI-PMH":
-        raise FeedError(f"{endpoint}: not an OAI-PMH response (root element {etree.QName(root).localname!r})")
-    return root, stripped
 
 
 def _format_date(value: datetime, granularity: str) -> str:
@@ -142,6 +47,15 @@ def _parse_datetime(value: str) -> datetime:
     return datetime.fromisoformat(value.replace("Z", "+00:00")).astimezone(UTC)
 
 
+def apply_held_deletions(store: Store, source: Source) -> int:
+    """Apply the deletions a run held back (the operator's confirmation); returns how many were applied."""
+    state = dict(source.state)
+    held = state.pop("held_deletions", [])
+    done = store.delete_many(held)
+    store.update_source(source.id, state=state)
+    return done
+
+
 class OaiHarvester:
     """Harvests an OAI-PMH repository (``kind = "oai"``) into the store."""
 
@@ -152,148 +66,257 @@ class OaiHarvester:
         """Harvest ``source``: incremental from the last successful run unless ``full``.
 
         Raises:
-            HarvestError: the repository cannot be harvested; what was stored before stays stored.
+            HarvestError: the repository cannot be harvested; what was stored before stays stored and
+                the checkpoint lets the next run resume.
         """
         feed = FeedClient(self.settings)
         try:
             feed.check_url(source.url)
-            client = OaiClient(source.url, feed)
-            self._run(client, source, store, report, full=full)
+            _Run(self.settings, OaiClient(source.url, feed), source, store, report).execute(full=full)
         finally:
             report.wait_seconds = feed.wait_seconds
             feed.close()
 
-    def _run(self, client: OaiClient, source: Source, store: Store, report: HarvestReport, *, full: bool) -> None:
-        identify, response_date = client.identify()
-        granularity = identify.get("granularity", "YYYY-MM-DD")
-        state = dict(source.state)
-        state["identify"] = {
+
+class _Run:
+    """The state of one harvest run of one source."""
+
+    def __init__(self, settings: Settings, client: OaiClient, source: Source, store: Store, report: HarvestReport):
+        self.settings = settings
+        self.client = client
+        self.source = source
+        self.store = store
+        self.report = report
+        self.state: dict[str, Any] = dict(source.state)
+        self.tombstones: dict[str, Offering] = {}
+        self.context = SourceContext(source_id=source.id, name=source.name, country=source.country)
+
+    # ---- the run ------------------------------------------------------------------------------------
+
+    def execute(self, *, full: bool) -> None:
+        identify, response_date = self.client.identify()
+        granularity = identify.get("granularity") or "YYYY-MM-DD"
+        self.state["identify"] = {
             k: identify.get(k) for k in ("repositoryName", "granularity", "deletedRecord", "earliestDatestamp")
         }
-        prefix = self._choose_prefix(client, source, report)
-        checkpoint = state.get("checkpoint") if not full else None
+        prefix = self._choose_prefix()
+        checkpoint = None if full else self.state.get("checkpoint")
         started = response_date or datetime.now(UTC).strftime("%Y-%m-%dT%H:%M:%SZ")
-        since = None if full else state.get("next_from")
+        since = None if full else self.state.get("next_from")
         if checkpoint:
-            since = checkpoint.get("from")
-            started = checkpoint.get("started", started)
-            report.notes.append("resumed an interrupted run from its last checkpoint")
-        report.full = since is None
-        report.from_date = _format_date(_parse_datetime(since), granularity) if since else None
-        report.response_date = started
-        context = SourceContext(source_id=source.id, name=source.name, country=source.country)
+            since, started = checkpoint.get("from"), checkpoint.get("started", started)
+            prefix = checkpoint.get("prefix", prefix)
+            self.report.notes.append("resumed an interrupted run from its last checkpoint")
+        self.report.full = since is None
+        self.report.from_date = _format_date(_parse_datetime(since), granularity) if since else None
+        self.report.response_date = started
         crosswalk = CROSSWALKS[prefix]
-        sets = source.sets or [None]
+        sets: list[str | None] = list(self.source.sets) or [None]
         announced = 0
-        for set_spec in sets:
-            token = checkpoint.get("token") if checkpoint and checkpoint.get("set") == set_spec else None
-            if checkpoint and sets.index(set_spec) < sets.index(checkpoint.get("set")):
-                continue  # finished before the interruption
-            params: dict[str, str] = {"verb": "ListRecords", "metadataPrefix": prefix}
+        for index, set_spec in enumerate(sets):
+            token = None
+            if checkpoint:
+                done_before = sets.index(checkpoint.get("set")) if checkpoint.get("set") in sets else 0
+                if index < done_before or (index == done_before and checkpoint.get("complete")):
+                    continue  # finished before the interruption
+                if index == done_before:
+                    token = checkpoint.get("token")
+            params = {"verb": "ListRecords", "metadataPrefix": prefix}
             if set_spec:
                 params["set"] = set_spec
-            if report.from_date:
-                params["from"] = report.from_date
-            for page in self._pages(client, params, token, report):
+            if self.report.from_date:
+                params["from"] = self.report.from_date
+            for page in self._window(params, token, until=_format_date(_parse_datetime(started), granularity)):
                 announced = max(announced, page.complete_list_size or 0)
-                self._store_page(page, crosswalk, context, store, report)
-                state["checkpoint"] = {
+                self._store_page(page, crosswalk)
+                self.state["checkpoint"] = {
                     "token": page.token,
+                    "complete": page.token is None,
                     "set": set_spec,
                     "prefix": prefix,
                     "from": since,
                     "started": started,
+                    "tombstones": sorted(self.tombstones),
                 }
-                store.update_source(source.id, state=state)
-        state.pop("checkpoint", None)
+                self.store.update_source(self.source.id, state=self.state)
+        if checkpoint:
+            self._restore_tombstones(checkpoint)
+        self._reconcile(announced, len(sets))
+        if self.report.status == "success" and self._census_due(full=self.report.full):
+            self._census(prefix, sets, granularity)
+        self._apply_deletions()
+        self.state.pop("checkpoint", None)
         next_from = _parse_datetime(started) - timedelta(seconds=self.settings.harvest.overlap_seconds)
-        state["next_from"] = next_from.strftime("%Y-%m-%dT%H:%M:%SZ")
-        state["metadata_prefix"] = prefix
-        store.update_source(source.id, state=state, metadata_prefix=prefix)
-        self._reconcile(report, announced, len(sets))
+        self.state["next_from"] = next_from.strftime("%Y-%m-%dT%H:%M:%SZ")
+        self.state["metadata_prefix"] = prefix
+        self.store.update_source(self.source.id, state=self.state, metadata_prefix=prefix)
 
-    def _choose_prefix(self, client: OaiClient, source: Source, report: HarvestReport) -> str:
+    def _choose_prefix(self) -> str:
         """The first preferred format the repository offers and we can read; oai_dc otherwise."""
         try:
-            offered = client.metadata_formats()
+            offered = self.client.metadata_formats()
         except FeedError as exc:
-            report.notes.append(f"ListMetadataFormats failed ({exc}); using oai_dc")
+            self.report.notes.append(f"ListMetadataFormats failed ({exc}); using oai_dc")
             return "oai_dc"
-        preferred = ([source.metadata_prefix] if source.metadata_prefix else []) + list(
-            self.settings.harvest.metadata_prefixes
-        )
-        for prefix in preferred:
+        preferred = [self.source.metadata_prefix] if self.source.metadata_prefix else []
+        for prefix in [*preferred, *self.settings.harvest.metadata_prefixes]:
             if prefix in offered and prefix in CROSSWALKS:
                 return prefix
         if "oai_dc" not in offered:
-            raise FeedError(
-                f"{source.url}: offers none of the formats we read ({', '.join(sorted(offered)) or 'none'})"
-            )
+            readable = ", ".join(sorted(offered)) or "none"
+            raise FeedError(f"{self.source.url}: offers none of the formats we read ({readable})")
         return "oai_dc"
 
-    def _pages(
-        self, client: OaiClient, params: dict[str, str], token: str | None, report: HarvestReport
-    ) -> Iterator[OaiPage]:
-        """ListRecords pages, following resumption tokens; guards against loops and endless empty pages."""
+    # ---- pages ----------------------------------------------------------------------------------------
+
+    def _window(self, params: dict[str, str], token: str | None, *, until: str) -> Iterator[OaiPage]:
+        """Pages of one window; on ``badResumptionToken`` the window is harvested again, once, closed at
+        ``until`` so it cannot grow (records seen twice are unchanged upserts)."""
+        try:
+            yield from self._pages(params, token)
+        except OaiError as exc:
+            if exc.code != "badResumptionToken":
+                raise
+            self.report.notes.append(
+                f"the repository rejected a resumption token ({exc}); harvested the window again up to {until}"
+            )
+            yield from self._pages({**params, "until": until}, None)
+
+    def _pages(self, params: dict[str, str], token: str | None) -> Iterator[OaiPage]:
+        """Pages following resumption tokens, fetching the next page while this one is processed."""
         seen_tokens: set[str] = set()
         empty = 0
-        request = {"verb": "ListRecords", "resumptionToken": token} if token else params
         first = token is None
-        while True:
-            try:
-                page = client.harvest(**request)
-            except OaiError as exc:
-                if exc.code == "noRecordsMatch" and first:
-                    report.notes.append("no records changed since the last run")
+        request = {"verb": params["verb"], "resumptionToken": token} if token else params
+        with ThreadPoolExecutor(max_workers=1, thread_name_prefix="oai-prefetch") as prefetch:
+            pending: Future[OaiPage] = prefetch.submit(self.client.harvest, **request)
+            while True:
+                try:
+                    page = pending.result()
+                except OaiError as exc:
+                    if exc.code == "noRecordsMatch" and first:
+                        self.report.notes.append("no records changed since the last run")
+                        return
+                    raise
+                first = False
+                self.report.pages += 1
+                if page.token:
+                    if page.token in seen_tokens:
+                        raise FeedError(f"{self.client.endpoint}: resumption token {page.token!r} repeated")
+                    seen_tokens.add(page.token)
+                    pending = prefetch.submit(self.client.harvest, verb=params["verb"], resumptionToken=page.token)
+                empty = 0 if page.items or page.broken else empty + 1
+                if empty >= MAX_EMPTY_PAGES:
+                    raise FeedError(f"{self.client.endpoint}: {empty} empty pages in a row with resumption tokens")
+                if page.invalid_chars:
+                    self.report.problem("(page)", None, f"{page.invalid_chars} characters illegal in XML removed")
+                yield page
+                if not page.token:
                     return
-                raise
-            first = False
-            report.pages += 1
-            if page.invalid_chars:
-                report.problem("(page)", None, f"{page.invalid_chars} characters illegal in XML removed")
-            has_records = page.root.find(f".//{OAI}record") is not None
-            empty = 0 if has_records else empty + 1
-            if empty >= MAX_EMPTY_PAGES:
-                raise FeedError(f"{client.endpoint}: {empty} empty pages in a row with resumption tokens")
-            yield page
-            if not page.token:
-                return
-            if page.token in seen_tokens:
-                raise FeedError(f"{client.endpoint}: resumption token {page.token!r} repeated; stopping a loop")
-            seen_tokens.add(page.token)
-            request = {"verb": "ListRecords", "resumptionToken": page.token}
 
-    def _store_page(
-        self, page: OaiPage, crosswalk: Any, context: SourceContext, store: Store, report: HarvestReport
-    ) -> None:
+    def _store_page(self, page: OaiPage, crosswalk: Callable[[SourceRecord, SourceContext], Offering]) -> None:
+        report = self.report
+        for identifier, why in page.broken:
+            report.counts.seen += 1
+            report.counts.skipped += 1
+            report.problem(identifier, "metadata", f"record is not well-formed XML, skipped: {why}")
         batch: list[tuple[Offering, bytes | None]] = []
-        for element in page.root.iterfind(f"{OAI}ListRecords/{OAI}record"):
+        for element in page.items:
             report.counts.seen += 1
             record = _source_record(element, report)
             if record is None:
                 report.counts.skipped += 1
                 continue
             try:
-                offering = crosswalk(record, context)
+                offering = crosswalk(record, self.context)
             except CrosswalkError as exc:
                 report.counts.skipped += 1
                 report.problem(record.identifier, exc.field, str(exc))
-                logger.warning("%s: skipped %s: %s", context.source_id, record.identifier, exc)
+                logger.warning("%s: skipped %s: %s", self.source.id, record.identifier, exc)
                 continue
             except Exception as exc:  # a crosswalk bug must not lose the rest of the page
                 report.counts.failed += 1
                 report.problem(record.identifier, None, f"internal error: {exc!r}")
-                logger.exception("%s: crosswalk failed on %s", context.source_id, record.identifier)
+                logger.exception("%s: crosswalk failed on %s", self.source.id, record.identifier)
                 continue
-            batch.append((offering, record.payload or None))
-        for outcome in store.upsert_many(batch):
+            if offering.deleted:
+                self.tombstones[offering.record_id] = offering  # applied at the end, or held
+            else:
+                self.tombstones.pop(offering.record_id, None)  # deleted, then back within one run
+                batch.append((offering, record.payload or None))
+        for outcome in self.store.upsert_many(batch):
             report.counts.add(outcome)
 
-    def _reconcile(self, report: HarvestReport, announced: int, set_count: int) -> None:
+    # ---- completeness and deletions ------------------------------------------------------------------
+
+    def _reconcile(self, announced: int, set_count: int) -> None:
         """A full, single-list run that got materially less than completeListSize is partial."""
-        if report.full and set_count == 1 and announced and report.counts.seen < announced * PARTIAL_SHARE:
-            report.status = "partial"
-            report.notes.append(f"received {report.counts.seen} of the {announced} records the feed announced")
+        seen = self.report.counts.seen
+        if self.report.full and set_count == 1 and announced and seen < announced * PARTIAL_SHARE:
+            self.report.status = "partial"
+            self.report.notes.append(f"received {seen} of the {announced} records the feed announced")
+
+    def _census_due(self, *, full: bool) -> bool:
+        policy = (self.state.get("identify") or {}).get("deletedRecord") or "no"
+        if policy == "persistent":
+            return False
+        last = self.state.get("last_census")
+        if full or last is None:
+            return True
+        return datetime.now(UTC) - _parse_datetime(last) > timedelta(days=self.settings.harvest.census_days)
+
+    def _census(self, prefix: str, sets: list[str | None], granularity: str) -> None:
+        """ListIdentifiers over the whole repository: live offerings no longer listed are deleted."""
+        listed: set[str] = set()
+        for set_spec in sets:
+            params = {"verb": "ListIdentifiers", "metadataPrefix": prefix}
+            if set_spec:
+                params["set"] = set_spec
+            for page in self._pages(params, None):
+                for element in page.items:
+                    header = Header(element if element.tag == f"{OAI}header" else element.find(f"{OAI}header"))
+                    if header.identifier and not header.deleted:
+                        listed.add(make_record_id(self.source.id, header.identifier.strip()))
+        vanished = self.store.live_ids(self.source.id) - listed
+        for record_id in vanished:
+            self.tombstones.setdefault(record_id, _tombstone(self.store, record_id))
+        self.state["last_census"] = datetime.now(UTC).strftime("%Y-%m-%dT%H:%M:%SZ")
+        self.report.notes.append(f"census: {len(listed)} identifiers listed, {len(vanished)} offerings vanished")
+
+    def _restore_tombstones(self, checkpoint: dict[str, Any]) -> None:
+        for record_id in checkpoint.get("tombstones", []):
+            if record_id not in self.tombstones:
+                self.tombstones[record_id] = _tombstone(self.store, record_id)
+
+    def _apply_deletions(self) -> None:
+        live = self.store.live_ids(self.source.id)
+        doomed = [t for rid, t in self.tombstones.items() if rid in live]
+        harvest = self.settings.harvest
+        limit = max(harvest.hold_deletions_minimum, harvest.hold_deletions_share * len(live))
+        if len(doomed) > limit:
+            self.state["held_deletions"] = sorted(t.record_id for t in doomed)
+            self.report.notes.append(
+                f"held {len(doomed)} deletions of {len(live)} offerings for confirmation "
+                f"(microcred sources approve {self.source.id})"
+            )
+            doomed_ids = {t.record_id for t in doomed}
+            rest = [t for t in self.tombstones.values() if t.record_id not in doomed_ids]
+        else:
+            rest = list(self.tombstones.values())
+        for outcome in self.store.upsert_many((t, None) for t in rest):
+            self.report.counts.add(outcome)
+
+
+def _tombstone(store: Store, record_id: str) -> Offering:
+    """A tombstone for a stored offering (the census has only its id)."""
+    stored = store.get(record_id).offering
+    return Offering(
+        record_id=record_id,
+        source_id=stored.source_id,
+        source_format=stored.source_format,
+        original_identifier=stored.original_identifier,
+        deleted=True,
+    )
 
 
 def _source_record(element: etree._Element, report: HarvestReport) -> SourceRecord | None:
@@ -311,9 +334,7 @@ def _source_record(element: etree._Element, report: HarvestReport) -> SourceReco
             identifier=identifier, datestamp=header.datestamp, deleted=True, set_specs=tuple(header.setSpecs)
         )
     metadata = element.find(f"{OAI}metadata")
-    payload_el = (
-        next((child for child in metadata if isinstance(child.tag, str)), None) if metadata is not None else None
-    )
+    payload_el = next((c for c in metadata if isinstance(c.tag, str)), None) if metadata is not None else None
     if payload_el is None:
         report.problem(identifier, "metadata", "record has no metadata")
         return None

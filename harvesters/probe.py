@@ -11,7 +11,7 @@ from typing import Any
 
 from config import Settings
 from harvesters.http import FeedClient
-from harvesters.oai import OaiClient
+from harvesters.oai_client import OaiClient
 from offerings.crosswalks import CROSSWALKS
 from offerings.errors import FeedError, HarvestError
 

@@ -228,6 +228,9 @@ def sources_show(settings: Settings, source_id: str, limit: int, as_json: bool) 
             f"{source.id}  {source.name or ''}\n  url: {source.url}\n  kind: {source.kind}  status: {source.status}"
         )
         click.echo(f"  live offerings: {catalogue.store.count(source_id=source_id)}  next due: {source.next_due_at}")
+        if source.state.get("held_deletions"):
+            held = len(source.state["held_deletions"])
+            click.echo(f"  {held} deletions held for confirmation: microcred sources approve {source.id}")
         for run in runs:
             click.echo(
                 f"  run {run['id']} {run['started_at']} {run['status']:8} seen {run['seen']} added {run['added']} "
@@ -250,13 +253,23 @@ def sources_show(settings: Settings, source_id: str, limit: int, as_json: bool) 
 @click.pass_obj
 @_fail_cleanly
 def sources_approve(settings: Settings, source_id: str) -> None:
-    """Make a pending source active; it is harvested at the next tick."""
+    """Make a pending source active (harvested at the next tick), and confirm deletions a run held back."""
+    from harvesters.oai import apply_held_deletions
+
     catalogue = _catalogue(settings)
     try:
-        catalogue.store.update_source(source_id, status="active", next_due_at=None)
+        source = catalogue.store.get_source(source_id)
+        if source.status != "active":
+            catalogue.store.update_source(source_id, status="active", next_due_at=None)
+            click.echo(f"{source_id} is active")
+        if source.state.get("held_deletions"):
+            done = apply_held_deletions(catalogue.store, source)
+            catalogue.sync_index()
+            click.echo(f"{source_id}: applied {done} held deletions")
+        elif source.status == "active":
+            click.echo(f"{source_id} is active; nothing to confirm")
     finally:
         catalogue.close()
-    click.echo(f"{source_id} is active")
 
 
 @sources.command("remove")

@@ -300,6 +300,8 @@ class Provider:
         self.batch_size = batch_size
         self.base_url = base_url or f"http://127.0.0.1/{institution.slug}/oai"
         self.clock: Callable[[], datetime] = clock or (lambda: datetime.now(UTC))
+        # What Identify declares; "no" and "transient" repositories may drop records without a trace.
+        self.deleted_record_policy = "persistent"
         self._lock = threading.Lock()
         self._entries: dict[str, _Entry] = {}
         self._ordered: list[_Entry] | None = None
@@ -329,6 +331,16 @@ class Provider:
             self._ordered = None
         logger.debug("%s: deleted %s", self.institution.slug, identifier)
         return stored
+
+    def drop(self, identifier: str) -> None:
+        """Remove ``identifier`` without a deleted header, as a ``deletedRecord=no`` repository does.
+
+        Raises:
+            KeyError: no record has that identifier.
+        """
+        with self._lock:
+            del self._entries[identifier]
+            self._ordered = None
 
     def get(self, identifier: str) -> OfferingRecord | None:
         """The record stored under ``identifier``, deleted or not, or ``None``."""
@@ -380,7 +392,7 @@ class Provider:
             protocolVersion="2.0",
             adminEmails=[inst.admin_email] if inst.admin_email else [],
             earliestDatestamp=earliest,
-            deletedRecord="persistent",
+            deletedRecord=self.deleted_record_policy,
             granularity=GRANULARITY,
             compression=["identity"],
         )
