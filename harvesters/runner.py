@@ -52,6 +52,9 @@ def harvest_source(store: Store, source: Source, settings: Settings, *, full: bo
     problems and the error, so a crash leaves a visible trace.
     """
     report = HarvestReport(source_id=source.id, full=full)
+    # Callers hold the source's lease (scheduler) or act as the operator (CLI): a run still marked
+    # running belongs to a process that died.
+    store.close_interrupted_runs(source.id)
     run_id = store.start_run(source.id, full=full)
     started = time.monotonic()
     try:

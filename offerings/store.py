@@ -279,6 +279,16 @@ class Store:
             )
             return int(result.inserted_primary_key[0])
 
+    def close_interrupted_runs(self, source_id: str) -> int:
+        """Mark runs left ``running`` by a process that died as ``interrupted``; returns how many."""
+        with self.engine.begin() as conn:
+            done = conn.execute(
+                update(harvest_runs)
+                .where(harvest_runs.c.source_id == source_id, harvest_runs.c.status == "running")
+                .values(status="interrupted", error="the harvest process stopped before the run ended")
+            )
+        return done.rowcount
+
     def finish_run(self, run_id: int, **values: Any) -> None:
         """Close a run with its status, counts, problems and error."""
         with self.engine.begin() as conn:
