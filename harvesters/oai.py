@@ -240,6 +240,8 @@ class _Run:
                 logger.exception("%s: crosswalk failed on %s", self.source.id, record.identifier)
                 continue
             if offering.deleted:
+                if offering.record_id in self.tombstones:
+                    report.counts.unchanged += 1  # the same deletion listed twice in one run
                 self.tombstones[offering.record_id] = offering  # applied at the end, or held
             else:
                 self.tombstones.pop(offering.record_id, None)  # deleted, then back within one run
