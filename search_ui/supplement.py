@@ -145,8 +145,9 @@ def _price(amount: float, currency: str, label: str) -> str:
 
 
 def price_lines(o: Offering) -> list[str]:
-    """The offering-level fees, or "Free" when it says so and lists none."""
-    lines = [_price(p.amount, p.currency, pick_text(p.label, o.default_language)) for p in o.price]
+    """The fees (offering-level, else per run, without repeats), or "Free" when it says so and lists none."""
+    prices = o.price or [p for i in o.instances for p in i.price]
+    lines = list(dict.fromkeys(_price(p.amount, p.currency, pick_text(p.label, o.default_language)) for p in prices))
     if not lines and o.is_free:
         lines = ["Free"]
     return lines
