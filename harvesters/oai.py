@@ -23,7 +23,7 @@ from config import Settings
 from harvesters.base import HarvestReport
 from harvesters.http import FeedClient
 from harvesters.oai_client import OAI, OaiClient, OaiError, OaiPage
-from offerings.crosswalks import CROSSWALKS, SourceContext, SourceRecord
+from offerings.crosswalks import CROSSWALKS, NAMESPACES, SourceContext, SourceRecord
 from offerings.errors import CrosswalkError, FeedError
 from offerings.model import Offering, make_record_id
 from offerings.store import Source, Store
@@ -99,18 +99,18 @@ class _Run:
         self.state["identify"] = {
             k: identify.get(k) for k in ("repositoryName", "granularity", "deletedRecord", "earliestDatestamp")
         }
-        prefix = self._choose_prefix()
+        prefix, format_name = self._choose_prefix()
         checkpoint = None if full else self.state.get("checkpoint")
         started = response_date or datetime.now(UTC).strftime("%Y-%m-%dT%H:%M:%SZ")
         since = None if full else self.state.get("next_from")
         if checkpoint:
             since, started = checkpoint.get("from"), checkpoint.get("started", started)
-            prefix = checkpoint.get("prefix", prefix)
+            prefix, format_name = checkpoint.get("prefix", prefix), checkpoint.get("format", format_name)
             self.report.notes.append("resumed an interrupted run from its last checkpoint")
         self.report.full = since is None
         self.report.from_date = _format_date(_parse_datetime(since), granularity) if since else None
         self.report.response_date = started
-        crosswalk = CROSSWALKS[prefix]
+        crosswalk = CROSSWALKS[format_name]
         sets: list[str | None] = list(self.source.sets) or [None]
         announced = 0
         for index, set_spec in enumerate(sets):
@@ -134,6 +134,7 @@ class _Run:
                     "complete": page.token is None,
                     "set": set_spec,
                     "prefix": prefix,
+                    "format": format_name,
                     "from": since,
                     "started": started,
                     "tombstones": sorted(self.tombstones),
@@ -141,31 +142,41 @@ class _Run:
                 self.store.update_source(self.source.id, state=self.state)
         if checkpoint:
             self._restore_tombstones(checkpoint)
-        self._reconcile(announced, len(sets))
-        if self.report.status == "success" and self._census_due(full=self.report.full):
-            self._census(prefix, sets, granularity)
+        if self._reconcile(announced, len(sets)) or self._census_due(full=self.report.full):
+            self._census(prefix, sets, announced)
         self._apply_deletions()
         self.state.pop("checkpoint", None)
         next_from = _parse_datetime(started) - timedelta(seconds=self.settings.harvest.overlap_seconds)
         self.state["next_from"] = next_from.strftime("%Y-%m-%dT%H:%M:%SZ")
         self.state["metadata_prefix"] = prefix
-        self.store.update_source(self.source.id, state=self.state, metadata_prefix=prefix)
+        self.state["format"] = format_name
+        self.store.update_source(self.source.id, state=self.state)
 
-    def _choose_prefix(self) -> str:
-        """The first preferred format the repository offers and we can read; oai_dc otherwise."""
+    def _choose_prefix(self) -> tuple[str, str]:
+        """``(metadataPrefix, crosswalk name)``: the most preferred format the repository offers and we read.
+
+        Formats are recognised by ``metadataNamespace`` (a repository may call ELM "elm" or "loq"),
+        else by a prefix that is a crosswalk's name; oai_dc, which every repository must offer, is last.
+        """
         try:
             offered = self.client.metadata_formats()
         except FeedError as exc:
             self.report.notes.append(f"ListMetadataFormats failed ({exc}); using oai_dc")
-            return "oai_dc"
+            return "oai_dc", "oai_dc"
+        readable: dict[str, str] = {}  # crosswalk name → the repository's prefix for it
+        for prefix, namespace in offered.items():
+            name = NAMESPACES.get(namespace) or (prefix if prefix in CROSSWALKS else None)
+            if name:
+                readable.setdefault(name, prefix)
         preferred = [self.source.metadata_prefix] if self.source.metadata_prefix else []
-        for prefix in [*preferred, *self.settings.harvest.metadata_prefixes]:
-            if prefix in offered and prefix in CROSSWALKS:
-                return prefix
-        if "oai_dc" not in offered:
-            readable = ", ".join(sorted(offered)) or "none"
-            raise FeedError(f"{self.source.url}: offers none of the formats we read ({readable})")
-        return "oai_dc"
+        for name in [*preferred, *self.settings.harvest.metadata_prefixes, "oai_dc"]:
+            if name in readable:
+                return readable[name], name
+            if name in offered and name in CROSSWALKS:  # a prefix named by the operator
+                return name, name
+        raise FeedError(
+            f"{self.source.url}: offers none of the formats we read ({', '.join(sorted(offered)) or 'none'})"
+        )
 
     # ---- pages ----------------------------------------------------------------------------------------
 
@@ -251,12 +262,10 @@ class _Run:
 
     # ---- completeness and deletions ------------------------------------------------------------------
 
-    def _reconcile(self, announced: int, set_count: int) -> None:
-        """A full, single-list run that got materially less than completeListSize is partial."""
+    def _reconcile(self, announced: int, set_count: int) -> bool:
+        """True when a full single-list run got materially less than completeListSize (a census decides)."""
         seen = self.report.counts.seen
-        if self.report.full and set_count == 1 and announced and seen < announced * PARTIAL_SHARE:
-            self.report.status = "partial"
-            self.report.notes.append(f"received {seen} of the {announced} records the feed announced")
+        return bool(self.report.full and set_count == 1 and announced and seen < announced * PARTIAL_SHARE)
 
     def _census_due(self, *, full: bool) -> bool:
         policy = (self.state.get("identify") or {}).get("deletedRecord") or "no"
@@ -267,8 +276,9 @@ class _Run:
             return True
         return datetime.now(UTC) - _parse_datetime(last) > timedelta(days=self.settings.harvest.census_days)
 
-    def _census(self, prefix: str, sets: list[str | None], granularity: str) -> None:
-        """ListIdentifiers over the whole repository: live offerings no longer listed are deleted."""
+    def _census(self, prefix: str, sets: list[str | None], announced: int) -> None:
+        """ListIdentifiers over the whole repository: live offerings no longer listed are deleted, and a
+        run that received less than the feed announced is partial only if listed records are missing."""
         listed: set[str] = set()
         for set_spec in sets:
             params = {"verb": "ListIdentifiers", "metadataPrefix": prefix}
@@ -279,11 +289,25 @@ class _Run:
                     header = Header(element if element.tag == f"{OAI}header" else element.find(f"{OAI}header"))
                     if header.identifier and not header.deleted:
                         listed.add(make_record_id(self.source.id, header.identifier.strip()))
-        vanished = self.store.live_ids(self.source.id) - listed
+        stored = self.store.live_ids(self.source.id)
+        vanished = stored - listed
+        missing = listed - stored - set(self.tombstones)
         for record_id in vanished:
             self.tombstones.setdefault(record_id, _tombstone(self.store, record_id))
         self.state["last_census"] = datetime.now(UTC).strftime("%Y-%m-%dT%H:%M:%SZ")
         self.report.notes.append(f"census: {len(listed)} identifiers listed, {len(vanished)} offerings vanished")
+        seen = self.report.counts.seen
+        if announced and seen < announced * PARTIAL_SHARE:
+            if missing:
+                self.report.status = "partial"
+                self.report.notes.append(
+                    f"received {seen} of the {announced} records the feed announced; "
+                    f"{len(missing)} listed records are not stored"
+                )
+            else:
+                self.report.notes.append(
+                    f"the feed announced {announced} records but lists {len(listed)}; all of them are stored"
+                )
 
     def _restore_tombstones(self, checkpoint: dict[str, Any]) -> None:
         for record_id in checkpoint.get("tombstones", []):

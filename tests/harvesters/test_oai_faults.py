@@ -297,3 +297,40 @@ def test_changes_reach_the_store_exactly_once(
     report = harvest_source(store, store.get_source("nl"), quick)
     assert report.counts.updated == 1 and report.counts.added == 0
     _assert_store_equals_feed(store, provider)
+
+
+def _announce(total: int, drop_first_record: bool = False) -> faults.Fault:
+    """Add completeListSize to the token; optionally lose the page's first live record (a silent gap)."""
+
+    def change(body: bytes, app: faults.FaultyApp) -> bytes:
+        body = body.replace(b"<resumptionToken>", f'<resumptionToken completeListSize="{total}">'.encode())
+        if drop_first_record:
+            body = re.sub(rb"<record>\s*<header>.*?</record>", b"", body, count=1, flags=re.S)
+        return body
+
+    return faults.rewrite(change)
+
+
+def test_a_silent_gap_makes_the_run_partial(
+    store: Store, quick: Settings, app: faults.FaultyApp, server: FeedServer, provider: Provider
+) -> None:
+    total = len(provider.records())
+    app.faults.update({1: _announce(total), 2: _announce(total, drop_first_record=True), 3: _announce(total)})
+    report = harvest_source(store, _source(store, server), quick)
+    assert report.status == "partial"
+    assert any("listed records are not stored" in note for note in report.notes)
+    assert store.runs("nl")[0]["status"] == "partial"
+    _harvest_clean(store, quick, app)
+    report = harvest_source(store, store.get_source("nl"), quick, full=True)
+    assert report.status == "success"
+    _assert_store_equals_feed(store, provider)
+
+
+def test_a_wrong_complete_list_size_is_checked_by_census(
+    store: Store, quick: Settings, app: faults.FaultyApp, server: FeedServer, provider: Provider
+) -> None:
+    app.faults.update({1: _announce(500)})
+    report = harvest_source(store, _source(store, server), quick)
+    assert report.status == "success"
+    assert any("announced 500 records" in note and "all of them are stored" in note for note in report.notes)
+    _assert_store_equals_feed(store, provider)
