@@ -1,24 +1,44 @@
 """Harvest benchmark: the full microcred pipeline against bare sickle iteration of the same feed.
 
-Run one measurement per process (``python -m bench.harvest --mode sickle|microcred --records N``) so
-that peak RSS is the measurement's own; ``bench/__main__.py`` runs them and writes the report.
+``python -m bench.harvest --mode sickle|microcred --records N`` measures one harvest. The feed is a
+synthetic oai_dc repository recorded once and replayed from memory by a *separate* process
+(``--serve``), so the server costs almost nothing and the measuring process's peak RSS is the
+harvester's own. ``bench/__main__.py`` runs the measurements and writes the report.
 """
 
 from __future__ import annotations
 
 import argparse
 import json
+import pickle
 import resource
+import subprocess
 import sys
 import tempfile
 import time
 from pathlib import Path
 
-from bench.replay import record_feed, replay_app
-from microcred.demo import serve
-from microcred.demo.provider import synthetic_provider
-
 BATCH = 100  # records per page, a common repository default
+
+
+def serve_feed(records: int) -> None:
+    """Record the synthetic feed, serve it on loopback, print the base URL, and serve until stdin closes."""
+    from bench.replay import record_feed, replay_app
+    from microcred.demo import serve
+    from microcred.demo.provider import synthetic_provider
+
+    # Recording walks the oaipmh provider, which rebuilds its list for every page (minutes at 100k):
+    # record once per size and reuse it for every measurement.
+    cache = Path(__file__).resolve().parent / "out" / f"feed-{records}-{BATCH}.pickle"
+    if cache.exists():
+        responses = pickle.loads(cache.read_bytes())
+    else:
+        responses = record_feed(synthetic_provider(records, batch_size=BATCH), "http://127.0.0.1/oai")
+        cache.parent.mkdir(parents=True, exist_ok=True)
+        cache.write_bytes(pickle.dumps(responses))
+    with serve(replay_app(responses), port=0) as server:
+        print(server.base_url + "/oai", flush=True)
+        sys.stdin.read()
 
 
 def _bare_sickle(url: str) -> int:
@@ -47,16 +67,22 @@ def _microcred(url: str, data_dir: Path) -> int:
 
 
 def measure(mode: str, records: int) -> dict[str, float | int | str]:
-    """Record the feed, serve it from memory on loopback, and time one full harvest."""
-    provider = synthetic_provider(records, batch_size=BATCH)
-    # The base URL only appears in <request> and Identify; the harvesters do not depend on it.
-    responses = record_feed(provider, "http://127.0.0.1/oai")
-    del provider
-    with tempfile.TemporaryDirectory() as tmp, serve(replay_app(responses), port=0) as server:
-        url = server.base_url + "/oai"
-        started = time.perf_counter()
-        seen = _bare_sickle(url) if mode == "sickle" else _microcred(url, Path(tmp))
-        elapsed = time.perf_counter() - started
+    """Time one full harvest of an ``records``-record feed served by a child process."""
+    server = subprocess.Popen(
+        [sys.executable, "-m", "bench.harvest", "--serve", "--records", str(records)],
+        stdin=subprocess.PIPE,
+        stdout=subprocess.PIPE,
+        text=True,
+    )
+    try:
+        url = server.stdout.readline().strip()
+        with tempfile.TemporaryDirectory() as tmp:
+            started = time.perf_counter()
+            seen = _bare_sickle(url) if mode == "sickle" else _microcred(url, Path(tmp))
+            elapsed = time.perf_counter() - started
+    finally:
+        server.stdin.close()
+        server.wait(timeout=30)
     rss_kib = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss
     return {
         "mode": mode,
@@ -64,17 +90,20 @@ def measure(mode: str, records: int) -> dict[str, float | int | str]:
         "seconds": round(elapsed, 3),
         "records_per_second": round(seen / elapsed, 1),
         "peak_rss_mib": round(rss_kib / 1024, 1),
-        "pages": len(responses) - 2,
     }
 
 
 def main(argv: list[str] | None = None) -> None:
-    """Command-line entry point: print one measurement as JSON."""
+    """Command-line entry point: print one measurement as JSON (or serve the feed with --serve)."""
     parser = argparse.ArgumentParser(description=__doc__)
-    parser.add_argument("--mode", choices=("sickle", "microcred"), required=True)
+    parser.add_argument("--mode", choices=("sickle", "microcred"))
     parser.add_argument("--records", type=int, default=20_000)
+    parser.add_argument("--serve", action="store_true", help="serve the recorded feed (used by --mode)")
     args = parser.parse_args(argv)
-    json.dump(measure(args.mode, args.records), sys.stdout)
+    if args.serve:
+        serve_feed(args.records)
+        return
+    json.dump(measure(args.mode or "microcred", args.records), sys.stdout)
     sys.stdout.write("\n")
 
 
