@@ -315,14 +315,14 @@ class _Run:
                 self.tombstones[record_id] = _tombstone(self.store, record_id)
 
     def _apply_deletions(self) -> None:
-        live = self.store.live_ids(self.source.id)
+        live = self.store.live_among(self.tombstones)
         doomed = [t for rid, t in self.tombstones.items() if rid in live]
+        total = self.store.count(source_id=self.source.id)
         harvest = self.settings.harvest
-        limit = max(harvest.hold_deletions_minimum, harvest.hold_deletions_share * len(live))
-        if len(doomed) > limit:
+        if len(doomed) > max(harvest.hold_deletions_minimum, harvest.hold_deletions_share * total):
             self.state["held_deletions"] = sorted(t.record_id for t in doomed)
             self.report.notes.append(
-                f"held {len(doomed)} deletions of {len(live)} offerings for confirmation "
+                f"held {len(doomed)} deletions of {total} offerings for confirmation "
                 f"(microcred sources approve {self.source.id})"
             )
             doomed_ids = {t.record_id for t in doomed}

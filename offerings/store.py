@@ -442,6 +442,17 @@ class Store:
         with self.engine.connect() as conn:
             return int(conn.execute(query).scalar_one())
 
+    def live_among(self, record_ids: Iterable[str], *, chunk: int = 500) -> set[str]:
+        """Which of ``record_ids`` are live offerings (memory bounded by the argument, not the store)."""
+        wanted = list(record_ids)
+        found: set[str] = set()
+        with self.engine.connect() as conn:
+            for start in range(0, len(wanted), chunk):
+                part = wanted[start : start + chunk]
+                query = select(records.c.id).where(records.c.id.in_(part), records.c.deleted.is_(False))
+                found.update(conn.execute(query).scalars())
+        return found
+
     def live_ids(self, source_id: str) -> set[str]:
         """Ids of the live offerings of a source."""
         query = select(records.c.id).where(records.c.source_id == source_id, records.c.deleted.is_(False))
