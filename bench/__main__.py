@@ -50,6 +50,47 @@ def harvest_section() -> list[str]:
     return lines
 
 
+def engines_section() -> list[str]:
+    """Search engines at 100,000 offerings: build docs/s and search latency, SQLite and OpenSearch."""
+    from bench.engines import report_lines
+
+    return report_lines(_run, int(os.environ.get("BENCH_ENGINE_DOCS", "100000")))
+
+
+def crawl_section() -> list[str]:
+    """The web harvester (politeness at the loopback-allowed maximum) vs a bare scrapy spider; extraction cost."""
+    pages = int(os.environ.get("BENCH_CRAWL_PAGES", "2000"))
+    runs = {mode: _run("bench.crawl", "--mode", mode, "--pages", str(pages)) for mode in ("bare", "crawl", "harvest")}
+    cost = _run("bench.crawl", "--mode", "extract", "--pages", str(pages))
+    print(f"crawl {pages}: {runs} {cost}", file=sys.stderr)
+    bare, crawl, harvest = runs["bare"], runs["crawl"], runs["harvest"]
+    return [
+        "## Web crawl: microcred web harvester vs bare scrapy",
+        "",
+        f"A loopback site of {pages:,} course pages (JSON-LD Course, about 4 KB each, listed in one sitemap named",
+        "by robots.txt), served from memory by a separate process. *Bare scrapy* fetches the page URLs with",
+        "scrapy's defaults (8 requests at once per domain, no delay, no robots.txt) and does nothing with them.",
+        "*microcred crawl* is the crawl subprocess with politeness at the loopback-allowed maximum (2 requests at",
+        "once, no delay floor, AutoThrottle on), robots.txt and sitemap discovery, the HTTP cache written, the",
+        "guarded resolver and JSON-LD extraction, streamed to the parent. *microcred harvest* adds the crosswalk,",
+        "the quality score and the store. Pages/s over the crawl itself (spider open to close) and over the wall",
+        "clock (process start-up included).",
+        "",
+        "| pages | bare scrapy pages/s | microcred crawl pages/s | ratio (crawl / bare) | crawl pages/s, wall "
+        "| harvest pages/s, wall |",
+        "|---:|---:|---:|---:|---:|---:|",
+        f"| {pages:,} | {bare['crawl_pages_per_second']:,.0f} | {crawl['crawl_pages_per_second']:,.0f} | "
+        f"{crawl['crawl_pages_per_second'] / bare['crawl_pages_per_second']:.2f}× | "
+        f"{crawl['pages_per_second']:,.0f} | {harvest['pages_per_second']:,.0f} |",
+        "",
+        "Per-page cost in one process (mean over the pages; microdata and RDFa over the test fixtures' pages):",
+        "",
+        "| JSON-LD extraction ms | microdata (extruct) ms | RDFa (extruct) ms | schema.org crosswalk ms |",
+        "|---:|---:|---:|---:|",
+        f"| {cost['jsonld_ms']} | {cost['microdata_ms']} | {cost['rdfa_ms']} | {cost['crosswalk_ms']} |",
+    ]
+
+
 def main() -> None:
     """Run the benchmarks and write the report."""
     lines = [
@@ -60,6 +101,10 @@ def main() -> None:
         "shared 2-core machine: compare rows within a run, not across runs.",
         "",
         *harvest_section(),
+        "",
+        *crawl_section(),
+        "",
+        *engines_section(),
         "",
     ]
     REPORT.write_text("\n".join(lines))

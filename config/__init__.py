@@ -19,7 +19,7 @@ from typing import Any
 
 from offerings.errors import ConfigError
 
-__all__ = ["HarvestSettings", "SchedulerSettings", "Settings", "load_settings", "VERSION"]
+__all__ = ["HarvestSettings", "SchedulerSettings", "Settings", "WebSettings", "load_settings", "VERSION"]
 
 logger = logging.getLogger(__name__)
 
@@ -60,6 +60,22 @@ class HarvestSettings:
 
 
 @dataclass(frozen=True, slots=True, kw_only=True)
+class WebSettings:
+    """How the web harvester crawls course catalogues (per-source overrides: harvesters/web/plan.py)."""
+
+    delay: float = field(default=1.0, metadata={"help": "Floor of the delay between two requests to one site, s"})
+    concurrency_per_domain: int = field(default=2, metadata={"help": "Requests at once to one site (at most 2)"})
+    max_pages: int = field(default=5000, metadata={"help": "Pages fetched per run of one source at most"})
+    max_page_bytes: int = field(default=5_000_000, metadata={"help": "Largest page accepted, bytes"})
+    download_timeout: float = field(default=30.0, metadata={"help": "Timeout of one page download, seconds"})
+    timeout: float = field(default=1800.0, metadata={"help": "Wall-clock limit of one crawl, seconds"})
+    depth: int = field(default=1, metadata={"help": "Links followed from a listing page, levels deep"})
+    missing_runs: int = field(default=2, metadata={"help": "Runs a page may be missing before it is deleted"})
+    http_cache: bool = field(default=True, metadata={"help": "Keep an HTTP cache for conditional re-crawls"})
+    probe_pages: int = field(default=3, metadata={"help": "Pages the probe samples when a URL is registered"})
+
+
+@dataclass(frozen=True, slots=True, kw_only=True)
 class SchedulerSettings:
     """How the scheduler picks up due sources."""
 
@@ -84,6 +100,7 @@ class Settings:
     port: int = field(default=8000, metadata={"help": "Web server port"})
     harvest: HarvestSettings = field(default_factory=HarvestSettings, metadata={"help": "Harvesting"})
     scheduler: SchedulerSettings = field(default_factory=SchedulerSettings, metadata={"help": "Scheduler"})
+    web: WebSettings = field(default_factory=WebSettings, metadata={"help": "Web catalogue crawling"})
 
     @property
     def store_url(self) -> str:

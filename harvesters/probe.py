@@ -1,7 +1,8 @@
 """Probe a URL before it is registered: is it reachable, and what kind of source is it?
 
-The report is what the HEI (and the operator) sees on registration: the kind found, the
-repository's self-description and formats, or a plain-language reason why it cannot be used.
+The report is what the HEI (and the operator) sees on registration: the kind found (OAI-PMH, or a
+web catalogue of pages with schema.org Course markup), the repository's self-description and
+formats or the pages sampled and what they hold, or a plain-language reason why it cannot be used.
 """
 
 from __future__ import annotations
@@ -9,9 +10,12 @@ from __future__ import annotations
 import logging
 from typing import Any
 
+import requests
+
 from config import Settings
 from harvesters.http import FeedClient
 from harvesters.oai_client import OaiClient
+from harvesters.web.sample import probe_web
 from offerings.crosswalks import CROSSWALKS
 from offerings.errors import FeedError, HarvestError
 
@@ -23,30 +27,56 @@ logger = logging.getLogger(__name__)
 def probe(url: str, settings: Settings, *, kind: str = "auto") -> dict[str, Any]:
     """Find out what ``url`` is.
 
-    Returns a report ``{"url", "kind", "ok": True, ...}`` (for OAI-PMH: repository name,
-    granularity, deletedRecord policy, earliest datestamp, formats offered and readable).
+    ``kind="auto"`` asks for an OAI-PMH ``Identify`` first and, when the answer is not one, looks at
+    the URL as a web catalogue (an HTML page or a sitemap). Returns a report ``{"url", "kind",
+    "ok": True, "formats", "readable_formats", ...}``: for OAI-PMH the repository name, granularity,
+    deletedRecord policy, earliest datestamp and formats; for the web whether a sitemap was found,
+    the pages sampled, the Course objects found in them, and warnings.
 
     Raises:
         HarvestError: the URL is blocked, unreachable, or not a kind of source microcred reads;
             the message says which, in words an HEI can act on.
     """
-    if kind not in ("auto", "oai"):
-        raise HarvestError(f"sources of kind {kind!r} are not supported yet; use --kind oai")
+    if kind not in ("auto", "oai", "web"):
+        raise HarvestError(f"sources of kind {kind!r} are not supported yet; use --kind oai or --kind web")
     feed = FeedClient(settings)
     try:
         feed.check_url(url)
-        client = OaiClient(url, feed)
+        oai_failure: FeedError | None = None
+        if kind in ("auto", "oai"):
+            try:
+                return _probe_oai(url, feed)
+            except FeedError as exc:
+                if kind == "oai" or _unreachable(exc):
+                    raise HarvestError(f"{url} did not answer an OAI-PMH Identify request: {exc}") from exc
+                oai_failure = exc
+                logger.info("%s is not OAI-PMH (%s); trying it as a web catalogue", url, exc)
         try:
-            identify, _ = client.identify()
+            return probe_web(url, feed, settings)
         except FeedError as exc:
-            raise HarvestError(f"{url} did not answer an OAI-PMH Identify request: {exc}") from exc
-        try:
-            formats = client.metadata_formats()
-        except FeedError as exc:
-            logger.info("ListMetadataFormats failed on %s: %s", url, exc)
-            formats = {}
+            if oai_failure is None:
+                raise HarvestError(f"{url} cannot be read as a web catalogue: {exc}") from exc
+            raise HarvestError(
+                f"{url} did not answer an OAI-PMH Identify request ({oai_failure}), "
+                f"and is not a web page or sitemap we can read either ({exc})"
+            ) from exc
     finally:
         feed.close()
+
+
+def _unreachable(exc: FeedError) -> bool:
+    """The host did not answer at all: asking it again as a web site would only fail the same way."""
+    return isinstance(exc.__cause__, (requests.ConnectionError, requests.Timeout))
+
+
+def _probe_oai(url: str, feed: FeedClient) -> dict[str, Any]:
+    client = OaiClient(url, feed)
+    identify, _ = client.identify()
+    try:
+        formats = client.metadata_formats()
+    except FeedError as exc:
+        logger.info("ListMetadataFormats failed on %s: %s", url, exc)
+        formats = {}
     return {
         "url": url,
         "kind": "oai",
@@ -60,3 +90,18 @@ def probe(url: str, settings: Settings, *, kind: str = "auto") -> dict[str, Any]
         "formats": sorted(formats),
         "readable_formats": sorted(p for p in formats if p in CROSSWALKS),
     }
+
+
+def probe_feed(content: bytes, *, url: str | None = None) -> dict[str, Any] | None:
+    """What a fetched document is as a ``feed`` source, or None when it is no catalogue document.
+
+    The report names the format (xcri_cap, elm_loq, elm_jsonld, ewp_courses, ctdl, schema_org),
+    the number of records and a preview of the first titles; ``ok`` is False (with ``error``) for
+    a catalogue document that is not well-formed. For ``probe()`` to call on a fetched body.
+    """
+    from harvesters.feed import describe_feed  # imported here: the feed harvester is optional to the probe
+
+    report = describe_feed(content, url=url)
+    if report is not None and url:
+        report["url"] = url
+    return report

@@ -9,7 +9,9 @@ from datetime import timedelta
 
 from config import Settings
 from harvesters.base import Harvester, HarvestReport
+from harvesters.feed import FeedHarvester
 from harvesters.oai import OaiHarvester
+from harvesters.web import WebHarvester
 from offerings.errors import ConfigError, HarvestError
 from offerings.store import Source, Store, utcnow
 
@@ -17,7 +19,7 @@ __all__ = ["HARVESTERS", "harvest_source", "parse_interval"]
 
 logger = logging.getLogger(__name__)
 
-HARVESTERS: dict[str, type] = {"oai": OaiHarvester}
+HARVESTERS: dict[str, type] = {"oai": OaiHarvester, "web": WebHarvester, "feed": FeedHarvester}
 _UNITS = {"s": 1, "m": 60, "h": 3600, "d": 86400, "w": 604800}
 
 

@@ -1,8 +1,9 @@
 """Search engines behind one protocol (:class:`indexer.base.SearchEngine`) and the sync loop.
 
 Engines are named by dotted ``"module:Class"`` strings, so that an engine's client library is
-imported only when that engine is configured. ``sqlite`` (FTS5, embedded, the default) is the only
-one available so far; :mod:`indexer.sync` keeps any engine in step with the store.
+imported only when that engine is configured: ``sqlite`` (FTS5, embedded, the default),
+``elasticsearch`` and ``opensearch`` (:mod:`indexer.elastic`, one module, two clients).
+:mod:`indexer.sync` keeps any engine in step with the store.
 """
 
 from __future__ import annotations
@@ -18,7 +19,11 @@ if TYPE_CHECKING:
 
 __all__ = ["ENGINES", "SearchEngine", "get_engine"]
 
-ENGINES: dict[str, str] = {"sqlite": "indexer.sqlite:SqliteEngine"}
+ENGINES: dict[str, str] = {
+    "sqlite": "indexer.sqlite:SqliteEngine",
+    "elasticsearch": "indexer.elastic:ElasticEngine",
+    "opensearch": "indexer.elastic:OpenSearchEngine",
+}
 
 
 def get_engine(settings: Settings) -> SearchEngine:

@@ -12,18 +12,43 @@ from __future__ import annotations
 import dataclasses
 import hashlib
 import json
+import types
+import typing
 from dataclasses import dataclass, field
 from datetime import date
 from typing import Any
 
 from offerings import vocab
+from offerings.model_parts import (
+    Concept,
+    Contact,
+    Grant,
+    Identifier,
+    Instance,
+    LangMap,
+    LearningOutcome,
+    Organisation,
+    OtherCredit,
+    PartOf,
+    Place,
+    Price,
+    Provenance,
+    QualityAssurance,
+)
 
 __all__ = [
+    "Concept",
+    "Contact",
+    "Grant",
+    "Identifier",
     "Instance",
     "LangMap",
     "LearningOutcome",
     "Offering",
     "Organisation",
+    "OtherCredit",
+    "PartOf",
+    "Place",
     "Price",
     "Provenance",
     "QualityAssurance",
@@ -31,8 +56,6 @@ __all__ = [
     "pick_text",
     "search_document",
 ]
-
-LangMap = dict[str, str]
 
 
 def pick_text(text: LangMap | None, preferred: str | None = None) -> str:
@@ -49,62 +72,6 @@ def make_record_id(source_id: str, original_identifier: str) -> str:
     """Stable catalogue id ``{source}:{sha1(original id)[:16]}``: the same record always gets the same id."""
     digest = hashlib.sha1(original_identifier.encode("utf-8")).hexdigest()[:16]
     return f"{source_id}:{digest}"
-
-
-@dataclass(slots=True, kw_only=True)
-class Organisation:
-    """A provider or awarding body."""
-
-    name: LangMap = field(metadata={"help": "Legal or trading name"})
-    country: str | None = field(default=None, metadata={"help": "Seat country, ISO 3166-1 alpha-2"})
-    homepage: str | None = field(default=None, metadata={"help": "Home page URL"})
-    ids: dict[str, str] = field(default_factory=dict, metadata={"help": "erasmus_code, schac, ror, pic …"})
-
-
-@dataclass(slots=True, kw_only=True)
-class LearningOutcome:
-    """One expected learning outcome (Annex I M6)."""
-
-    text: LangMap = field(metadata={"help": "The outcome statement"})
-    esco_skills: list[str] = field(default_factory=list, metadata={"help": "ESCO skill URIs"})
-
-
-@dataclass(slots=True, kw_only=True)
-class Price:
-    """A fee."""
-
-    amount: float = field(metadata={"help": "Amount, ≥ 0"})
-    currency: str = field(default="EUR", metadata={"help": "ISO 4217 code"})
-    label: LangMap = field(default_factory=dict, metadata={"help": "What the fee is for"})
-
-
-@dataclass(slots=True, kw_only=True)
-class Instance:
-    """One concrete run of the offering."""
-
-    start_date: date | None = field(default=None, metadata={"help": "First day of teaching"})
-    end_date: date | None = field(default=None, metadata={"help": "Last day of teaching"})
-    application_deadline: date | None = field(default=None, metadata={"help": "Last day to apply"})
-    location: str | None = field(default=None, metadata={"help": "Venue or 'online'"})
-    price: list[Price] = field(default_factory=list, metadata={"help": "Fees of this run"})
-
-
-@dataclass(slots=True, kw_only=True)
-class QualityAssurance:
-    """Quality assurance underpinning the credential (Annex I M11)."""
-
-    type: str = field(metadata={"help": "internal_institutional, external_institutional, external_programme …"})
-    basis: str = field(default="declared", metadata={"help": "declared or inferred_from_registry"})
-    description: LangMap = field(default_factory=dict, metadata={"help": "Free text"})
-
-
-@dataclass(slots=True, kw_only=True)
-class Provenance:
-    """Where one field's value came from."""
-
-    source_path: str = field(metadata={"help": "Path in the source record"})
-    method: str = field(default="declared", metadata={"help": "declared, parsed, inferred or enriched"})
-    confidence: float = field(default=1.0, metadata={"help": "0–1"})
 
 
 @dataclass(slots=True, kw_only=True)
@@ -161,6 +128,61 @@ class Offering:
     # L. quality
     field_provenance: dict[str, Provenance] = field(default_factory=dict, metadata={"help": "Per-field origin"})
 
+    # ---- added with the full record of metadata-standard.md §2; every one has a default -------------
+    # A. identity
+    other_identifiers: list[Identifier] = field(default_factory=list, metadata={"help": "Course codes, CTID …"})
+    # B. what is offered
+    credential_title: LangMap = field(default_factory=dict, metadata={"help": "Name of the credential (M2)"})
+    alternative_titles: list[LangMap] = field(default_factory=list, metadata={"help": "Acronyms, former titles"})
+    is_micro_credential: bool | None = field(default=None, metadata={"help": "Leads to a micro-credential"})
+    credential_formats: list[str] = field(default_factory=list, metadata={"help": "edc, open_badges_3, pdf …"})
+    # C. who provides and awards
+    issuer_region: list[str] = field(default_factory=list, metadata={"help": "NUTS/ATU region URIs (M3)"})
+    # D. learning content
+    esco_skills: list[Concept] = field(default_factory=list, metadata={"help": "ESCO skills, for search"})
+    occupations: list[Concept] = field(default_factory=list, metadata={"help": "Related occupations"})
+    target_groups: list[Concept] = field(default_factory=list, metadata={"help": "Intended audience"})
+    # E. volume and level
+    ects_range: list[float] | None = field(default=None, metadata={"help": "ECTS as [min, max] (ranges, converted)"})
+    other_credits: list[OtherCredit] = field(default_factory=list, metadata={"help": "Non-ECTS credits (M7)"})
+    workload_range: list[float] | None = field(default=None, metadata={"help": "Hours as [min, max]"})
+    contact_hours: float | None = field(default=None, metadata={"help": "Taught hours (not workload)"})
+    qf_ehea_cycle: str | None = field(default=None, metadata={"help": "short_cycle, first, second, third (M8)"})
+    nqf_level: list[Concept] = field(default_factory=list, metadata={"help": "National framework level (M8)"})
+    level_text: LangMap = field(default_factory=dict, metadata={"help": "Non-framework level ('beginner')"})
+    # F. delivery
+    synchronicity: str | None = field(default=None, metadata={"help": "synchronous, asynchronous, mixed"})
+    learning_setting: str | None = field(default=None, metadata={"help": "formal or non_formal"})
+    learning_activity_types: list[str] = field(default_factory=list, metadata={"help": "ELM activity codes"})
+    languages_of_assessment: list[str] = field(default_factory=list, metadata={"help": "ISO 639-1 codes"})
+    # G. when and where
+    duration: str | None = field(default=None, metadata={"help": "Nominal length, ISO 8601 duration"})
+    duration_range: list[str] | None = field(default=None, metadata={"help": "[min, max] ISO 8601 durations"})
+    max_duration: str | None = field(default=None, metadata={"help": "Longest time allowed to complete"})
+    enrolment_model: str | None = field(default=None, metadata={"help": "fixed_dates, rolling, on_demand"})
+    schedule_info: LangMap = field(default_factory=dict, metadata={"help": "Timetable text"})
+    admission_procedure: LangMap = field(default_factory=dict, metadata={"help": "How to apply"})
+    # H. cost
+    grants: list[Grant] = field(default_factory=list, metadata={"help": "Scholarships, subsidies"})
+    # I. assessment
+    supervision_id_verification: str | None = field(default=None, metadata={"help": "Supervision/ID check (O2)"})
+    grading_scheme: LangMap = field(default_factory=dict, metadata={"help": "How results are graded"})
+    # J. access and progression
+    prerequisites_none: bool = field(default=False, metadata={"help": "Explicitly no prerequisites (O1)"})
+    required_competencies: list[str] = field(default_factory=list, metadata={"help": "Prerequisite skill URIs"})
+    part_of: list[PartOf] = field(default_factory=list, metadata={"help": "Programmes it belongs to (O4)"})
+    has_parts: list[str] = field(default_factory=list, metadata={"help": "Ids of component offerings"})
+    recognition_info: LangMap = field(default_factory=dict, metadata={"help": "Recognition, credit transfer"})
+    further_information: LangMap = field(default_factory=dict, metadata={"help": "Further information (O5)"})
+    supplementary_documents: list[str] = field(default_factory=list, metadata={"help": "Supplement, syllabus URLs"})
+    # K. contact and media
+    contact: Contact | None = field(default=None, metadata={"help": "Institutional enquiries contact"})
+    image_url: str | None = field(default=None, metadata={"help": "Banner or logo"})
+    # L. record status and quality
+    source_status: str | None = field(default=None, metadata={"help": "Life-cycle status the source states"})
+    crosswalk_warnings: list[str] = field(default_factory=list, metadata={"help": "What the crosswalk dropped"})
+    cluster_id: str | None = field(default=None, metadata={"help": "Same offering from other sources (store)"})
+
     # ---- derived values -------------------------------------------------------------------------
 
     @property
@@ -193,16 +215,7 @@ class Offering:
     @classmethod
     def from_dict(cls, data: dict[str, Any]) -> Offering:
         """Inverse of :meth:`to_dict`; unknown keys are ignored so older stored records still load."""
-        known = {f.name for f in dataclasses.fields(cls)}
-        values = {k: v for k, v in data.items() if k in known}
-        values["provider"] = [Organisation(**o) for o in values.get("provider", [])]
-        values["awarding_body"] = [Organisation(**o) for o in values.get("awarding_body", [])]
-        values["learning_outcomes"] = [LearningOutcome(**o) for o in values.get("learning_outcomes", [])]
-        values["quality_assurance"] = [QualityAssurance(**q) for q in values.get("quality_assurance", [])]
-        values["price"] = [Price(**p) for p in values.get("price", [])]
-        values["instances"] = [_instance(i) for i in values.get("instances", [])]
-        values["field_provenance"] = {k: Provenance(**p) for k, p in values.get("field_provenance", {}).items()}
-        return cls(**values)
+        return _load(cls, data)
 
     def content_hash(self, data: dict[str, Any] | None = None) -> str:
         """Hash of the normalised content, ignoring harvest bookkeeping: equal hash ⇒ nothing changed.
@@ -214,13 +227,36 @@ class Offering:
         return hashlib.sha256(json.dumps(content, sort_keys=True, ensure_ascii=False).encode()).hexdigest()
 
 
-def _instance(data: dict[str, Any]) -> Instance:
-    values = dict(data)
-    for key in ("start_date", "end_date", "application_deadline"):
-        if values.get(key):
-            values[key] = date.fromisoformat(values[key])
-    values["price"] = [Price(**p) for p in values.get("price", [])]
-    return Instance(**values)
+_HINTS: dict[type, dict[str, Any]] = {}
+
+
+def _load(cls: type, data: dict[str, Any]) -> Any:
+    """Build dataclass ``cls`` from its JSON form, recursing by type hint (dates, parts, lists, maps)."""
+    hints = _HINTS.get(cls)
+    if hints is None:
+        names = {f.name for f in dataclasses.fields(cls)}
+        hints = _HINTS[cls] = {k: v for k, v in typing.get_type_hints(cls).items() if k in names}
+    return cls(**{k: _convert(hints[k], v) for k, v in data.items() if k in hints})
+
+
+def _convert(hint: Any, value: Any) -> Any:
+    if value is None:
+        return None
+    origin = typing.get_origin(hint)
+    if origin in (typing.Union, types.UnionType):
+        inner = [a for a in typing.get_args(hint) if a is not type(None)]
+        return _convert(inner[0], value) if len(inner) == 1 else value
+    if origin is list:
+        (item,) = typing.get_args(hint)
+        return [_convert(item, v) for v in value]
+    if origin is dict:
+        _, item = typing.get_args(hint)
+        return {k: _convert(item, v) for k, v in value.items()}
+    if hint is date:
+        return date.fromisoformat(value) if isinstance(value, str) else value
+    if dataclasses.is_dataclass(hint) and isinstance(value, dict):
+        return _load(hint, value)  # type: ignore[arg-type]
+    return value
 
 
 _FIELD_NAMES: dict[type, tuple[str, ...]] = {}
@@ -247,7 +283,9 @@ def search_document(offering: Offering, *, completeness: int, tier: str, seq: in
     """The flat document every search engine indexes and the search API returns.
 
     Facet fields hold codes (``country``, ``language``, ``mode`` …); text fields hold the text
-    of every language joined, so one index serves every language.
+    of every language joined, so one index serves every language. ``cluster`` is the same for every
+    record of one offering that reached us from several sources (the store assigns it), so an engine
+    can collapse them into one result; a record alone is its own cluster.
     """
     o = offering
     provider = o.provider[0] if o.provider else None
@@ -260,7 +298,7 @@ def search_document(offering: Offering, *, completeness: int, tier: str, seq: in
         "title_all": " ".join(dict.fromkeys(o.title.values())),
         "description": " ".join(dict.fromkeys(o.description.values())),
         "subjects": list(o.subjects),
-        "skills": [pick_text(lo.text) for lo in o.learning_outcomes],
+        "skills": list(dict.fromkeys([pick_text(lo.text) for lo in o.learning_outcomes] + _skill_labels(o))),
         "provider": pick_text(provider.name) if provider else None,
         "provider_id": _slug(pick_text(provider.name)) if provider else None,
         "country": o.countries,
@@ -283,7 +321,25 @@ def search_document(offering: Offering, *, completeness: int, tier: str, seq: in
         "tier": tier,
         "updated": updated,
         "seq": seq,
+        # Added with the full record (additive; engines with fixed mappings store them unindexed).
+        "cluster": o.cluster_id or o.record_id,
+        "source_format": o.source_format,
+        "offering_type": list(o.offering_type),
+        "assessment": list(o.assessment_types),
+        "qf_ehea_cycle": o.qf_ehea_cycle,
+        "setting": o.learning_setting,
+        "stackability": o.stackability,
+        "supervision": o.supervision_id_verification,
+        "micro_credential": o.is_micro_credential,
+        "ects_min": o.ects_range[0] if o.ects_range else o.ects_credits,
+        "ects_max": o.ects_range[-1] if o.ects_range else o.ects_credits,
+        "duration": o.duration,
+        "esco_skills": [s.uri for s in o.esco_skills if s.uri],
     }
+
+
+def _skill_labels(offering: Offering) -> list[str]:
+    return [label for label in (pick_text(s.label) for s in offering.esco_skills) if label]
 
 
 def _iso(value: date | None) -> str | None:

@@ -1,24 +1,83 @@
 """Text parsers shared by every crosswalk (metadata-standard.md §3.7): credits, hours, EQF, mode, dates.
 
 Each returns ``None`` (or an empty result) when the text does not say, never a guess. Pure functions.
+Dates and durations live in :mod:`offerings.parsing_time`, the keyword classifiers (assessment,
+schedule, QF-EHEA cycle, stackability, QA, supervision) in :mod:`offerings.parsing_classify`, and
+credits, workload, prices, languages and text cleaning in :mod:`offerings.parsing_units`; all are
+re-exported here, so ``offerings.parsing`` is the one place crosswalks import from.
 """
 
 from __future__ import annotations
 
 import re
-from datetime import date, datetime
+from datetime import date
 
+from offerings.parsing_classify import (
+    parse_assessment,
+    parse_qa,
+    parse_qf_ehea_cycle,
+    parse_schedule,
+    parse_stackability,
+    parse_supervision,
+)
+from offerings.parsing_time import (
+    DurationText,
+    IsoDuration,
+    duration_days,
+    iso_duration_hours,
+    parse_date,
+    parse_duration,
+    parse_iso_duration,
+)
+from offerings.parsing_units import (
+    Credits,
+    PriceText,
+    clean_text,
+    ects_to_hours,
+    hours_to_ects,
+    is_personal_email,
+    parse_countries,
+    parse_credits,
+    parse_languages,
+    parse_prices,
+    parse_weekly_hours,
+    parse_workload,
+)
 from offerings.vocab import fold
 
 __all__ = [
+    "Credits",
+    "DurationText",
+    "IsoDuration",
+    "PriceText",
+    "clean_text",
+    "duration_days",
+    "ects_to_hours",
+    "hours_to_ects",
+    "is_personal_email",
+    "iso_duration_hours",
+    "parse_assessment",
+    "parse_countries",
+    "parse_credits",
     "parse_date",
+    "parse_duration",
     "parse_ects",
     "parse_end_date",
     "parse_eqf",
     "parse_hours",
+    "parse_iso_duration",
+    "parse_languages",
     "parse_modes",
     "parse_price",
+    "parse_prices",
+    "parse_qa",
+    "parse_qf_ehea_cycle",
+    "parse_schedule",
+    "parse_stackability",
     "parse_start_date",
+    "parse_supervision",
+    "parse_weekly_hours",
+    "parse_workload",
     "says_free",
 ]
 
@@ -39,7 +98,18 @@ _EQF_RE = re.compile(
     re.IGNORECASE,
 )
 _MODE_WORDS: dict[str, tuple[str, ...]] = {
-    "blended": ("blended", "hybrid", "b-learning", "semipresencial", "distance with attendance", "gemischt"),
+    "blended": (
+        "blended",
+        "hybrid",
+        "b-learning",
+        "semipresencial",
+        "distance with attendance",
+        "gemischt",
+        "mixed mode",
+        "blendeddelivery",
+        "blended delivery",
+        "semi-presenziale",
+    ),
     "online": (
         "online",
         "e-learning",
@@ -54,6 +124,13 @@ _MODE_WORDS: dict[str, tuple[str, ...]] = {
         "mooc",
         "en ligne",
         "afstandsonderwijs",
+        "onlineonly",
+        "online only",
+        "fernlehre",
+        "etaopetus",
+        "etaopiskelu",
+        "zdalnie",
+        "on line",
     ),
     "onsite": (
         "on-site",
@@ -70,8 +147,24 @@ _MODE_WORDS: dict[str, tuple[str, ...]] = {
         "in person",
         "in-person",
         "op locatie",
+        "inperson",
+        "prasenzlehre",
+        "vor ort",
+        "sur place",
+        "presenziale",
+        "in aula",
+        "lahiopetus",
+        "stacjonarnie",
     ),
-    "work_based": ("work-based", "work based", "workplace", "apprenticeship"),
+    "work_based": (
+        "work-based",
+        "work based",
+        "workplace",
+        "apprenticeship",
+        "duales studium",
+        "dual study",
+        "work-integrated",
+    ),
 }
 
 
@@ -132,32 +225,6 @@ def parse_modes(text: str | None) -> list[str]:
     if "blended" in found:
         return ["blended"]
     return found
-
-
-_DATE_FORMATS = ("%Y-%m-%d", "%d.%m.%Y", "%d/%m/%Y", "%d-%m-%Y", "%Y/%m/%d")
-
-
-def parse_date(text: str | None) -> date | None:
-    """A calendar date from ISO 8601 (date or date-time) or common European numeric formats.
-
-    Sentinels before 1950 are refused.
-    """
-    if not text:
-        return None
-    value = text.strip()
-    try:
-        parsed = datetime.fromisoformat(value.replace("Z", "+00:00")).date()
-    except ValueError:
-        parsed = None
-        for fmt in _DATE_FORMATS:
-            try:
-                parsed = datetime.strptime(value[:10], fmt).date()
-                break
-            except ValueError:
-                continue
-    if parsed is None or parsed.year < 1950:
-        return None
-    return parsed
 
 
 _START_RE = re.compile(

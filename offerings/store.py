@@ -20,6 +20,7 @@ from alembic.config import Config
 from sqlalchemy import Engine, bindparam, create_engine, event, func, select, update
 from sqlalchemy.engine import Connection
 
+from offerings import store_clusters
 from offerings.errors import NotFound, StoreError
 from offerings.model import Offering
 from offerings.quality import assess
@@ -104,6 +105,7 @@ class StoredRecord:
     quality: dict[str, Any]
     updated_at: datetime
     raw: bytes | None = None
+    cluster: str | None = None
 
 
 def _iso(value: datetime | None) -> str | None:
@@ -326,6 +328,9 @@ class Store:
             return []
         now = utcnow()
         with self.engine.begin() as conn:
+            # The same offering from another source: share its cluster (set before hashing, so a
+            # record whose cluster changes is re-indexed).
+            store_clusters.assign(conn, [o for o, _ in batch])
             ids = [o.record_id for o, _ in batch]
             existing = {
                 row.id: (row.content_hash, row.deleted)
@@ -453,6 +458,35 @@ class Store:
                 found.update(conn.execute(query).scalars())
         return found
 
+    def cluster_members(self, cluster: str) -> list[StoredRecord]:
+        """The live records of one cluster (the same offering from every source): the record that
+        names the cluster first, then the others oldest first."""
+        query = (
+            select(records)
+            .where(records.c.cluster == cluster, records.c.deleted.is_(False))
+            .order_by(records.c.created_at, records.c.seq)
+        )
+        with self.engine.connect() as conn:
+            found = [_stored(row) for row in conn.execute(query).mappings()]
+        return sorted(found, key=lambda r: r.id != cluster)
+
+    def live_records(self, source_id: str, *, batch: int = 500) -> Iterator[StoredRecord]:
+        """Every live record of a source, streamed in batches (for its quality report)."""
+        last = ""
+        while True:
+            query = (
+                select(records)
+                .where(records.c.source_id == source_id, records.c.deleted.is_(False), records.c.id > last)
+                .order_by(records.c.id)
+                .limit(batch)
+            )
+            with self.engine.connect() as conn:
+                rows = [_stored(row) for row in conn.execute(query).mappings()]
+            if not rows:
+                return
+            yield from rows
+            last = rows[-1].id
+
     def live_ids(self, source_id: str) -> set[str]:
         """Ids of the live offerings of a source."""
         query = select(records.c.id).where(records.c.source_id == source_id, records.c.deleted.is_(False))
@@ -502,6 +536,7 @@ def _record_values(
     offering: Offering, document: dict[str, Any], raw: bytes | None, digest: str, now: datetime
 ) -> dict[str, Any]:
     quality = assess(offering)
+    url, title = store_clusters.match_keys(offering)
     return {
         "id": offering.record_id,
         "source_id": offering.source_id,
@@ -512,13 +547,12 @@ def _record_values(
         "content_hash": digest,
         "completeness": quality.score,
         "tier": quality.tier,
-        "quality": {
-            "core_present": quality.core_present,
-            "core_declared": quality.core_declared,
-            "missing": quality.missing,
-            "optional_present": quality.optional_present,
-            "warnings": quality.warnings,
-        },
+        "quality": quality.to_dict(),
+        "core_present": quality.core_present,
+        "status": quality.status,
+        "cluster": offering.cluster_id,
+        "match_url": url,
+        "match_title": title,
         "deleted": offering.deleted,
         "datestamp": offering.harvest_datestamp,
         "updated_at": now,
@@ -537,4 +571,5 @@ def _stored(row: Any, *, with_raw: bool = False) -> StoredRecord:
         quality=dict(row["quality"] or {}),
         updated_at=row["updated_at"],
         raw=row["raw"] if with_raw else None,
+        cluster=row["cluster"],
     )

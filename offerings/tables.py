@@ -92,8 +92,17 @@ records = Table(
     Column("datestamp", String(30)),
     Column("created_at", DateTime, nullable=False),
     Column("updated_at", DateTime, nullable=False),
+    # Added by migration 0002: duplicate cluster, its match keys, Annex I core count, computed status.
+    Column("cluster", String(150)),
+    Column("match_url", String(40)),
+    Column("match_title", String(40)),
+    Column("core_present", Integer, nullable=False, default=0),
+    Column("status", String(20)),
     Index("ix_records_seq", "seq", unique=True),
     Index("ix_records_source", "source_id", "deleted"),
+    Index("ix_records_cluster", "cluster"),
+    Index("ix_records_match_url", "match_url"),
+    Index("ix_records_match_title", "match_title"),
 )
 
 counters = Table(

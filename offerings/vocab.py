@@ -37,12 +37,18 @@ MODES: dict[str, tuple[str, str]] = {
     "onsite": ("On site", _ASSESS + "9191af2ed9"),
     "blended": ("Blended", _ASSESS + "e92d221e4d"),
     "work_based": ("Work-based", _ASSESS + "729f3bed4b"),
+    "project_based": ("Project-based", _ASSESS + "7813801c77"),
+    "research_lab_based": ("Research or lab-based", _ASSESS + "ed4c557045"),
 }
 
+# ELM learning schedules plus catalogue extensions (part_time when light vs intensive is unknown).
 SCHEDULES: dict[str, tuple[str, str | None]] = {
     "full_time": ("Full time", "http://data.europa.eu/snb/learning-schedule/72a0ab92fa"),
     "part_time": ("Part time", None),
     "self_paced": ("Self-paced", None),
+    "part_time_intensive": ("Part time, intensive", "http://data.europa.eu/snb/learning-schedule/f230bae523"),
+    "part_time_light": ("Part time, light", "http://data.europa.eu/snb/learning-schedule/67395e6b5a"),
+    "flexible": ("Flexible", None),
 }
 
 # Spellings the ISO tables lack but feeds use: EU country codes (EL, UK) and common native names.

@@ -13,14 +13,16 @@ from typing import Any
 
 from flask import Blueprint, Response, current_app, jsonify, request, stream_with_context, url_for
 
-from offerings.errors import InvalidQuery, NotFound
+from offerings import quality_report
+from offerings.errors import InvalidQuery
+from offerings.export_elm import ELM_PROFILE, learning_opportunity
 from offerings.store import Source, Store, StoredRecord
 from search_ui import services
 from search_ui.jsonld import JSONLD_MIMETYPE, course_jsonld
 from search_ui.labels import relabel_facets
 from search_ui.params import parse_int, parse_search, reject_unknown, single
 from search_ui.problems import Gone
-from search_ui.records import isotime, record_dict, result_dict
+from search_ui.records import isotime, record_dict, result_dict, source_ref
 
 __all__ = ["bp", "listed_sources", "live_record", "source_dict", "source_names", "sources_by_id"]
 
@@ -32,7 +34,8 @@ CHANGES_DEFAULT_LIMIT = 100
 CHANGES_MAX_LIMIT = 1000
 SUGGEST_MAX_SIZE = 20
 RUNS_SHOWN = 20
-JSON_FORMATS = {"json": "application/json", "jsonld": JSONLD_MIMETYPE}
+ELM_MIMETYPE = f'{JSONLD_MIMETYPE}; profile="{ELM_PROFILE}"'
+JSON_FORMATS = {"json": "application/json", "jsonld": JSONLD_MIMETYPE, "elm": ELM_MIMETYPE}
 
 
 def sources_by_id(store: Store) -> dict[str, Source]:
@@ -69,41 +72,79 @@ def search() -> Response:
     return jsonify(page)
 
 
-def _wants_jsonld() -> bool:
-    """``?format=jsonld`` wins; otherwise the Accept header decides (plain JSON when it does not care)."""
+def _negotiate() -> str:
+    """``json``, ``jsonld`` (schema.org) or ``elm`` (ELM v3 LOQ JSON-LD).
+
+    ``?format=`` wins; otherwise the Accept header decides: JSON-LD with the ELM LOQ profile
+    (``application/ld+json; profile="http://data.europa.eu/snb/model/ap/loq"``) is ELM, plain
+    JSON-LD is schema.org, and plain JSON is the answer when the client does not care.
+    """
     reject_unknown(request.args, ("format",))
     fmt = single(request.args, "format")
     if fmt is not None:
         if fmt not in JSON_FORMATS:
             raise InvalidQuery("format", f"must be one of {', '.join(JSON_FORMATS)}, not {fmt!r}")
-        return fmt == "jsonld"
+        return fmt
+    if _asks_for_elm(request.headers.get("Accept", "")):
+        return "elm"
     best = request.accept_mimetypes.best_match(["application/json", JSONLD_MIMETYPE])
-    return best == JSONLD_MIMETYPE
+    return "jsonld" if best == JSONLD_MIMETYPE else "json"
+
+
+def _asks_for_elm(accept: str) -> bool:
+    """Whether a media range of ``accept`` is JSON-LD with the ELM LOQ profile (and not q=0)."""
+    for media_range in accept.split(","):
+        kind, *params = (part.strip() for part in media_range.split(";"))
+        values = dict(p.split("=", 1) for p in params if "=" in p)
+        profile = values.get("profile", "").strip('"')
+        if kind == JSONLD_MIMETYPE and profile.rstrip("/") == ELM_PROFILE and values.get("q", "1") not in ("0", "0.0"):
+            return True
+    return False
 
 
 @bp.get("/offerings/<path:record_id>")
 def offering(record_id: str) -> Response:
-    """One offering: the full normalised record, or schema.org Course JSON-LD when asked for."""
-    as_jsonld = _wants_jsonld()
+    """One offering: the full normalised record with every source of the same offering, or schema.org
+    Course JSON-LD, or ELM v3 LearningOpportunity JSON-LD, when asked for."""
+    fmt = _negotiate()
     record = live_record(record_id)
-    if as_jsonld:
+    if fmt in ("jsonld", "elm"):
         page_url = url_for("ui.offering", record_id=record.id, _external=True)
-        body = current_app.json.dumps(course_jsonld(record, page_url=page_url))
-        response = current_app.response_class(body + "\n", mimetype=JSONLD_MIMETYPE)
+        if fmt == "elm":
+            document = learning_opportunity(record.offering, page_url=page_url)
+        else:
+            document = course_jsonld(record, page_url=page_url)
+        body = current_app.json.dumps(document)
+        response = current_app.response_class(body + "\n", content_type=JSON_FORMATS[fmt])
     else:
         store = services.store()
-        source = _maybe_source(store, record.source_id)
-        response = jsonify(record_dict(record, {source.id: source} if source else {}))
+        sources = sources_by_id(store)
+        data = record_dict(record, sources)
+        data["cluster"] = _cluster(store, record, sources)
+        response = jsonify(data)
     # Caches must keep the JSON and JSON-LD answers apart.
     response.vary.add("Accept")
     return response
 
 
-def _maybe_source(store: Store, source_id: str) -> Source | None:
-    try:
-        return store.get_source(source_id)
-    except NotFound:
-        return None
+def _cluster(store: Store, record: StoredRecord, sources: dict[str, Source]) -> dict[str, Any]:
+    """Every source this offering reached us from (metadata-standard.md §3.7: both records are kept)."""
+    cluster = record.cluster or record.id
+    members = store.cluster_members(cluster) or [record]
+    return {
+        "id": cluster,
+        "records": [
+            {
+                "id": member.id,
+                "source": source_ref(member.source_id, sources),
+                "source_format": member.offering.source_format,
+                "url": member.offering.record_url,
+                "completeness": member.completeness,
+                "tier": member.tier,
+            }
+            for member in members
+        ],
+    }
 
 
 @bp.get("/suggest")
@@ -204,6 +245,9 @@ def sources() -> Response:
 
 @bp.get("/sources/<source_id>")
 def source(source_id: str) -> Response:
-    """One source: settings, probe report, counts and its last harvest runs, newest first."""
+    """One source: settings, probe report, counts, its last harvest runs (newest first) and the quality
+    report of its records (what they carry, what they lack, their commonest warnings)."""
     store = services.store()
-    return jsonify(source_dict(store, store.get_source(source_id), with_runs=True))
+    data = source_dict(store, store.get_source(source_id), with_runs=True)
+    data["quality"] = quality_report.for_source(store, source_id)
+    return jsonify(data)

@@ -3,17 +3,25 @@
 Each format has one module exposing ``to_offering(record, context) -> Offering``; it raises
 :class:`~offerings.errors.CrosswalkError` (never anything else) when the record cannot be
 normalised. ``CROSSWALKS`` maps a format name (an OAI ``metadataPrefix`` or a detected type)
-to its function, and ``NAMESPACES`` maps the XML namespace a format is recognised by.
+to its function, and ``NAMESPACES`` maps the XML namespace a format is recognised by. Every
+function in ``CROSSWALKS`` also applies the error rules of metadata-standard.md §4.1, so a record
+that breaks one is refused with a ``CrosswalkError`` naming the rule. Modules are imported on
+first use: a harvester that reads oai_dc never loads the ELM or CTDL code.
 """
 
 from __future__ import annotations
 
+import importlib
+import importlib.util
+import logging
 from collections.abc import Callable
 from dataclasses import dataclass, field
 
 from offerings.model import Offering
 
 __all__ = ["CROSSWALKS", "NAMESPACES", "SourceContext", "SourceRecord", "crosswalk_for"]
+
+logger = logging.getLogger(__name__)
 
 
 @dataclass(frozen=True, slots=True, kw_only=True)
@@ -47,8 +55,71 @@ def _oai_dc(record: SourceRecord, context: SourceContext) -> Offering:
     return oai_dc.to_offering(record, context)
 
 
-CROSSWALKS: dict[str, Crosswalk] = {"oai_dc": _oai_dc}
+def _schema_org(record: SourceRecord, context: SourceContext) -> Offering:
+    from offerings.crosswalks import schema_org
+
+    return schema_org.to_offering(record, context)
+
+
+CROSSWALKS: dict[str, Crosswalk] = {"oai_dc": _oai_dc, "schema_org": _schema_org}
 NAMESPACES: dict[str, str] = {"http://www.openarchives.org/OAI/2.0/oai_dc/": "oai_dc"}
+
+
+# ---- the formats of metadata-standard.md §3, imported on first use, and the §4.1 error rules ------------
+_MODULES = {
+    "elm_loq": "offerings.crosswalks.elm_loq",
+    "elm_jsonld": "offerings.crosswalks.elm_jsonld",
+    "xcri_cap": "offerings.crosswalks.xcri_cap",
+    "ewp_courses": "offerings.crosswalks.ewp_courses",
+    "ctdl": "offerings.crosswalks.ctdl",
+}
+NAMESPACES.update(
+    {
+        "http://data.europa.eu/snb/model/ap/loq-constraints/": "elm_loq",
+        "http://xcri.org/profiles/1.2/catalog": "xcri_cap",
+        "https://github.com/erasmus-without-paper/ewp-specs-api-courses/tree/stable-v1": "ewp_courses",
+    }
+)
+
+
+class _Lazy:
+    """``to_offering`` of a format module, imported on the first call."""
+
+    def __init__(self, module: str) -> None:
+        self.module = module
+
+    def __call__(self, record: SourceRecord, context: SourceContext) -> Offering:
+        return importlib.import_module(self.module).to_offering(record, context)  # type: ignore[no-any-return]
+
+
+class _Validated:
+    """A crosswalk followed by the §4.1 error rules; any data error becomes a ``CrosswalkError``."""
+
+    def __init__(self, name: str, crosswalk: Crosswalk) -> None:
+        self.name = name
+        self.crosswalk = crosswalk
+        self.__name__ = f"{name}_crosswalk"
+
+    def __call__(self, record: SourceRecord, context: SourceContext) -> Offering:
+        from offerings.errors import CrosswalkError
+        from offerings.validation import reject_invalid
+
+        try:
+            offering = self.crosswalk(record, context)
+        except CrosswalkError:
+            raise
+        except (ValueError, TypeError, KeyError, AttributeError, IndexError, RecursionError) as exc:
+            # A malformed record must come back as a rejection with a reason, never as a crash.
+            logger.debug("%s crosswalk failed on %s", self.name, record.identifier, exc_info=True)
+            raise CrosswalkError(f"malformed record: {type(exc).__name__}: {exc}") from exc
+        return reject_invalid(offering)
+
+
+for _name, _module in _MODULES.items():
+    if importlib.util.find_spec(_module) is not None:
+        CROSSWALKS.setdefault(_name, _Lazy(_module))
+for _name, _crosswalk in list(CROSSWALKS.items()):
+    CROSSWALKS[_name] = _Validated(_name, _crosswalk)
 
 
 def crosswalk_for(format_name: str) -> Crosswalk:

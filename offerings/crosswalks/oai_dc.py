@@ -1,9 +1,11 @@
 """oai_dc → Offering (metadata-standard.md §3.1).
 
 Dublin Core says little about an offering, so the free text is mined with the parsers of §3.7
-(ECTS, hours, EQF, mode, dates, price) and every mined value is marked ``parsed`` in the field
-provenance. The country comes from ``dc:coverage`` when it names one, else from the source's
-configuration (marked ``inferred``). The awarding body defaults to the provider (``inferred``).
+(ECTS, hours, EQF, mode, dates, price, assessment, schedule, cycle, stackability, QA) and every mined
+value is marked ``parsed`` in the field provenance. The country comes from ``dc:coverage`` when it
+names one, else from the source's configuration (marked ``inferred``). The awarding body defaults
+to the provider (``inferred``). ``dc:subject`` codes that are ISCED-F 2013 codes become fields of
+education; ``dc:relation`` links become supplementary documents or the programme it is part of.
 """
 
 from __future__ import annotations
@@ -14,14 +16,20 @@ from lxml import etree
 
 from offerings import parsing, vocab, xml
 from offerings.crosswalks import SourceContext, SourceRecord
+from offerings.crosswalks.common import Marks, finish
 from offerings.errors import CrosswalkError
+from offerings.isced import isced_f_code
 from offerings.model import (
+    Identifier,
     Instance,
     LangMap,
     Offering,
     Organisation,
+    OtherCredit,
+    PartOf,
     Price,
     Provenance,
+    QualityAssurance,
     make_record_id,
 )
 
@@ -113,23 +121,26 @@ def to_offering(record: SourceRecord, context: SourceContext) -> Offering:
     _subjects(offering, _texts(meta, "subject"))
     _organisations(offering, meta, context, text, prov)
     _identifiers(offering, meta)
+    _relations(offering, _texts(meta, "relation"))
     _types(offering, _texts(meta, "type"))
     _mined(offering, text, prov)
+    _mined_more(offering, text, prov)
     rights = _texts(meta, "rights")
     offering.record_license = rights[0] if rights else None
     # dc:date is ambiguous (issued, created, available…): only a date matching the header's is taken.
     if record.datestamp:
         same_day = [d for d in _texts(meta, "date") if d[:10] == record.datestamp[:10]]
         offering.source_last_modified = same_day[0] if same_day else None
-    offering.field_provenance = prov
-    return offering
+    marks = Marks(prov)
+    offering.field_provenance = {}
+    return finish(offering, marks, context)
 
 
 def _subjects(offering: Offering, subjects: list[str]) -> None:
     keywords: list[str] = []
     for subject in subjects:
         for part in re.split(r"\s*[;,]\s*", subject):
-            if re.fullmatch(r"\d{2,4}", part):
+            if re.fullmatch(r"\d{2,4}", part) and isced_f_code(part):
                 offering.isced_f.append(part)
             elif part:
                 keywords.append(part)
@@ -165,6 +176,20 @@ def _organisations(
 def _identifiers(offering: Offering, meta: etree._Element) -> None:
     urls = [v for v in _texts(meta, "identifier") + _texts(meta, "source") if re.match(r"https?://", v)]
     offering.record_url = urls[0] if urls else None
+    others = [v for v in _texts(meta, "identifier") if not re.match(r"https?://", v)]
+    others = [v for v in others if v != offering.original_identifier]
+    offering.other_identifiers = [Identifier(value=v, scheme="dc:identifier") for v in dict.fromkeys(others)]
+
+
+def _relations(offering: Offering, relations: list[str]) -> None:
+    """Documents (PDF, syllabus, supplement) and the programme the offering belongs to (§3.1 dc:relation)."""
+    for value in relations:
+        if re.match(r"https?://", value) and re.search(r"\.pdf\b|syllab|supplement|leitfaden|guide", value, re.I):
+            offering.supplementary_documents.append(value)
+        elif re.match(r"https?://", value):
+            offering.part_of.append(PartOf(url=value))
+        else:
+            offering.part_of.append(PartOf(title={offering.default_language or "und": value}))
 
 
 def _types(offering: Offering, types: list[str]) -> None:
@@ -183,13 +208,24 @@ def _mined(offering: Offering, text: str, prov: dict[str, Provenance]) -> None:
     def mark(name: str, confidence: float = 0.8) -> None:
         prov[name] = Provenance(source_path="dc:description", method="parsed", confidence=confidence)
 
-    ects = parsing.parse_ects(text)
-    if ects is not None:
-        offering.ects_credits = ects[1] if isinstance(ects, tuple) else ects
+    country = next(iter(offering.issuer_country), None)
+    credits = parsing.parse_credits(text, country)
+    if credits is not None and credits.is_ects:
+        if isinstance(credits.value, tuple):
+            offering.ects_range = list(credits.value)  # §3.7: a range stays a range
+            mark("ects_range")
+        else:
+            offering.ects_credits = credits.value
+            mark("ects_credits")
         offering.workload_basis = "parsed_text"
-        mark("ects_credits")
-    hours = parsing.parse_hours(text)
-    if hours is not None:
+    elif credits is not None and not isinstance(credits.value, tuple):
+        offering.other_credits = [OtherCredit(value=credits.value, system=credits.unit)]
+        mark("other_credits", 0.6)
+    hours = parsing.parse_workload(text)
+    if isinstance(hours, tuple):
+        offering.workload_range = list(hours)
+        mark("workload_range")
+    elif hours is not None:
         offering.workload_hours = hours
         offering.workload_basis = offering.workload_basis or "parsed_text"
         mark("workload_hours")
@@ -219,3 +255,34 @@ def _mined(offering: Offering, text: str, prov: dict[str, Provenance]) -> None:
     if re.search(r"micro-?credential|mikro-?zertifikat|micro-?certificat", text, re.IGNORECASE):
         offering.credential_type = offering.credential_type or "micro_credential"
         mark("credential_type", 0.6)
+
+
+def _mined_more(offering: Offering, text: str, prov: dict[str, Provenance]) -> None:
+    """The §3.7 classifiers over the free text: assessment, schedule, cycle, stackability, QA, supervision."""
+
+    def mark(name: str, confidence: float = 0.6) -> None:
+        prov[name] = Provenance(source_path="dc:description", method="parsed", confidence=confidence)
+
+    offering.assessment_types = parsing.parse_assessment(text)
+    if offering.assessment_types:
+        # §3.7: keep the text the types were read from, i.e. the sentences that name them.
+        sentences = [s for s in re.split(r"(?<=[.;!?])\s+|\n", text) if parsing.parse_assessment(s)]
+        offering.assessment_description = {offering.default_language or "und": " ".join(sentences)[:2000]}
+        mark("assessment_types")
+    for name, found in (
+        ("learning_schedule", parsing.parse_schedule(text)),
+        ("qf_ehea_cycle", parsing.parse_qf_ehea_cycle(text)),
+        ("stackability", parsing.parse_stackability(text)),
+        ("supervision_id_verification", parsing.parse_supervision(text)),
+    ):
+        if found:
+            setattr(offering, name, found)
+            mark(name)
+    duration = parsing.parse_duration(text)
+    if duration is not None:
+        offering.duration = duration.iso
+        mark("duration", 0.5 if duration.approx else 0.6)
+    for qa_type, agency in parsing.parse_qa(text):
+        body = Organisation(name={"und": agency}) if agency else None
+        offering.quality_assurance.append(QualityAssurance(type=qa_type, qa_body=body))
+        mark("quality_assurance")

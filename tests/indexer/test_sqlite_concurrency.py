@@ -3,12 +3,21 @@
 from __future__ import annotations
 
 import threading
+from collections.abc import Iterator
 from pathlib import Path
+
+import pytest
 
 from indexer.base import SearchQuery
 from indexer.sqlite import SqliteEngine
 from indexer.sync import rebuild, sync
-from tests.indexer.conftest import CORPUS, Catalogue, live_documents, record_id
+from tests.indexer.conftest import CORPUS, Catalogue, catalogue_of, live_documents, record_id
+
+
+@pytest.fixture
+def fresh(request: pytest.FixtureRequest, tmp_path: Path) -> Iterator[Catalogue]:
+    """A catalogue of the test's own on the SQLite engine (the others have their own tests)."""
+    yield from catalogue_of("sqlite", tmp_path, request)
 
 
 def search_until(stop: threading.Event, engine: SqliteEngine, totals: list[int], errors: list[BaseException]) -> None:

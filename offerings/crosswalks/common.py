@@ -1,0 +1,217 @@
+"""What every crosswalk does the same way: text maps, provenance, controlled values, and ``finish``.
+
+:func:`finish` applies the shared normalisation of metadata-standard.md §3.7 and §4.1 once a
+crosswalk has read its format: clean text, the awarding body defaulting to the provider (inferred),
+issuer countries, the country from the source configuration (inferred), ECTS converted from hours
+(a range, inferred), end dates before start dates dropped, values outside their vocabulary dropped
+— each drop noted in ``crosswalk_warnings`` so the source's quality report shows it. Pure.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Iterable
+from typing import Any
+
+from offerings import parsing, vocab, vocabularies
+from offerings.crosswalks import SourceContext, SourceRecord
+from offerings.isced import isced_f_code
+from offerings.model import LangMap, Offering, Organisation, Provenance, make_record_id
+
+__all__ = [
+    "Marks",
+    "as_list",
+    "base_offering",
+    "credential_type_from_text",
+    "finish",
+    "lang_or_und",
+    "merge_text",
+    "says_no_prerequisites",
+]
+
+_CREDENTIAL_WORDS = (
+    ("micro_credential", re.compile(r"micro-?credential|mikro-?(?:zertifikat|credential)|micro-?certifica", re.I)),
+    ("digital_badge", re.compile(r"\bbadges?\b", re.I)),
+    ("certificate_of_participation", re.compile(r"participation|attendance|teilnahme", re.I)),
+    ("diploma_or_degree", re.compile(
+        r"\b(?:degree|diploma|bachelor|master|doctor\w*|phd|[bm]sc|[bm]a|hn[cd])\b", re.I
+    )),
+    ("certificate", re.compile(r"certificat|zertifikat|certificado|certificaat|certificate", re.I)),
+)
+_NO_PREREQUISITES = re.compile(
+    r"\s*(?:none|no|n/a|keine|aucune?|ninguno|nessuno|geen|no (?:entry )?(?:requirements|prerequisites)|"
+    r"there are no (?:entry )?(?:requirements|prerequisites))\.?\s*",
+    re.IGNORECASE,
+)
+
+
+class Marks(dict[str, Provenance]):
+    """The field provenance a crosswalk builds up; ``mark`` records one field's origin."""
+
+    def mark(self, name: str, path: str, method: str = "declared", confidence: float = 1.0) -> None:
+        """Record where ``name`` came from (the first record of a field wins)."""
+        self.setdefault(name, Provenance(source_path=path, method=method, confidence=confidence))
+
+
+def as_list(value: Any) -> list[Any]:
+    """``value`` as a list: None → [], a list stays, anything else is wrapped."""
+    if value is None:
+        return []
+    return list(value) if isinstance(value, list) else [value]
+
+
+def lang_or_und(value: str | None) -> str:
+    """ISO 639-1 code of ``value`` ("en-US", "ENG", ".../language/ENG"), or "und"."""
+    return vocab.language_code(value) or "und"
+
+
+def merge_text(pairs: Iterable[tuple[str | None, str | None]]) -> LangMap:
+    """A LangMap from ``(language, text)`` pairs: text cleaned (V23), first value per language kept."""
+    out: LangMap = {}
+    for lang, text in pairs:
+        cleaned = parsing.clean_text(text)
+        if cleaned:
+            out.setdefault(lang_or_und(lang), cleaned)
+    return out
+
+
+def base_offering(record: SourceRecord, context: SourceContext, source_format: str) -> Offering:
+    """The identity part every crosswalk starts from (a tombstone when the record is deleted)."""
+    return Offering(
+        record_id=make_record_id(context.source_id, record.identifier),
+        source_id=context.source_id,
+        source_format=source_format,
+        original_identifier=record.identifier,
+        harvest_datestamp=record.datestamp,
+        deleted=record.deleted,
+    )
+
+
+def credential_type_from_text(text: str | None) -> str | None:
+    """Credential type named in ``text`` ("micro-credential", "badge", "BA (Honours)", "certificate")."""
+    for code, pattern in _CREDENTIAL_WORDS:
+        if text and pattern.search(text):
+            return code
+    return None
+
+
+def says_no_prerequisites(text: str | None) -> bool:
+    """Whether a prerequisites text says only that there are none."""
+    return bool(text) and bool(_NO_PREREQUISITES.fullmatch(text or ""))
+
+
+def finish(offering: Offering, marks: Marks, context: SourceContext) -> Offering:
+    """Shared normalisation after a crosswalk has read its format; returns ``offering``, completed.
+
+    The record is not validated here: ``CROSSWALKS`` runs :func:`offerings.validation.reject_invalid`
+    on what every crosswalk returns.
+    """
+    if offering.deleted:
+        return offering
+    notes = offering.crosswalk_warnings
+    _organisations(offering, marks, context)
+    _volume(offering, marks)
+    _controlled(offering, notes)
+    _runs(offering, notes)
+    if offering.contact and parsing.is_personal_email(offering.contact.email):
+        offering.contact.email = None  # V24: no personal data in the catalogue
+        notes.append("contact: a personal e-mail address was dropped")
+    if not offering.default_language:
+        offering.default_language = next((k for k in offering.title if k != "und"), None)
+    offering.languages_of_instruction = list(dict.fromkeys(offering.languages_of_instruction))
+    offering.mode = list(dict.fromkeys(offering.mode))
+    offering.assessment_types = list(dict.fromkeys(offering.assessment_types))
+    offering.subjects = list(dict.fromkeys(s for s in offering.subjects if s))
+    offering.crosswalk_warnings = list(dict.fromkeys(notes))
+    offering.field_provenance = {**marks, **offering.field_provenance}
+    return offering
+
+
+def _organisations(offering: Offering, marks: Marks, context: SourceContext) -> None:
+    fallback = vocab.country_code(context.country) if context.country else None
+    for org in (*offering.provider, *offering.awarding_body):
+        if org.country is None and fallback:
+            org.country = fallback
+            marks.mark("issuer_country", "source.country", "inferred", 0.8)
+    if not offering.provider and context.name:
+        offering.provider = [Organisation(name={"und": context.name}, country=fallback)]
+        marks.mark("provider", "source.name", "inferred", 0.7)
+    if not offering.awarding_body and offering.provider:
+        # The XCRI guidance and §2 C: unless stated otherwise, the provider awards.
+        offering.awarding_body = [_copy(p) for p in offering.provider]
+        marks.mark("awarding_body", "provider", "inferred", 0.7)
+    if not offering.issuer_country:
+        countries = [o.country for o in offering.awarding_body if o.country]
+        offering.issuer_country = list(dict.fromkeys(countries))
+        awarded = marks.get("awarding_body")
+        if countries and awarded is not None and awarded.method == "inferred":
+            marks.mark("issuer_country", "awarding_body.country", "inferred", 0.8)
+        elif countries:
+            marks.mark("issuer_country", "awarding_body.country")
+
+
+def _copy(org: Organisation) -> Organisation:
+    return Organisation(
+        name=dict(org.name), country=org.country, homepage=org.homepage, ids=dict(org.ids), region=org.region
+    )
+
+
+def _volume(offering: Offering, marks: Marks) -> None:
+    if offering.ects_credits is None and not offering.ects_range and offering.workload_hours:
+        hours = tuple(offering.workload_range) if offering.workload_range else offering.workload_hours
+        offering.ects_range = list(parsing.hours_to_ects(hours))  # type: ignore[arg-type]
+        marks.mark("ects_range", "converted_from_hours", "inferred", 0.8)
+    if offering.workload_basis is None:
+        if offering.ects_credits is not None or (offering.ects_range and "ects_range" not in marks):
+            method = marks.get("ects_credits", Provenance(source_path="")).method
+            offering.workload_basis = "parsed_text" if method == "parsed" else "declared_ects"
+        elif offering.workload_hours is not None:
+            method = marks.get("workload_hours", Provenance(source_path="")).method
+            offering.workload_basis = "parsed_text" if method == "parsed" else "declared_hours"
+        elif offering.ects_range:
+            offering.workload_basis = "converted_from_hours"
+    prices = offering.all_prices()
+    if offering.is_free is None and prices and all(p.amount == 0 for p in prices):
+        offering.is_free = True
+
+
+def _keep(scheme: str, codes: list[str], field: str, notes: list[str]) -> list[str]:
+    kept = [c for c in codes if vocabularies.is_code(scheme, c)]
+    if len(kept) < len(codes):
+        notes.append(f"{field}: a value outside the controlled vocabulary was dropped")
+    return list(dict.fromkeys(kept))
+
+
+def _controlled(offering: Offering, notes: list[str]) -> None:
+    codes = [isced_f_code(c) for c in offering.isced_f]
+    if None in codes:
+        notes.append("isced_f: a code that is not ISCED-F 2013 was dropped")
+    offering.isced_f = list(dict.fromkeys(c for c in codes if c))
+    offering.mode = _keep("mode", offering.mode, "mode", notes)
+    offering.assessment_types = _keep("assessment", offering.assessment_types, "assessment_types", notes)
+    offering.offering_type = _keep("offering_type", offering.offering_type, "offering_type", notes)
+    activities = offering.learning_activity_types
+    offering.learning_activity_types = _keep("activity", activities, "learning_activity_types", notes)
+    for name, scheme in (("learning_schedule", "schedule"), ("learning_setting", "setting"),
+                         ("supervision_id_verification", "supervision"), ("credential_type", "credential_type"),
+                         ("stackability", "stackability")):
+        value = getattr(offering, name)
+        if value is not None and not vocabularies.is_code(scheme, value):
+            setattr(offering, name, None)
+            notes.append(f"{name}: a value outside the controlled vocabulary was dropped")
+    if offering.eqf_level is not None and not 1 <= offering.eqf_level <= 8:
+        offering.eqf_level = None
+        notes.append("eqf_level: a level outside 1–8 was dropped")
+
+
+def _runs(offering: Offering, notes: list[str]) -> None:
+    for run in offering.instances:
+        if run.start_date and run.end_date and run.end_date < run.start_date:
+            run.end_date = None  # §3.7: end < start → warning and drop the end
+            notes.append("instances.end_date: before start_date, dropped")
+        run.mode = _keep("mode", run.mode, "instances.mode", notes)
+        if run.learning_schedule and not vocabularies.is_code("schedule", run.learning_schedule):
+            run.learning_schedule = None
+        for price in run.price:
+            if price.amount == 0 and offering.is_free is None:
+                offering.is_free = True

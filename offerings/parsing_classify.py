@@ -1,0 +1,216 @@
+"""Keyword classifiers for free text (metadata-standard.md §3.7): assessment, schedule, QF-EHEA cycle,
+stackability, quality assurance and supervision, in the main EU languages.
+
+Re-exported by :mod:`offerings.parsing`. Text is folded (lower case, no diacritics) before matching,
+so the keyword lists are written folded. Each returns codes of :mod:`offerings.vocabularies`, or
+nothing when the text does not say. Values found here are ``parsed`` (confidence about 0.6). Pure.
+"""
+
+from __future__ import annotations
+
+import re
+
+from offerings.vocab import fold
+
+__all__ = [
+    "parse_assessment",
+    "parse_qa",
+    "parse_qf_ehea_cycle",
+    "parse_schedule",
+    "parse_stackability",
+    "parse_supervision",
+]
+
+
+def _words(*phrases: str) -> re.Pattern[str]:
+    """One pattern matching any phrase as whole words; a trailing ``*`` allows any word ending."""
+    # Longest first, so "mundliche prufung" wins over "mundlich*" at the same position.
+    ordered = sorted(phrases, key=len, reverse=True)
+    parts = [re.escape(p[:-1]) + r"\w*" if p.endswith("*") else re.escape(p) for p in ordered]
+    return re.compile(r"(?<![\w-])(?:" + "|".join(parts) + r")(?![\w-])")
+
+
+# Order matters: oral and peer review are removed from the text before written exams and peer assessment
+# are looked for, so "oral examination" is not also a written one.
+_ASSESSMENT: tuple[tuple[str, re.Pattern[str]], ...] = (
+    ("none", _words("no assessment", "not assessed", "without assessment", "keine prufung", "ohne prufung",
+                    "sans evaluation", "sin evaluacion", "senza valutazione", "sem avaliacao", "geen toetsing")),
+    ("oral_examination", _words("oral exam*", "oral test", "oral defence", "oral defense", "oral", "mundlich*",
+                                "examen oral", "orale", "prova orale", "esame orale", "exame oral", "mondeling*",
+                                "mundliche prufung*", "epreuve orale", "mondeling examen", "mondeling tentamen",
+                                "mondelinge toets", "mondeling*")),
+    ("peer_review", _words("peer review*", "peer-review*")),
+    ("recognition_of_prior_learning", _words("recognition of prior learning", "rpl", "validation des acquis",
+                                             "vae", "anerkennung vorheriger", "reconocimiento de aprendizajes")),
+    ("written_examination", _words("exam", "exams", "examination*", "test", "tests", "final test", "klausur*",
+                                   "prufung*", "examen*", "prova scritta", "esame*", "exame*", "tentti*",
+                                   "tentamen*", "egzamin*", "prueba*", "provas", "prova", "teste", "testes")),
+    ("marked_assignment", _words("assignment*", "tma", "tmas", "coursework", "course work", "hausarbeit*",
+                                 "devoir*", "tutor-marked", "essay*", "trabajo escrito", "elaborato", "opdracht*")),
+    ("portfolio", _words("portfolio*", "portefeuille*", "portafolio*", "portfolio")),
+    ("project_work", _words("project*", "projekt*", "projet*", "proyecto*", "progetto*", "projeto*", "projecto*")),
+    ("practical_assessment", _words("practical*", "lab", "labs", "laboratory", "praktikum*", "praktisch*",
+                                    "travaux pratiques", "practica*", "pratica*", "pratico")),
+    ("continuous_evaluation", _words("continuous", "avaliacao continua", "controle continu", "evaluacion continua",
+                                     "valutazione continua", "kontinuierlich*", "laufende bewertung",
+                                     "continue evaluatie", "ocena ciagla")),
+    ("quiz", _words("quiz*", "multiple choice", "multiple-choice", "mcq", "mcqs")),
+    ("peer_assessment", _words("peer", "peers", "peer-assessment", "peer assessment", "co-evaluation")),
+    ("group_performance", _words("group work", "group presentation", "gruppenarbeit", "travail de groupe",
+                                 "trabajo en grupo", "lavoro di gruppo", "groepswerk")),
+    ("problem_based_learning", _words("problem-based", "problem based", "pbl", "probleemgestuurd")),
+    ("artefact_assessment", _words("artefact*", "artifact*")),
+    ("level_of_attendance", _words("attendance", "attendance only", "participation only", "anwesenheit*",
+                                   "assiduite", "asistencia", "frequenza", "aanwezigheid")),
+)
+_REMOVED_BEFORE = {"written_examination": ("oral_examination",), "peer_assessment": ("peer_review",)}
+
+
+def parse_assessment(text: str | None) -> list[str]:
+    """ELM assessment-type codes named in ``text`` ("tutor-marked assignments", "Klausur", "contrôle continu").
+
+    "No assessment" (and its translations) gives ``["none"]`` alone.
+    """
+    if not text:
+        return []
+    folded = fold(text)[:5000]
+    spans: dict[str, list[tuple[int, int]]] = {}
+    found: list[str] = []
+    for code, pattern in _ASSESSMENT:
+        masked = folded
+        for earlier in _REMOVED_BEFORE.get(code, ()):
+            for start, end in spans.get(earlier, []):
+                masked = masked[:start] + " " * (end - start) + masked[end:]
+        matches = [m.span() for m in pattern.finditer(masked)]
+        if matches:
+            spans[code] = matches
+            found.append(code)
+    if "none" in found:
+        return ["none"]
+    return found
+
+
+_SCHEDULE: tuple[tuple[str, re.Pattern[str]], ...] = (
+    ("self_paced", _words("self-paced", "self paced", "own pace", "at your own pace", "eigenem tempo",
+                          "a votre rythme", "a tu ritmo", "al proprio ritmo", "eigen tempo")),
+    ("full_time", _words("full-time", "full time", "fulltime", "vollzeit", "temps plein", "tiempo completo",
+                         "tempo pieno", "voltijd", "tempo integral", "heltid", "stacjonarne")),
+    ("part_time", _words("part-time", "part time", "parttime", "teilzeit", "berufsbegleitend", "temps partiel",
+                         "tiempo parcial", "tempo parziale", "deeltijd", "tempo parcial", "deltid", "niestacjonarne")),
+    ("flexible", _words("flexible", "flexibel", "flessibile")),
+)
+
+
+def parse_schedule(text: str | None) -> str | None:
+    """Learning-schedule code named in ``text`` (full_time, part_time, self_paced, flexible); None if unclear."""
+    if not text:
+        return None
+    folded = fold(text)[:2000]
+    found = [code for code, pattern in _SCHEDULE if pattern.search(folded)]
+    # "full-time or part-time" says neither.
+    if "full_time" in found and "part_time" in found:
+        return None
+    return found[0] if found else None
+
+
+_CYCLES: tuple[tuple[str, re.Pattern[str]], ...] = (
+    ("short_cycle", _words("short cycle", "short-cycle", "kurzstudium", "cycle court", "ciclo corto",
+                           "ciclo breve", "ctesp", "hnc", "hnd", "foundation degree")),
+    ("third", _words("third cycle", "3rd cycle", "doctoral", "doctorate", "phd", "ph.d", "doktor*", "promotion",
+                     "doctorat", "doctorado", "dottorato", "doutoramento", "doutorado", "troisieme cycle",
+                     "tercer ciclo", "terzo ciclo", "derde cyclus", "dritter zyklus")),
+    ("second", _words("second cycle", "2nd cycle", "master", "masters", "master's", "msc", "m.sc", "mba",
+                      "maestria", "master universitario", "mestrado", "laurea magistrale", "deuxieme cycle",
+                      "segundo ciclo", "secondo ciclo", "tweede cyclus", "zweiter zyklus", "magister")),
+    ("first", _words("first cycle", "1st cycle", "bachelor", "bachelors", "bachelor's", "bsc", "b.sc", "licence",
+                     "licenciatura", "grado", "premier cycle", "primer ciclo",
+                     "primo ciclo", "eerste cyclus", "erster zyklus", "undergraduate", "laurea triennale")),
+)
+_ISCED_2011 = re.compile(r"isced[-_ ]?2011\D{0,20}([5-8])\b")
+_ISCED_CYCLE = {"5": "short_cycle", "6": "first", "7": "second", "8": "third"}
+
+
+def parse_qf_ehea_cycle(text: str | None) -> str | None:
+    """QF-EHEA cycle named in ``text`` ("first cycle", "Bachelor", "Master", "PhD", an ISCED 2011 level 5–8
+    URI); None when none or several different ones are named."""
+    if not text:
+        return None
+    folded = fold(text)[:2000]
+    isced = _ISCED_2011.search(folded)
+    if isced:
+        return _ISCED_CYCLE[isced.group(1)]
+    found = [code for code, pattern in _CYCLES if pattern.search(folded)]
+    return found[0] if len(found) == 1 else None
+
+
+_STACKABLE = _words("stackable", "stack towards", "counts towards", "count towards", "credited towards",
+                    "can be credited", "may lead to", "anrechenbar", "anrechnung", "reconhecido para",
+                    "cumulable", "capitalisable", "acumulable", "cumulabile", "stapelbaar")
+_INTEGRATED = _words("part of the bachelor", "part of the master", "part of a degree", "part of the degree",
+                     "part of the programme", "part of the program", "module of the", "teil des studiengangs",
+                     "fait partie du", "forma parte del", "fa parte del")
+_STAND_ALONE = _words("stand-alone", "standalone", "stand alone", "eigenstandig", "autonome", "independiente")
+
+
+def parse_stackability(text: str | None) -> str | None:
+    """Stackability code (stackable, integrated, stand_alone) the text states; never a default."""
+    if not text:
+        return None
+    folded = fold(text)[:5000]
+    for code, pattern in (("stackable", _STACKABLE), ("integrated", _INTEGRATED), ("stand_alone", _STAND_ALONE)):
+        if pattern.search(folded):
+            return code
+    return None
+
+
+# External QA agencies of the EHEA most often named in course texts (EQAR-registered), folded.
+_AGENCIES = (
+    "nvao", "a3es", "aq austria", "aneca", "aqu catalunya", "aqu", "hceres", "cti", "fibaa", "acquin", "aqas",
+    "zeva", "evalag", "asiin", "qaa", "anvur", "nokut", "uka", "karvi", "fineec", "ekka", "aika", "skvc", "pka",
+    "nab", "mab", "aca", "enqa", "eqar", "hea", "qqi", "aaq", "afqab", "dakkar", "mkdz", "nacid", "aracis",
+    "saqa", "accreditation council", "akkreditierungsrat",
+)
+_AGENCY = _words(*_AGENCIES)
+_ACCREDITED = re.compile(r"\b(?:accredit\w*|akkredit\w*|accredit\w*|acredita\w*|geaccrediteerd|reconnu par)\b")
+_ESG = _words("esg", "european standards and guidelines")
+
+
+def parse_qa(text: str | None) -> list[tuple[str, str | None]]:
+    """Quality assurance the text declares: ``[(qa_type, agency or None)]``.
+
+    "Accredited by NVAO" → external_programme by NVAO; an agency or the ESG named without
+    "accredited" → external_institutional. Nothing is inferred from the mere existence of an HEI.
+    """
+    if not text:
+        return []
+    folded = fold(text)[:5000]
+    agency = _AGENCY.search(folded)
+    name = agency.group(0).upper() if agency and len(agency.group(0)) <= 6 else (agency.group(0) if agency else None)
+    if _ACCREDITED.search(folded) and (agency or re.search(r"accredited by|akkreditiert durch|accredite par", folded)):
+        return [("external_programme", name)]
+    if agency or _ESG.search(folded):
+        return [("external_institutional", name)]
+    return []
+
+
+_PROCTORED = _words("proctored", "proctoring", "invigilated", "supervised", "beaufsichtigt", "surveille*",
+                    "supervisado", "sorvegliat*", "vigilado")
+_ID_CHECK = _words("identity", "id check", "id verification", "photo id", "identification", "ausweis*",
+                   "identite", "identidad", "identita", "identidade")
+_UNSUPERVISED = _words("unsupervised", "unproctored", "self-assessment", "self assessment", "unbeaufsichtigt",
+                       "non surveille", "sin supervision", "take-home", "take home")
+_ONLINE = _words("online", "remote", "remotely", "a distance", "en ligne")
+
+
+def parse_supervision(text: str | None) -> str | None:
+    """Supervision and identity verification during assessment (Annex I O2), when the text states it."""
+    if not text:
+        return None
+    folded = fold(text)[:5000]
+    if _UNSUPERVISED.search(folded):
+        return "unsupervised_no_id"
+    if not _PROCTORED.search(folded):
+        return None
+    if not _ID_CHECK.search(folded):
+        return "supervised_no_id"
+    return "supervised_with_id_online" if _ONLINE.search(folded) else "supervised_with_id_onsite"

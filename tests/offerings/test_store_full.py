@@ -1,0 +1,151 @@
+"""The store and the full record: migration 0002, duplicate clusters across sources, quality stored,
+and a source's quality report."""
+
+from __future__ import annotations
+
+from datetime import datetime
+from pathlib import Path
+from typing import Any
+
+import pytest
+from alembic import command
+from alembic.config import Config
+from sqlalchemy import column, create_engine, insert, inspect, table
+
+from offerings import quality_report
+from offerings.model import Offering, Organisation, make_record_id, search_document
+from offerings.store import MIGRATIONS, Source, Store
+from offerings.store_clusters import title_key, url_key
+from offerings.tables import records, sources
+from tests.offerings.factories import full_offering
+
+ADDED = {"cluster", "match_url", "match_title", "core_present", "status"}
+
+
+def _offering(source: str, key: str, **changes: Any) -> Offering:
+    values: dict[str, Any] = dict(
+        record_id=make_record_id(source, key),
+        source_id=source,
+        source_format="oai_dc",
+        original_identifier=key,
+        title={"en": "Circular Economy in Practice"},
+        provider=[Organisation(name={"en": "Hogeschool Zuiderzee"}, country="NL")],
+        ects_credits=3.0,
+    )
+    values.update(changes)
+    return Offering(**values)
+
+
+@pytest.fixture
+def two_sources(store: Store) -> Store:
+    store.add_source(Source(id="oai", url="http://127.0.0.1:1/oai"))
+    store.add_source(Source(id="feed", url="http://127.0.0.1:1/feed.xml", kind="feed"))
+    return store
+
+
+def test_migration_0002_upgrades_a_store_of_the_first_release(tmp_path: Path) -> None:
+    url = f"sqlite:///{tmp_path / 'old.db'}"
+    engine = create_engine(url)
+    config = Config()
+    config.set_main_option("script_location", str(MIGRATIONS))
+    with engine.begin() as conn:
+        config.attributes["connection"] = conn
+        command.upgrade(config, "0001")
+        then = datetime(2026, 1, 1)
+        conn.execute(insert(sources).values(id="s", url="u", kind="oai", sets=[], status="active", every_seconds=1,
+                                            state={}, created_at=then, updated_at=then))
+        old_document = {"record_id": "s:1", "source_id": "s", "source_format": "oai_dc", "original_identifier": "1",
+                        "title": {"en": "Old record"}, "provider": [{"name": {"en": "U"}, "country": "NL",
+                                                                     "homepage": None, "ids": {}}]}
+        # The records table as release 1 had it: without the columns migration 0002 adds.
+        old_records = table("records", *(column(c.name, c.type) for c in records.columns if c.name not in ADDED))
+        conn.execute(insert(old_records).values(
+            id="s:1", source_id="s", original_identifier="1", source_format="oai_dc", document=old_document,
+            content_hash="x", completeness=10, tier="incomplete", quality={}, seq=1, deleted=False,
+            created_at=then, updated_at=then,
+        ))
+    engine.dispose()
+    store = Store(url)  # migrates to head
+    try:
+        columns = {c["name"] for c in inspect(store.engine).get_columns("records")}
+        assert columns >= ADDED
+        old = store.get("s:1")
+        assert old.offering.title == {"en": "Old record"} and old.cluster is None
+    finally:
+        store.close()
+
+
+def test_the_same_offering_from_two_sources_shares_a_cluster(two_sources: Store) -> None:
+    page = "https://www.hogeschool-zuiderzee.example/mc/circular-economy/"
+    first = _offering("oai", "oai:1", record_url=page)
+    second = _offering("feed", "c-1", record_url="http://hogeschool-zuiderzee.example/mc/circular-economy?utm_source=x",
+                       title={"en": "Circular economy in practice!"}, ects_credits=None)
+    two_sources.upsert(first)
+    two_sources.upsert(second)
+    a, b = two_sources.get(first.record_id), two_sources.get(second.record_id)
+    assert a.cluster == b.cluster == first.record_id  # the first one stored names the cluster
+    assert [r.id for r in two_sources.cluster_members(a.cluster or "")] == [first.record_id, second.record_id]
+    document = search_document(b.offering, completeness=b.completeness, tier=b.tier, seq=b.seq, updated="x")
+    assert document["cluster"] == first.record_id
+
+
+def test_title_provider_and_credits_match_without_a_url(two_sources: Store) -> None:
+    two_sources.upsert(_offering("oai", "oai:1"))
+    two_sources.upsert(_offering("feed", "c-1", title={"en": "CIRCULAR ECONOMY IN PRACTICE"}))
+    two_sources.upsert(_offering("feed", "c-2", ects_credits=6.0))  # other credits: another offering
+    clusters = {r.id: r.cluster for r in (two_sources.get(make_record_id(*k)) for k in
+                                          (("oai", "oai:1"), ("feed", "c-1"), ("feed", "c-2")))}
+    assert clusters[make_record_id("feed", "c-1")] == make_record_id("oai", "oai:1")
+    assert clusters[make_record_id("feed", "c-2")] == make_record_id("feed", "c-2")
+
+
+def test_records_of_one_source_never_cluster_and_home_pages_never_match(two_sources: Store) -> None:
+    two_sources.upsert_many([(_offering("feed", "run-1"), None), (_offering("feed", "run-2"), None)])
+    assert two_sources.get(make_record_id("feed", "run-1")).cluster == make_record_id("feed", "run-1")
+    assert two_sources.get(make_record_id("feed", "run-2")).cluster == make_record_id("feed", "run-2")
+    assert url_key("http://www.example.com") is None and url_key("https://example.com/") is None
+    assert url_key("https://x.eu/a/?utm_medium=m") == url_key("http://www.x.eu/a")
+    assert title_key(_offering("s", "1", provider=[])) is None
+
+
+def test_a_tombstone_leaves_the_cluster(two_sources: Store) -> None:
+    first, second = _offering("oai", "oai:1"), _offering("feed", "c-1")
+    two_sources.upsert_many([(first, None), (second, None)])
+    two_sources.delete_many([first.record_id])
+    assert [r.id for r in two_sources.cluster_members(first.record_id)] == [second.record_id]
+
+
+def test_quality_is_stored_with_the_record(two_sources: Store) -> None:
+    offering = full_offering(source_id="feed", record_id=make_record_id("feed", "full"))
+    two_sources.upsert(offering)
+    stored = two_sources.get(offering.record_id)
+    assert stored.tier == "annex1_complete" and stored.quality["core_present"] == 9
+    assert stored.quality["core"]["M11 quality assurance"] == "declared" and stored.quality["status"] in (
+        "active", "inactive", "archived")
+
+
+def test_quality_report_counts_fields_elements_and_warnings(two_sources: Store) -> None:
+    two_sources.upsert_many(
+        [
+            (full_offering(source_id="feed", record_id=make_record_id("feed", "full")), None),
+            (_offering("feed", "thin-1", mode=[]), None),
+            (_offering("feed", "thin-2", mode=[]), None),
+        ]
+    )
+    run = two_sources.start_run("feed", full=True)
+    two_sources.finish_run(run, status="success", problems=[
+        {"identifier": "bad-1", "field": "title", "message": "rejected: V2 title: missing"},
+        {"identifier": "bad-2", "field": "title", "message": "rejected: V2 title: missing"},
+    ])
+    report = quality_report.for_source(two_sources, "feed")
+    assert report["records"] == 3
+    by_field = {f["field"]: f["records"] for f in report["fields"]}
+    assert by_field["title"] == 3 and by_field["mode"] == 1 and by_field["quality_assurance"] == 1
+    m10 = next(e for e in report["annex1"] if e["element"] == "M10 mode")
+    assert (m10["declared"], m10["derived"], m10["missing"]) == (1, 0, 2)
+    top = report["warnings"][0]
+    assert top["records"] == 2 and sorted(top["examples"]) == sorted(
+        [make_record_id("feed", "thin-1"), make_record_id("feed", "thin-2")])
+    assert report["rejected"] == [{"reason": "rejected: V2 title: missing", "records": 2,
+                                   "examples": ["bad-1", "bad-2"]}]
+    assert report["tiers"] == {"annex1_complete": 1, "incomplete": 2}
