@@ -26,7 +26,7 @@ from ssrfguard.requests import Session as GuardedSession
 from config import Settings
 from offerings.errors import BlockedFeedError, FeedError
 
-__all__ = ["FeedClient", "FeedResponse", "parse_retry_after"]
+__all__ = ["FeedClient", "FeedResponse", "address_policy", "parse_retry_after"]
 
 logger = logging.getLogger(__name__)
 
@@ -78,7 +78,8 @@ def parse_retry_after(value: str | None, *, now: datetime | None = None) -> floa
     return max(0.0, (when - (now or datetime.now(UTC))).total_seconds())
 
 
-def _policy(settings: Settings) -> Policy:
+def address_policy(settings: Settings) -> Policy:
+    """The address policy every harvester shares: the SSRF block, lifted by allow_private_feeds."""
     if settings.allow_private_feeds:
         return Policy(allowed_networks=("0.0.0.0/0", "::/0"), allowed_ports=_ALL_PORTS)
     return Policy(
@@ -96,7 +97,7 @@ class FeedClient:
     def __init__(self, settings: Settings, *, sleep=time.sleep) -> None:  # noqa: ANN001 - injectable clock
         self.settings = settings
         self.harvest = settings.harvest
-        self.policy = _policy(settings)
+        self.policy = address_policy(settings)
         self.session = GuardedSession(policy=self.policy)
         self.session.headers.update(
             {"User-Agent": settings.agent, "Accept": "text/xml, application/xml;q=0.9, */*;q=0.1"}

@@ -27,18 +27,21 @@ logger = logging.getLogger(__name__)
 def probe(url: str, settings: Settings, *, kind: str = "auto") -> dict[str, Any]:
     """Find out what ``url`` is.
 
-    ``kind="auto"`` asks for an OAI-PMH ``Identify`` first and, when the answer is not one, looks at
-    the URL as a web catalogue (an HTML page or a sitemap). Returns a report ``{"url", "kind",
-    "ok": True, "formats", "readable_formats", ...}``: for OAI-PMH the repository name, granularity,
-    deletedRecord policy, earliest datestamp and formats; for the web whether a sitemap was found,
-    the pages sampled, the Course objects found in them, and warnings.
+    ``kind="auto"`` asks for an OAI-PMH ``Identify`` first; when the answer is not one, it fetches the
+    URL once and takes it as a catalogue document (``feed``: XCRI-CAP, ELM, EWP, CTDL, a JSON-LD list
+    of schema.org Courses) if it is one, else as a web catalogue (an HTML page or a sitemap).
+
+    Returns a report ``{"url", "kind", "ok": True, "formats", "readable_formats", ...}``: for OAI-PMH
+    the repository name, granularity, deletedRecord policy, earliest datestamp and formats; for a
+    feed its format, record count and preview; for the web whether a sitemap was found, the pages
+    sampled, the Course objects found in them, a preview and warnings.
 
     Raises:
         HarvestError: the URL is blocked, unreachable, or not a kind of source microcred reads;
             the message says which, in words an HEI can act on.
     """
-    if kind not in ("auto", "oai", "web"):
-        raise HarvestError(f"sources of kind {kind!r} are not supported yet; use --kind oai or --kind web")
+    if kind not in ("auto", "oai", "web", "feed"):
+        raise HarvestError(f"sources of kind {kind!r} are not supported; use --kind oai, web, feed or auto")
     feed = FeedClient(settings)
     try:
         feed.check_url(url)
@@ -50,18 +53,40 @@ def probe(url: str, settings: Settings, *, kind: str = "auto") -> dict[str, Any]
                 if kind == "oai" or _unreachable(exc):
                     raise HarvestError(f"{url} did not answer an OAI-PMH Identify request: {exc}") from exc
                 oai_failure = exc
-                logger.info("%s is not OAI-PMH (%s); trying it as a web catalogue", url, exc)
+                logger.info("%s is not OAI-PMH (%s); trying it as a catalogue document or web site", url, exc)
         try:
-            return probe_web(url, feed, settings)
+            first = feed.get(url)
+            if kind in ("auto", "feed"):
+                found = _probe_document(url, first.content, required=kind == "feed")
+                if found is not None:
+                    return found
+            return probe_web(url, feed, settings, first=first)
         except FeedError as exc:
             if oai_failure is None:
-                raise HarvestError(f"{url} cannot be read as a web catalogue: {exc}") from exc
+                raise HarvestError(f"{url} cannot be read as a {kind} source: {exc}") from exc
             raise HarvestError(
                 f"{url} did not answer an OAI-PMH Identify request ({oai_failure}), "
-                f"and is not a web page or sitemap we can read either ({exc})"
+                f"and is not a catalogue document, web page or sitemap we can read either ({exc})"
             ) from exc
     finally:
         feed.close()
+
+
+def _probe_document(url: str, content: bytes, *, required: bool) -> dict[str, Any] | None:
+    """The feed report of a fetched document; None when it is no catalogue document (and none is required).
+
+    Raises:
+        HarvestError: a catalogue document we cannot read, or (``required``) no catalogue document at all.
+    """
+    report = probe_feed(content, url=url)
+    if report is None and required:
+        raise HarvestError(
+            f"{url} is not a catalogue document microcred reads "
+            "(XCRI-CAP, ELM, EWP Courses, CTDL or schema.org JSON-LD)"
+        )
+    if report is not None and not report.get("ok"):
+        raise HarvestError(f"{url} is a catalogue document that cannot be read: {report.get('error') or report}")
+    return report
 
 
 def _unreachable(exc: FeedError) -> bool:

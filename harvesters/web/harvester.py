@@ -20,7 +20,7 @@ from ssrfguard import SSRFGuardError
 
 from config import Settings
 from harvesters.base import HarvestReport
-from harvesters.http import _policy as feed_policy  # the one address policy every harvester shares
+from harvesters.http import address_policy as feed_policy  # the one address policy every harvester shares
 from harvesters.web.lifecycle import Ledger
 from harvesters.web.plan import CrawlPlan, plan_for, site_settings
 from harvesters.web.process import CrawlProcess

@@ -27,7 +27,7 @@ from twisted.internet import defer
 from twisted.internet.error import DNSLookupError
 
 from config import HarvestSettings, Settings
-from harvesters.http import _policy as feed_policy  # the one address policy every harvester shares
+from harvesters.http import address_policy as feed_policy  # the one address policy every harvester shares
 
 if TYPE_CHECKING:
     from scrapy import Request

@@ -31,13 +31,15 @@ SITEMAP_NS = "{http://www.sitemaps.org/schemas/sitemap/0.9}"
 _HTML_TYPES = ("text/html", "application/xhtml+xml")
 
 
-def probe_web(url: str, feed: FeedClient, settings: Settings) -> dict[str, Any]:
+def probe_web(url: str, feed: FeedClient, settings: Settings, *, first: FeedResponse | None = None) -> dict[str, Any]:
     """What ``url`` offers as a web catalogue: the probe report of kind ``web``.
+
+    ``first`` is the response to ``url`` when the caller has fetched it already.
 
     Raises:
         FeedError: the URL does not answer, or answers with neither an HTML page nor a sitemap.
     """
-    first = feed.get(url)
+    first = first or feed.get(url)
     origin = "{0.scheme}://{0.netloc}".format(urlsplit(first.url))
     robots = _robots(feed, origin, settings.agent)
     sitemap_urls = _sitemap_locs(first, feed) if _is_xml(first) else None

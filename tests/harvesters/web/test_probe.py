@@ -16,7 +16,7 @@ from microcred.demo.server import FeedServer
 from microcred.wiring import Catalogue
 from offerings.errors import HarvestError
 from tests.harvesters.conftest import NL, feed_server, feeds  # noqa: F401 - fixtures
-from tests.harvesters.web.conftest import MAX_PAGE_BYTES, PUBLIC
+from tests.harvesters.web.conftest import DATA_SCIENCE, MAX_PAGE_BYTES, PUBLIC
 from tests.harvesters.web.site import Page, Site
 
 
@@ -68,8 +68,18 @@ def test_what_is_neither_fails_with_both_reasons(web_settings: Settings, site: S
     message = str(caught.value)
     assert message.startswith(f"{site.url('/data.json')} did not answer an OAI-PMH Identify request")
     assert "is neither an HTML page nor a sitemap (application/json)" in message
-    with pytest.raises(HarvestError, match="not supported yet"):
-        probe(site.url("/"), web_settings, kind="feed")
+    with pytest.raises(HarvestError, match="not supported"):
+        probe(site.url("/"), web_settings, kind="rss")
+
+
+def test_a_catalogue_document_is_a_feed_and_a_page_is_not(web_settings: Settings, catalogue: Site) -> None:
+    courses = json.dumps([{**DATA_SCIENCE, "@id": catalogue.url("/courses/data-science")}])
+    catalogue.pages["/courses.jsonld"] = Page(body=courses.encode(), content_type="application/ld+json")
+    report = probe(catalogue.url("/courses.jsonld"), web_settings)
+    assert report["kind"] == "feed" and report["format"] == "schema_org" and report["records"] == 1
+    assert probe(catalogue.url("/courses/data-science"), web_settings)["kind"] == "web"  # a page, not a feed
+    with pytest.raises(HarvestError, match="is not a catalogue document microcred reads"):
+        probe(catalogue.url("/courses/data-science"), web_settings, kind="feed")
 
 
 @pytest.fixture
