@@ -183,6 +183,15 @@ def sources_add(
         f"  formats offered: {', '.join(report['formats']) or 'none'}; "
         f"readable: {', '.join(report['readable_formats'])}"
     )
+    for key, label in (
+        ("records", "records in the document"),
+        ("pages_sampled", "pages sampled"),
+        ("courses_found", "courses found"),
+    ):
+        if report.get(key) is not None:
+            click.echo(f"  {label}: {report[key]}")
+    for warning in report.get("warnings") or []:
+        click.echo(f"  warning: {warning}")
     click.echo(f"  harvest it now with: microcred harvest {source.id}")
 
 
