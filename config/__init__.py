@@ -55,7 +55,8 @@ class HarvestSettings:
         default=10, metadata={"help": "Deletions below this count are never held"}
     )
     metadata_prefixes: tuple[str, ...] = field(
-        default=("oai_dc",), metadata={"help": "OAI-PMH metadata formats in order of preference"}
+        default=("elm_loq", "elm_jsonld", "ewp_courses", "xcri_cap", "ctdl", "schema_org", "oai_dc"),
+        metadata={"help": "OAI-PMH metadata formats (crosswalk names) in order of preference"},
     )
 
 

@@ -92,9 +92,7 @@ class FeedHarvester:
                 headers["If-None-Match"] = source.state["etag"]
             if source.state.get("last_modified"):
                 headers["If-Modified-Since"] = source.state["last_modified"]
-        # FeedClient.get takes no per-request headers; this client serves this one run only.
-        feed.session.headers.update(headers)
-        return feed.get(source.url)
+        return feed.get(source.url, headers=headers)
 
     def _store_snapshot(self, response: FeedResponse, source: Source, store: Store, report: HarvestReport) -> None:
         document = documents.parse(response.content)

@@ -124,7 +124,12 @@ class FeedClient:
             raise BlockedFeedError(f"{url}: {exc}") from exc
 
     def get(
-        self, url: str, params: Mapping[str, str] | None = None, *, accept_statuses: frozenset[int] = frozenset()
+        self,
+        url: str,
+        params: Mapping[str, str] | None = None,
+        *,
+        accept_statuses: frozenset[int] = frozenset(),
+        headers: Mapping[str, str] | None = None,
     ) -> FeedResponse:
         """GET with retries on 408/429/5xx, timeouts and connection resets; honours Retry-After (capped).
 
@@ -138,7 +143,7 @@ class FeedClient:
         while True:
             attempt += 1
             try:
-                response = self._once(url, params)
+                response = self._once(url, params, headers)
             except (requests.ConnectionError, requests.Timeout) as exc:
                 if attempt > self.harvest.max_retries:
                     raise FeedError(f"{url}: {type(exc).__name__} after {attempt} attempts: {exc}") from exc
@@ -167,7 +172,7 @@ class FeedClient:
         self.wait_seconds += delay
         self._sleep(delay)
 
-    def _once(self, url: str, params: Mapping[str, str] | None) -> FeedResponse:
+    def _once(self, url: str, params: Mapping[str, str] | None, headers: Mapping[str, str] | None) -> FeedResponse:
         host = urlsplit(url).netloc
         with self._gate.lock_for(host):
             pause = self._gate.last.get(host, 0.0) + self._gate.delay - time.monotonic()
@@ -178,6 +183,7 @@ class FeedClient:
                 with self.session.get(
                     url,
                     params=params,
+                    headers=dict(headers) if headers else None,
                     stream=True,
                     timeout=(self.harvest.connect_timeout, self.harvest.read_timeout),
                 ) as response:

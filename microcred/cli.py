@@ -357,12 +357,16 @@ def index(settings: Settings, rebuild: bool, verify: bool) -> None:
 @click.option("--host", default="127.0.0.1", show_default=True)
 @click.option("--port", type=int, default=8001, show_default=True)
 def demo_feeds(host: str, port: int) -> None:
-    """Serve the demo institutions' OAI-PMH feeds on loopback."""
-    from microcred.demo import load_demo_feeds, serve
+    """Serve the demo institutions' OAI-PMH feeds and the demo web catalogue on loopback."""
+    from microcred.demo import serve
+    from microcred.demo.server import demo_app
+    from microcred.demo.web import WEB_SLUG
 
-    server = serve(load_demo_feeds(), host=host, port=port)
-    for slug in sorted(load_demo_feeds()):
-        click.echo(f"{slug}: {server.url_for(slug)}")
+    app = demo_app()
+    server = serve(app, host=host, port=port)
+    for slug in sorted(app.providers):
+        click.echo(f"{slug} (OAI-PMH): {server.url_for(slug)}")
+    click.echo(f"{WEB_SLUG} (web catalogue): {server.base_url}/web/{WEB_SLUG}/")
     click.echo("Ctrl-C to stop")
     try:
         threading.Event().wait()

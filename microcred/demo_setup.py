@@ -1,14 +1,16 @@
-"""``microcred run --demo``: serve the bundled demo feeds on loopback, register them, harvest them."""
+"""``microcred run --demo``: serve the bundled demo feeds and web catalogue on loopback, register, harvest."""
 
 from __future__ import annotations
 
 import errno
 import logging
 
-from microcred.demo import load_demo_feeds, serve
-from microcred.demo.server import FeedServer
+from microcred.demo import serve
+from microcred.demo.server import FeedApp, FeedServer, demo_app
+from microcred.demo.web import WEB_SLUG
 from microcred.wiring import Catalogue
 from offerings.errors import NotFound
+from offerings.store import Source
 
 __all__ = ["DEMO_PORT", "start_demo"]
 
@@ -17,40 +19,55 @@ logger = logging.getLogger(__name__)
 DEMO_PORT = 8001
 
 
-def _serve_feeds() -> FeedServer:
-    feeds = load_demo_feeds()
+def _serve_feeds(app: FeedApp) -> FeedServer:
     try:
-        return serve(feeds, host="127.0.0.1", port=DEMO_PORT)
+        return serve(app, host="127.0.0.1", port=DEMO_PORT)
     except OSError as exc:
         if exc.errno != errno.EADDRINUSE:
             raise
         # Another process has the usual port; any free port will do, the sources follow it below.
-        return serve(feeds, host="127.0.0.1", port=0)
+        return serve(app, host="127.0.0.1", port=0)
+
+
+def _register(catalogue: Catalogue, source_id: str, url: str, **details: str) -> Source:
+    store = catalogue.store
+    try:
+        source = store.get_source(source_id)
+    except NotFound:
+        return catalogue.add_source(url, source_id=source_id, **details)
+    return store.update_source(source_id, url=url) if source.url != url else source
 
 
 def start_demo(catalogue: Catalogue) -> FeedServer:
-    """Serve the demo feeds, register each as an active source (once) and harvest it now.
+    """Serve the demo feeds and web catalogue, register each as an active source (once), harvest them now.
 
-    Returns the running feed server; the caller stops it. A restart re-uses the registered sources
-    (their URLs follow the feed server's port) and harvests incrementally, so the data persists.
+    Returns the running server; the caller stops it. A restart re-uses the registered sources (their
+    URLs follow the server's port) and harvests incrementally, so the data persists.
     """
-    server = _serve_feeds()
-    store = catalogue.store
-    for slug, provider in load_demo_feeds().items():
-        url = server.url_for(slug)
-        source_id = f"demo-{slug}"
-        try:
-            source = store.get_source(source_id)
-            if source.url != url:
-                source = store.update_source(source_id, url=url)
-        except NotFound:
-            source = catalogue.add_source(
-                url,
-                kind="oai",
-                name=provider.institution.name,
-                country=provider.institution.country,
-                source_id=source_id,
-            )
+    app = demo_app()
+    server = _serve_feeds(app)
+    sources = [
+        _register(
+            catalogue,
+            f"demo-{slug}",
+            server.url_for(slug),
+            kind="oai",
+            name=provider.institution.name,
+            country=provider.institution.country,
+        )
+        for slug, provider in sorted(app.providers.items())
+    ]
+    sources.append(
+        _register(
+            catalogue,
+            f"demo-{WEB_SLUG}",
+            f"{server.base_url}/web/{WEB_SLUG}/",
+            kind="web",
+            name="Universidad de la Alcarria",
+            country="ES",
+        )
+    )
+    for source in sources:
         report = catalogue.harvest(source)
         logger.info("demo: %s", report.summary())
     return server

@@ -99,5 +99,6 @@ class Catalogue:
 
 
 def demo_settings(settings: Settings) -> Settings:
-    """The demo feeds are on loopback, so the demo (and only the demo) allows private feed addresses."""
-    return replace(settings, allow_private_feeds=True)
+    """The demo feeds are on loopback, so the demo (and only the demo) allows private feed addresses,
+    and crawls its own web catalogue without the politeness delay a stranger's site gets."""
+    return replace(settings, allow_private_feeds=True, web=replace(settings.web, delay=0.05))

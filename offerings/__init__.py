@@ -1,8 +1,9 @@
 """microcred's shared kernel: the Offering model, vocabularies, crosswalks, the store and the errors.
 
-``model``, ``vocab``, ``parsing``, ``quality``, ``xml`` and ``crosswalks`` do no I/O (the sans-I/O
-rule); ``store`` is the only module here that touches a database. Nothing here imports the other
-microcred packages.
+``model``, ``vocab``, ``vocabularies``, ``isced``, ``parsing`` (and its ``parsing_*`` parts),
+``validation``, ``quality``, ``xml``, ``documents``, ``export_elm`` and ``crosswalks`` do no I/O (the
+sans-I/O rule); ``store``, with ``store_clusters`` and ``quality_report``, is the only part here that
+touches a database. Nothing here imports the other microcred packages.
 """
 
 from offerings.errors import CatalogueError, CrosswalkError, HarvestError, NotFound, SearchError

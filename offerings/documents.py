@@ -27,7 +27,16 @@ __all__ = ["DOCUMENT_FORMATS", "Document", "detect", "parse", "split"]
 
 logger = logging.getLogger(__name__)
 
-DOCUMENT_FORMATS = ("xcri_cap", "elm_loq", "ewp_courses", "elm_jsonld", "ctdl", "schema_org", "oai_dc")
+DOCUMENT_FORMATS = (
+    "xcri_cap", "elm_loq", "ewp_courses", "elm_jsonld", "ctdl", "schema_org", "oai_dc",
+    "uc_coimbra", "usal_salamanca", "jku_linz",
+)
+# Custom university course APIs: (format, key that identifies a record, keys every record has).
+_CUSTOM_APIS = (
+    ("uc_coimbra", "cursoId", {"cursoId", "designacoes"}),
+    ("usal_salamanca", "code", {"code", "nameInSpanish"}),
+    ("jku_linz", "courseCode", {"courseCode", "numberOfCredits", "name"}),
+)
 _BOM = b"\xef\xbb\xbf"
 _SCHEMA_TYPES = {"Course", "CourseInstance", "EducationalOccupationalProgram"}
 
@@ -88,6 +97,10 @@ def _json_format(data: Any) -> str | None:
         return "ctdl"
     if any(set(elm_jsonld.types_of(n)) & _SCHEMA_TYPES for n in nodes):
         return "schema_org"
+    items = [n for n in as_list(data) if isinstance(n, dict)]
+    for name, _, keys in _CUSTOM_APIS:
+        if items and all(keys <= set(n) and "@type" not in n for n in items):
+            return name
     return None
 
 
@@ -108,6 +121,17 @@ def split(document: Document, *, url: str | None = None) -> Iterator[SourceRecor
         yield from _schema_courses(document.data, url)
     elif document.format == "oai_dc":
         yield from _oai_dc(document.data)
+    else:
+        yield from _custom_api(document)
+
+
+def _custom_api(document: Document) -> Iterator[SourceRecord]:
+    """The course objects of a custom university API answer (one object, or a list of them)."""
+    key = next(k for name, k, _ in _CUSTOM_APIS if name == document.format)
+    for item in as_list(document.data):
+        if isinstance(item, dict) and item.get(key) not in (None, ""):
+            payload = json.dumps(item, ensure_ascii=False).encode("utf-8")
+            yield SourceRecord(identifier=str(item[key]), payload=payload)
 
 
 def _schema_courses(data: Any, url: str | None) -> Iterator[SourceRecord]:

@@ -10,6 +10,7 @@ import logging
 from typing import Any
 
 from offerings import vocab
+from offerings.isced import isced_f_label, isced_f_uri
 from offerings.model import Offering, Organisation, pick_text
 from offerings.store import StoredRecord
 
@@ -74,6 +75,7 @@ def _credential(offering: Offering, lang: str | None) -> dict[str, Any] | None:
         return None
     return {
         "@type": "EducationalOccupationalCredential",
+        "name": pick_text(offering.credential_title, lang),
         "credentialCategory": CREDENTIAL_CATEGORIES.get(offering.credential_type or "", offering.credential_type),
         "educationalLevel": _level(offering),
         "recognizedBy": [_organisation(o, lang) for o in offering.awarding_body],
@@ -87,9 +89,10 @@ def _instances(offering: Offering) -> list[dict[str, Any]]:
             "@type": "CourseInstance",
             "startDate": i.start_date.isoformat() if i.start_date else None,
             "endDate": i.end_date.isoformat() if i.end_date else None,
-            "courseMode": modes,
+            "courseMode": list(i.mode) or modes,
             "location": i.location,
             "offers": [_offer(p.amount, p.currency) for p in i.price],
+            "courseSchedule": {"@type": "Schedule", "duration": i.duration} if i.duration else None,
         }
         for i in offering.instances
     ]
@@ -97,6 +100,17 @@ def _instances(offering: Offering) -> list[dict[str, Any]]:
     if not runs and modes:
         runs = [{"@type": "CourseInstance", "courseMode": modes}]
     return runs
+
+
+def _field(code: str) -> dict[str, Any]:
+    """An ISCED-F 2013 field of education as a DefinedTerm (the EC2U convention for ``about``)."""
+    return {
+        "@type": "DefinedTerm",
+        "@id": isced_f_uri(code),
+        "termCode": code,
+        "name": isced_f_label(code),
+        "inDefinedTermSet": "http://data.europa.eu/snb/isced-f/25831c2",
+    }
 
 
 def _offer(amount: float, currency: str) -> dict[str, Any]:
@@ -132,6 +146,7 @@ def course_jsonld(record: StoredRecord, *, page_url: str) -> dict[str, Any]:
         or pick_text(o.learning_outcome_summary, lang),
         "coursePrerequisites": pick_text(o.prerequisites, lang),
         "keywords": list(o.subjects),
+        "about": [_field(code) for code in o.isced_f],
         "hasCourseInstance": _instances(o),
         "offers": [_offer(p.amount, p.currency) for p in o.price],
         "isAccessibleForFree": o.is_free,

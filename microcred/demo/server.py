@@ -26,7 +26,7 @@ from wsgiref.util import application_uri
 
 from microcred.demo.provider import Institution, OfferingRecord, Provider
 
-__all__ = ["FeedApp", "FeedServer", "load_demo_feeds", "load_institution", "make_app", "serve"]
+__all__ = ["FeedApp", "FeedServer", "demo_app", "load_demo_feeds", "load_institution", "make_app", "serve"]
 
 logger = logging.getLogger(__name__)
 
@@ -79,8 +79,10 @@ class FeedApp:
     ``providers`` is kept by reference, so feeds added to the mapping later are served too.
     """
 
-    def __init__(self, providers: Mapping[str, Provider]) -> None:
+    def __init__(self, providers: Mapping[str, Provider], web: Mapping[str, Any] | None = None) -> None:
         self.providers = providers
+        # Web catalogues (slug → WSGI app) served under /web/<slug>/, with a robots.txt naming their sitemaps.
+        self.web = dict(web or {})
 
     def __call__(self, environ: dict[str, Any], start_response: Callable[..., Any]) -> Iterable[bytes]:
         path = environ.get("PATH_INFO") or "/"
@@ -96,7 +98,13 @@ class FeedApp:
             )
         if path == "/":
             return _respond(start_response, "200 OK", self._index(environ), "text/html; charset=utf-8", method)
+        if path == "/robots.txt":
+            base = application_uri(environ).rstrip("/")
+            lines = ["User-agent: *", "Allow: /", *(f"Sitemap: {base}/web/{slug}/sitemap.xml" for slug in self.web)]
+            return _respond(start_response, "200 OK", "\n".join(lines).encode() + b"\n", "text/plain", method)
         parts = path.strip("/").split("/")
+        if len(parts) >= 2 and parts[0] == "web" and parts[1] in self.web:
+            return self.web[parts[1]](environ, start_response)
         provider = self.providers.get(parts[0]) if len(parts) == 2 and parts[1] == "oai" else None
         if provider is None:
             return _respond(start_response, "404 Not Found", b"no such feed\n", "text/plain; charset=utf-8", method)
@@ -152,9 +160,18 @@ def _respond(
     return [b""] if method == "HEAD" else [body]
 
 
-def make_app(providers: Mapping[str, Provider]) -> FeedApp:
-    """The WSGI app serving ``providers`` (slug → provider) at ``/<slug>/oai``."""
-    return FeedApp(providers)
+def make_app(providers: Mapping[str, Provider], web: Mapping[str, Any] | None = None) -> FeedApp:
+    """The WSGI app serving ``providers`` (slug → provider) at ``/<slug>/oai`` and ``web`` catalogues
+    (slug → WSGI app) at ``/web/<slug>/``."""
+    return FeedApp(providers, web)
+
+
+def demo_app(batch_size: int = 10) -> FeedApp:
+    """Every bundled demo source: the OAI-PMH feeds and the web catalogue."""
+    from microcred.demo.web import WEB_SLUG, WebCatalogue, demo_web_records
+
+    web = {WEB_SLUG: WebCatalogue(demo_web_records(), f"/web/{WEB_SLUG}")}
+    return make_app(load_demo_feeds(batch_size), web)
 
 
 class _ThreadingWSGIServer(ThreadingMixIn, WSGIServer):

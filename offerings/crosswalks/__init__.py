@@ -72,6 +72,10 @@ _MODULES = {
     "xcri_cap": "offerings.crosswalks.xcri_cap",
     "ewp_courses": "offerings.crosswalks.ewp_courses",
     "ctdl": "offerings.crosswalks.ctdl",
+    # Custom course APIs of European universities (samples/institution-apis), read as documents.
+    "uc_coimbra": "offerings.crosswalks.ec2u:to_offering_coimbra",
+    "usal_salamanca": "offerings.crosswalks.ec2u:to_offering_salamanca",
+    "jku_linz": "offerings.crosswalks.ec2u:to_offering_linz",
 }
 NAMESPACES.update(
     {
@@ -83,13 +87,14 @@ NAMESPACES.update(
 
 
 class _Lazy:
-    """``to_offering`` of a format module, imported on the first call."""
+    """A format module's ``to_offering`` (or the function named after ``:``), imported on the first call."""
 
-    def __init__(self, module: str) -> None:
-        self.module = module
+    def __init__(self, target: str) -> None:
+        self.module, _, self.function = target.partition(":")
 
     def __call__(self, record: SourceRecord, context: SourceContext) -> Offering:
-        return importlib.import_module(self.module).to_offering(record, context)  # type: ignore[no-any-return]
+        function = getattr(importlib.import_module(self.module), self.function or "to_offering")
+        return function(record, context)  # type: ignore[no-any-return]
 
 
 class _Validated:
@@ -115,9 +120,9 @@ class _Validated:
         return reject_invalid(offering)
 
 
-for _name, _module in _MODULES.items():
-    if importlib.util.find_spec(_module) is not None:
-        CROSSWALKS.setdefault(_name, _Lazy(_module))
+for _name, _target in _MODULES.items():
+    if importlib.util.find_spec(_target.partition(":")[0]) is not None:
+        CROSSWALKS.setdefault(_name, _Lazy(_target))
 for _name, _crosswalk in list(CROSSWALKS.items()):
     CROSSWALKS[_name] = _Validated(_name, _crosswalk)
 

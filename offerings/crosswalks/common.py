@@ -164,7 +164,9 @@ def _volume(offering: Offering, marks: Marks) -> None:
     if offering.workload_basis is None:
         if offering.ects_credits is not None or (offering.ects_range and "ects_range" not in marks):
             method = marks.get("ects_credits", Provenance(source_path="")).method
-            offering.workload_basis = "parsed_text" if method == "parsed" else "declared_ects"
+            # ECTS assumed for a bare number (JKU) are neither declared nor read from text: no basis.
+            basis = {"parsed": "parsed_text", "inferred": None}.get(method, "declared_ects")
+            offering.workload_basis = basis
         elif offering.workload_hours is not None:
             method = marks.get("workload_hours", Provenance(source_path="")).method
             offering.workload_basis = "parsed_text" if method == "parsed" else "declared_hours"

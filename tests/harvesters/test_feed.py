@@ -15,6 +15,7 @@ from config import Settings
 from harvesters.base import HarvestReport
 from harvesters.feed import FeedHarvester, describe_feed
 from microcred.demo.server import FeedServer, serve
+from offerings.crosswalks import CROSSWALKS
 from offerings.store import Source, Store
 
 XCRI_NS = (
@@ -203,6 +204,24 @@ def test_formats_are_detected_from_the_document(
     assert _harvest(settings, store).counts.seen == 0
 
 
+def test_a_json_ld_list_of_schema_org_courses(
+    settings: Settings, store: Store, app: CatalogueApp, server: FeedServer
+) -> None:
+    if "schema_org" not in CROSSWALKS:
+        pytest.skip("the schema.org crosswalk is not installed")
+    courses = [
+        {"@context": "https://schema.org", "@type": "Course", "@id": f"#c{n}", "name": f"Data literacy {n}",
+         "description": "Reading data critically.", "provider": {"@type": "CollegeOrUniversity", "name": "Uni"}}
+        for n in (1, 2)
+    ]
+    app.documents["/courses.jsonld"] = Document(json.dumps(courses).encode(), content_type="application/ld+json")
+    _source(store, server, "/courses.jsonld")
+    report = _harvest(settings, store)
+    assert report.counts.added == 2 and store.get_source("feed").state["format"] == "schema_org"
+    ids = sorted(r.offering.original_identifier for r in store.live_records("feed"))
+    assert ids == [f"{server.base_url}/courses.jsonld#c1", f"{server.base_url}/courses.jsonld#c2"]
+
+
 def test_a_web_page_is_not_a_feed(settings: Settings, store: Store, app: CatalogueApp, server: FeedServer) -> None:
     app.documents["/"] = Document(b"<!DOCTYPE html><html><body>Courses</body></html>", content_type="text/html")
     _source(store, server, "/")
@@ -221,6 +240,15 @@ def test_the_runner_harvests_feed_sources(
     report = harvest_source(store, source, settings)
     assert report.status == "success" and report.counts.added == 1
     assert store.runs("feed")[0]["status"] == "success"
+
+
+def test_probe_feed_reports_the_format_and_a_preview(samples: Path) -> None:
+    from harvesters.probe import probe_feed
+
+    found = probe_feed((samples / "ewp-courses-api" / "response-example.xml").read_bytes(), url="http://x/c")
+    assert found is not None and found["format"] == "ewp_courses" and found["url"] == "http://x/c"
+    assert found["preview"][0]["title"] == "Introductory calculus"
+    assert probe_feed(b"<OAI-PMH xmlns='http://www.openarchives.org/OAI/2.0/'/>") is None
 
 
 def test_describe_feed(samples: Path) -> None:

@@ -12,7 +12,7 @@ from hypothesis import strategies as st
 
 from offerings import documents
 from offerings.crosswalks import CROSSWALKS, SourceContext, SourceRecord
-from offerings.errors import CrosswalkError
+from offerings.errors import CrosswalkError, FeedError
 from offerings.quality import assess
 
 CONTEXT = SourceContext(source_id="t", name="Test University", country="NL")
@@ -101,10 +101,24 @@ def test_no_json_shape_makes_the_json_crosswalks_crash(data: object, kind: str) 
         except CrosswalkError:
             continue
         assess(offering)
+    for document in (data, [node], {"@graph": [node, data]}):
+        parsed = documents.parse(json.dumps(document).encode())
+        for record in documents.split(parsed) if parsed else []:
+            try:
+                CROSSWALKS[parsed.format](record, CONTEXT) if parsed.format in CROSSWALKS else None
+            except CrosswalkError:
+                pass
+
+
+@settings(max_examples=150)
+@given(st.binary(max_size=300) | st.sampled_from([b"<catalog", b"{", b"[1,", b"<x/>", b"\xef\xbb\xbf<a/>"]))
+def test_documents_refuse_garbage_with_feed_error_only(content: bytes) -> None:
     try:
-        documents.parse(json.dumps(data).encode())
-    except CrosswalkError:
-        pass
+        parsed = documents.parse(content)
+    except FeedError:
+        return
+    for record in documents.split(parsed) if parsed else []:
+        assert record.identifier
 
 
 def test_xcri_inferences_are_marked(samples: Path) -> None:

@@ -75,7 +75,8 @@ def test_full_record_round_trips_through_the_elm_crosswalk() -> None:
     run, run_back = original.instances[0], back.instances[0]
     assert (run_back.start_date, run_back.end_date, run_back.application_deadline) == (
         run.start_date, run.end_date, run.application_deadline)
-    assert {(p.amount, p.currency) for p in back.all_prices()} == {(p.amount, p.currency) for p in original.all_prices()}
+    prices = {(p.amount, p.currency) for p in original.all_prices()}
+    assert {(p.amount, p.currency) for p in back.all_prices()} == prices
     assert [p.id for p in back.part_of] == ["Q-9"] and back.grants[0].url == "https://springboardcourses.ie"
     assert assess(back).tier == assess(original).tier == "annex1_complete"
 

@@ -47,6 +47,12 @@ CASES: list[tuple[str, list[str], SourceContext]] = [
     ),
     ("ctdl/Course-1a", ["ctdl/Course-1a.json"], SourceContext(source_id="ce")),
     ("oai_dc/skillscommons-taaccct-82", ["oai_dc/skillscommons-taaccct-82-oai_dc.xml"], SourceContext(source_id="sc")),
+    # The EC2U-captured university APIs a crosswalk fits (Poitiers' 120-ECTS Licence is a degree, not an offering).
+    ("uc_coimbra/coimbra-4601", ["institution-apis/coimbra-courses-api-record.json"], SourceContext(source_id="uc")),
+    ("usal_salamanca/salamanca", ["institution-apis/salamanca-usal-courses-api-records.json"],
+     SourceContext(source_id="usal")),
+    ("jku_linz/linz-491ESYNPCHP19", ["institution-apis/linz-jku-courses-api-record.json"],
+     SourceContext(source_id="jku")),
 ]
 
 

@@ -1,0 +1,40 @@
+"""`microcred run --demo`'s set-up: the demo feeds and web catalogue are served, registered and harvested."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+from indexer.base import SearchQuery
+from microcred.demo_setup import start_demo
+from microcred.wiring import Catalogue, demo_settings
+from tests.conftest import make_settings
+
+
+def test_demo_populates_the_catalogue_and_survives_a_restart(tmp_path: Path) -> None:
+    settings = demo_settings(make_settings(tmp_path, allow_private_feeds=False))
+    catalogue = Catalogue(settings)
+    server = start_demo(catalogue)
+    try:
+        sources = {s.id: s for s in catalogue.store.list_sources()}
+        assert {s.kind for s in sources.values()} == {"oai", "web"} and len(sources) == 5
+        runs = {sid: catalogue.store.runs(sid)[0] for sid in sources}
+        assert all(run["status"] == "success" for run in runs.values()), runs
+        page = catalogue.engine.search(SearchQuery(q="data", filters={"country": ("NL",)}))
+        assert page.total > 0 and page.facets["country"]
+        spanish = catalogue.engine.search(SearchQuery(filters={"source": ("demo-universidad-alcarria",)}))
+        assert spanish.total == runs["demo-universidad-alcarria"]["added"] > 10
+        total = catalogue.engine.search(SearchQuery()).total
+        assert total >= 60
+    finally:
+        server.stop()
+        catalogue.close()
+    # A restart keeps the data, and the incremental harvests add nothing.
+    catalogue = Catalogue(settings)
+    server = start_demo(catalogue)
+    try:
+        assert catalogue.engine.search(SearchQuery()).total == total
+        for source in catalogue.store.list_sources():
+            assert catalogue.store.runs(source.id)[0]["added"] == 0
+    finally:
+        server.stop()
+        catalogue.close()
