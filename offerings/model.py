@@ -10,10 +10,12 @@ the flat form every search engine indexes and the API returns.
 from __future__ import annotations
 
 import dataclasses
+import functools
 import hashlib
 import json
 import types
 import typing
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import date
 from typing import Any
@@ -227,36 +229,50 @@ class Offering:
         return hashlib.sha256(json.dumps(content, sort_keys=True, ensure_ascii=False).encode()).hexdigest()
 
 
-_HINTS: dict[type, dict[str, Any]] = {}
+_HINTS: dict[type, dict[str, Callable[[Any], Any]]] = {}
 
 
 def _load(cls: type, data: dict[str, Any]) -> Any:
     """Build dataclass ``cls`` from its JSON form, recursing by type hint (dates, parts, lists, maps)."""
-    hints = _HINTS.get(cls)
-    if hints is None:
+    converters = _HINTS.get(cls)
+    if converters is None:
         names = {f.name for f in dataclasses.fields(cls)}
-        hints = _HINTS[cls] = {k: v for k, v in typing.get_type_hints(cls).items() if k in names}
-    return cls(**{k: _convert(hints[k], v) for k, v in data.items() if k in hints})
+        converters = _HINTS[cls] = {
+            k: _converter(v) for k, v in typing.get_type_hints(cls).items() if k in names
+        }
+    return cls(**{k: converters[k](v) for k, v in data.items() if k in converters})
 
 
-def _convert(hint: Any, value: Any) -> Any:
-    if value is None:
-        return None
+def _identity(value: Any) -> Any:
+    return value
+
+
+@functools.cache
+def _converter(hint: Any) -> Callable[[Any], Any]:
+    """A function turning the JSON form of ``hint`` back into it; built once per hint, since the store
+    loads every record through here (the sync and the API)."""
     origin = typing.get_origin(hint)
     if origin in (typing.Union, types.UnionType):
         inner = [a for a in typing.get_args(hint) if a is not type(None)]
-        return _convert(inner[0], value) if len(inner) == 1 else value
+        if len(inner) != 1:
+            return _identity
+        convert = _converter(inner[0])
+        return _identity if convert is _identity else (lambda v: None if v is None else convert(v))
     if origin is list:
-        (item,) = typing.get_args(hint)
-        return [_convert(item, v) for v in value]
+        item = _converter(typing.get_args(hint)[0])
+        if item is _identity:
+            return lambda v: None if v is None else list(v)
+        return lambda v: None if v is None else [item(x) for x in v]
     if origin is dict:
-        _, item = typing.get_args(hint)
-        return {k: _convert(item, v) for k, v in value.items()}
+        item = _converter(typing.get_args(hint)[1])
+        if item is _identity:
+            return lambda v: None if v is None else dict(v)
+        return lambda v: None if v is None else {k: item(x) for k, x in v.items()}
     if hint is date:
-        return date.fromisoformat(value) if isinstance(value, str) else value
-    if dataclasses.is_dataclass(hint) and isinstance(value, dict):
-        return _load(hint, value)  # type: ignore[arg-type]
-    return value
+        return lambda v: date.fromisoformat(v) if isinstance(v, str) else v
+    if dataclasses.is_dataclass(hint):
+        return lambda v: _load(hint, v) if isinstance(v, dict) else v
+    return _identity
 
 
 _FIELD_NAMES: dict[type, tuple[str, ...]] = {}

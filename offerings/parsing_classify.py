@@ -64,6 +64,8 @@ _ASSESSMENT: tuple[tuple[str, re.Pattern[str]], ...] = (
                                    "assiduite", "asistencia", "frequenza", "aanwezigheid")),
 )
 _REMOVED_BEFORE = {"written_examination": ("oral_examination",), "peer_assessment": ("peer_review",)}
+# One pass over the text first: most descriptions name no assessment at all, and then nothing more runs.
+_ANY_ASSESSMENT = re.compile("|".join(f"(?:{pattern.pattern})" for _, pattern in _ASSESSMENT))
 
 
 def parse_assessment(text: str | None) -> list[str]:
@@ -74,6 +76,8 @@ def parse_assessment(text: str | None) -> list[str]:
     if not text:
         return []
     folded = fold(text)[:5000]
+    if not _ANY_ASSESSMENT.search(folded):
+        return []
     spans: dict[str, list[tuple[int, int]]] = {}
     found: list[str] = []
     for code, pattern in _ASSESSMENT:

@@ -148,6 +148,7 @@ _COMBINING = re.compile("[\u0300-\u036f\u1ab0-\u1aff\u1dc0-\u1dff\u20d0-\u20ff\u
 _SPACES = re.compile(r"\s+")
 
 
+@lru_cache(maxsize=1024)  # every parser folds the same description again; a small cache spares that
 def fold(text: str) -> str:
     """Lower-case, strip diacritics and collapse whitespace: the key every lookup here uses."""
     stripped = _COMBINING.sub("", unicodedata.normalize("NFKD", text))
