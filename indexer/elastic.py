@@ -29,6 +29,7 @@ from typing import TYPE_CHECKING, Any, ClassVar
 from indexer import elastic_query as eq
 from indexer import sqlite_sql as sql
 from indexer.base import IndexReport, SearchPage, SearchQuery
+from indexer.elastic_bulk import BulkLoader
 from indexer.elastic_index import AliasedIndex
 from offerings.errors import BackendUnavailable, ConfigError, IndexingError, InvalidQuery, SearchError
 
@@ -39,11 +40,8 @@ __all__ = ["ClusterEngine", "ElasticEngine", "OpenSearchEngine"]
 
 logger = logging.getLogger(__name__)
 
-# What one bad document can raise while its body is built; it is reported, the rest go on.
-_DOCUMENT_ERRORS = (ValueError, TypeError, OverflowError)
 # HTTP statuses that mean "not now" rather than "no": the sync loop catches up later.
 _UNAVAILABLE_STATUSES = frozenset({408, 429, 500, 502, 503, 504})
-BULK_CHUNK = 500
 
 
 class ClusterEngine:
@@ -72,6 +70,7 @@ class ClusterEngine:
         self.refresh = refresh
         self.client = self._connect(url, timeout)
         self.indices = AliasedIndex(self.client, index, missing=self._missing)
+        self._bulk = BulkLoader(self.client, self._helpers, alias=index)
         self._written = threading.local()
 
     @classmethod
@@ -122,42 +121,6 @@ class ClusterEngine:
 
     # ---- writing -----------------------------------------------------------------------------------
 
-    def _bulk(self, actions: Iterable[dict[str, Any]], *, refresh: bool,
-              through_alias: bool = True) -> Iterator[tuple[bool, dict[str, Any]]]:
-        # require_alias: should the alias vanish, fail instead of auto-creating a stray index by its name.
-        extra: dict[str, Any] = {"require_alias": "true"} if through_alias else {}
-        if refresh:
-            extra["refresh"] = "true"
-        yield from self._helpers.streaming_bulk(
-            self.client, actions, chunk_size=BULK_CHUNK, raise_on_error=False, max_retries=3, initial_backoff=1,
-            **extra,
-        )
-
-    def _index_actions(self, documents: Iterable[dict[str, Any]], index: str,
-                       report: IndexReport) -> Iterator[dict[str, Any]]:
-        """Bulk actions of the documents; those that cannot become one are reported and skipped."""
-        for doc in documents:
-            try:
-                body = eq.index_document(doc)
-            except _DOCUMENT_ERRORS as exc:
-                doc_id = doc.get("id") if isinstance(doc, dict) else None
-                logger.warning("search index refused document %s: %s", doc_id, exc)
-                report.errors.append({"id": doc_id, "error": f"{type(exc).__name__}: {exc}"})
-                continue
-            yield {"_op_type": "index", "_index": index, "_id": body["id"], "_source": body}
-
-    def _load(self, documents: Iterable[dict[str, Any]], index: str, *, refresh: bool) -> IndexReport:
-        report = IndexReport()
-        actions = self._index_actions(documents, index, report)
-        for ok, item in self._bulk(actions, refresh=refresh, through_alias=index == self.alias):
-            if ok:
-                report.indexed += 1
-            else:
-                error = eq.bulk_error(item)
-                logger.warning("search index refused document %s: %s", error["id"], error["error"])
-                report.errors.append(error)
-        return report
-
     def upsert(self, documents: Iterable[dict[str, Any]]) -> IndexReport:
         """Add or replace documents by ``id``; documents the engine refuses go to the report.
 
@@ -167,7 +130,7 @@ class ClusterEngine:
         with self._calling("upsert"):
             self._wrote(self.indices.ensure())
             # Through the alias, so a rebuild switching meanwhile cannot make us write to a deleted index.
-            return self._load(documents, self.alias, refresh=self.refresh)
+            return self._bulk.load(documents, self.alias, refresh=self.refresh)
 
     def delete(self, ids: Iterable[str]) -> int:
         """Remove documents by id; unknown ids are ignored. Returns how many were removed.
@@ -183,7 +146,7 @@ class ClusterEngine:
         removed, errors = 0, []
         with self._calling("delete"):
             self._wrote(self.indices.ensure())
-            for ok, item in self._bulk(actions, refresh=self.refresh):
+            for ok, item in self._bulk.stream(actions, refresh=self.refresh):
                 result = item.get("delete", {})
                 if ok and result.get("result") == "deleted":
                     removed += 1
@@ -236,7 +199,7 @@ class ClusterEngine:
         with self._calling("rebuild"):
             self.indices.create(name, last_seq=last_seq, building=True)
             try:
-                report = self._load(documents, name, refresh=False)
+                report = self._bulk.build(documents, name)
                 self.indices.open_up(name)
                 old = self.indices.swap(name)
             except BaseException:

@@ -68,12 +68,15 @@ FACET_SIZE = 10_000
 # Deepest result the engine pages to (index.max_result_window in the mapping).
 MAX_WINDOW = 100_000
 # Fields only the engine needs: indexed, never stored in _source, never returned.
-ENGINE_KEYS = frozenset({"title_key", "title_text", "suggest_whole", "suggest_word"})
+ENGINE_KEYS = frozenset({"title_key", "title_text", "provider_facet", "suggest_whole", "suggest_word"})
 # Separates key, kind and text in a suggestion entry; clean() removes it from texts.
 _SEP = "\x01"
 _TOKEN_CHAR = re.compile(r"[^\W_]")
 _LUCENE_REGEX_SPECIAL = re.compile(r"[^\w]")
 FACET_FIELD: dict[str, str] = {name: FACET_DOCUMENT_FIELD.get(name, name) for name in FACET_FIELDS}
+# Providers are counted on "<provider_id><_SEP><name>" values, so that each count brings its label
+# (a sub-aggregation for the label cost more than all other facets together at 100,000 offerings).
+_COUNTED_FIELD = {**FACET_FIELD, "provider": "provider_facet"}
 _ASC_MISSING_LAST = {"order": "asc", "missing": "_last"}
 _DESC_MISSING_LAST = {"order": "desc", "missing": "_last"}
 _BY_ID = {"id": {"order": "asc"}}
@@ -113,6 +116,8 @@ def index_document(doc: Mapping[str, Any]) -> dict[str, Any]:
     body = dict(doc)
     body["title_key"] = rows.title_key
     body["title_text"] = rows.fts[0]
+    if doc.get("provider_id"):
+        body["provider_facet"] = _SEP.join((str(doc["provider_id"]), rows.fts[3] or str(doc["provider_id"])))
     for field, whole in (("suggest_whole", 1), ("suggest_word", 0)):
         body[field] = sorted({_SEP.join((key, kind, text)) for key, kind, text, w in rows.suggestions if w == whole})
     return body
@@ -179,14 +184,13 @@ def range_filters(query: SearchQuery, today: str) -> list[dict[str, Any]]:
 
 
 def _facet_aggregations(query: SearchQuery) -> dict[str, Any]:
-    """One filter aggregation per requested facet: every facet filter but its own."""
+    """One terms aggregation per requested facet, under every facet filter but its own (if any)."""
     aggs: dict[str, Any] = {}
     for name in query.facets:
         others = [_facet_filter(n, v) for n, v in sorted(query.filters.items()) if v and n != name]
-        values: dict[str, Any] = {"terms": {"field": FACET_FIELD[name], "size": FACET_SIZE}}
-        if name == "provider":
-            values["aggs"] = {"label": {"terms": {"field": "provider.raw", "size": 1}}}
-        aggs[name] = {"filter": {"bool": {"filter": others}}, "aggs": {"values": values}}
+        values = {"terms": {"field": _COUNTED_FIELD[name], "size": FACET_SIZE}}
+        # An empty filter wrapper is not free: ~1 ms per facet at 100,000 offerings.
+        aggs[name] = {"filter": {"bool": {"filter": others}}, "aggs": {"values": values}} if others else values
     return aggs
 
 
@@ -228,15 +232,17 @@ def _highlight(found: Mapping[str, list[str]] | None, description: str | None) -
 def _facets(aggregations: Mapping[str, Any], query: SearchQuery) -> dict[str, list[FacetValue]]:
     facets: dict[str, list[FacetValue]] = {}
     for name in query.facets:
-        buckets = aggregations.get(name, {}).get("values", {}).get("buckets", [])
-        values = []
-        for bucket in buckets:
+        found = aggregations.get(name, {})
+        counts: dict[str, int] = {}
+        labels: dict[str, str] = {}
+        for bucket in found.get("values", found).get("buckets", []):
             value = str(bucket.get("key_as_string", bucket["key"]))
-            labels = {}
             if name == "provider":
-                label_buckets = bucket.get("label", {}).get("buckets", [])
-                labels = {value: str(label_buckets[0]["key"])} if label_buckets else {}
-            values.append(FacetValue(value, sql.facet_label(name, value, labels), int(bucket["doc_count"])))
+                value, _, label = value.partition(_SEP)
+                # An id named differently by two records counts once, under its commonest name.
+                labels.setdefault(value, label)
+            counts[value] = counts.get(value, 0) + int(bucket["doc_count"])
+        values = [FacetValue(v, sql.facet_label(name, v, labels), c) for v, c in counts.items()]
         values.sort(key=lambda v: (-v.count, v.label.casefold(), v.value))
         facets[name] = values
     return facets
