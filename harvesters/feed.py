@@ -11,7 +11,6 @@ is skipped and reported, never the end of the run.
 from __future__ import annotations
 
 import dataclasses
-import email.utils
 import logging
 from collections.abc import Iterable
 from datetime import UTC, datetime
@@ -20,7 +19,7 @@ from urllib.parse import parse_qs, urlsplit
 
 from config import Settings
 from harvesters.base import HarvestReport
-from harvesters.http import FeedClient, FeedResponse
+from harvesters.http import FeedClient, FeedResponse, parse_http_date
 from offerings import documents
 from offerings.crosswalks import CROSSWALKS, Crosswalk, SourceContext, SourceRecord
 from offerings.errors import CrosswalkError, FeedError
@@ -40,15 +39,8 @@ PREVIEW = 5
 
 def _http_date(value: str | None) -> str | None:
     """An HTTP date as RFC 3339 (UTC), the form records keep as their harvest datestamp."""
-    if not value:
-        return None
-    try:
-        when = email.utils.parsedate_to_datetime(value)
-    except (TypeError, ValueError):
-        return None
-    if when.tzinfo is None:
-        when = when.replace(tzinfo=UTC)
-    return when.astimezone(UTC).strftime("%Y-%m-%dT%H:%M:%SZ")
+    when = parse_http_date(value)
+    return when.strftime("%Y-%m-%dT%H:%M:%SZ") if when else None
 
 
 def _context(source: Source) -> SourceContext:

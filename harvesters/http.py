@@ -26,7 +26,7 @@ from ssrfguard.requests import Session as GuardedSession
 from config import Settings
 from offerings.errors import BlockedFeedError, FeedError
 
-__all__ = ["FeedClient", "FeedResponse", "address_policy", "parse_retry_after"]
+__all__ = ["FeedClient", "FeedResponse", "address_policy", "parse_http_date", "parse_retry_after"]
 
 logger = logging.getLogger(__name__)
 
@@ -69,13 +69,19 @@ def parse_retry_after(value: str | None, *, now: datetime | None = None) -> floa
     value = value.strip()
     if value.isdigit():
         return float(value)
+    when = parse_http_date(value)
+    return None if when is None else max(0.0, (when - (now or datetime.now(UTC))).total_seconds())
+
+
+def parse_http_date(value: str | None) -> datetime | None:
+    """An HTTP-date header value as an aware UTC datetime, or None when absent or garbled."""
+    if not value:
+        return None
     try:
         when = email.utils.parsedate_to_datetime(value)
     except (TypeError, ValueError):
         return None
-    if when.tzinfo is None:
-        when = when.replace(tzinfo=UTC)
-    return max(0.0, (when - (now or datetime.now(UTC))).total_seconds())
+    return when.replace(tzinfo=UTC) if when.tzinfo is None else when.astimezone(UTC)
 
 
 def address_policy(settings: Settings) -> Policy:

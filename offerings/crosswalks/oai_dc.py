@@ -16,7 +16,7 @@ from lxml import etree
 
 from offerings import parsing, vocab, xml
 from offerings.crosswalks import SourceContext, SourceRecord
-from offerings.crosswalks.common import Marks, finish
+from offerings.crosswalks.common import Marks, base_offering, finish
 from offerings.errors import CrosswalkError
 from offerings.isced import isced_f_code
 from offerings.model import (
@@ -30,7 +30,6 @@ from offerings.model import (
     Price,
     Provenance,
     QualityAssurance,
-    make_record_id,
 )
 
 __all__ = ["to_offering"]
@@ -84,14 +83,7 @@ def to_offering(record: SourceRecord, context: SourceContext) -> Offering:
     Raises:
         CrosswalkError: the payload is not oai_dc XML or has no title.
     """
-    base = Offering(
-        record_id=make_record_id(context.source_id, record.identifier),
-        source_id=context.source_id,
-        source_format="oai_dc",
-        original_identifier=record.identifier,
-        harvest_datestamp=record.datestamp,
-        deleted=record.deleted,
-    )
+    base = base_offering(record, context, "oai_dc")
     if record.deleted:
         return base
     try:

@@ -21,6 +21,7 @@ from urllib.parse import urljoin
 
 from offerings import parsing, vocab
 from offerings.crosswalks import SourceContext, SourceRecord
+from offerings.crosswalks.common import base_offering
 from offerings.errors import CrosswalkError
 from offerings.model import (
     Instance,
@@ -182,14 +183,7 @@ def to_offering(record: SourceRecord, context: SourceContext) -> Offering:
     Raises:
         CrosswalkError: the payload is not a JSON object of type Course, or the Course has no name.
     """
-    base = Offering(
-        record_id=make_record_id(context.source_id, record.identifier),
-        source_id=context.source_id,
-        source_format="schema_org_jsonld",
-        original_identifier=record.identifier,
-        harvest_datestamp=record.datestamp,
-        deleted=record.deleted,
-    )
+    base = base_offering(record, context, "schema_org_jsonld")
     if record.deleted:
         return base
     try:
