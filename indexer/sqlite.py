@@ -22,7 +22,7 @@ from collections.abc import Iterable, Iterator
 from contextlib import contextmanager, nullcontext
 from datetime import date
 from pathlib import Path
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING, Any, ClassVar
 
 from indexer import sqlite_sql as sql
 from indexer.base import IndexReport, SearchPage, SearchQuery
@@ -46,6 +46,8 @@ class SqliteEngine:
     """SQLite FTS5 search engine over generation files in ``path`` (a directory)."""
 
     name = "sqlite"
+    # Optional parts of the contract this engine has: Snowball stems in the index and in queries.
+    capabilities: ClassVar[frozenset[str]] = frozenset({"stemming"})
 
     def __init__(self, path: Path, *, pool_size: int = 8, timeout: float = 30.0) -> None:
         self.files = Generations(path, pool_size=pool_size, timeout=timeout)
@@ -55,6 +57,7 @@ class SqliteEngine:
         self._written = threading.local()
         self._counts = CountsCache()
         self.files.current()
+        self._upgrade()
 
     @classmethod
     def from_settings(cls, settings: Settings) -> SqliteEngine:
@@ -111,7 +114,9 @@ class SqliteEngine:
                 (*values, n),
             )
         conn.execute(
-            "INSERT INTO docs_fts (rowid, title, skills, description, provider) VALUES (?, ?, ?, ?, ?)", (n, *rows.fts)
+            "INSERT INTO docs_fts (rowid, title, skills, description, provider, title_stems, skills_stems,"
+            " description_stems) VALUES (?, ?, ?, ?, ?, ?, ?, ?)",
+            (n, *rows.fts, *sql.stem_columns(rows)),
         )
         conn.executemany("INSERT INTO facets (field, value, doc) VALUES (?, ?, ?)", [(*f, n) for f in rows.facets])
         conn.executemany(
@@ -246,6 +251,41 @@ class SqliteEngine:
             report.indexed, len(report.errors), name, time.monotonic() - started,
         )
         return report
+
+    def _upgrade(self) -> None:
+        """Rebuild an active generation of an older format (:data:`indexer.sqlite_sql.FORMAT`) from the
+        documents it holds, keeping its ``last_seq``: an index written before the stemmed columns
+        existed keeps working, and its writes and stemmed searches too.
+
+        A failure leaves the old generation active (it still answers searches) and is logged.
+        """
+        with self.files.lend() as (_name, conn):
+            if int(conn.execute("PRAGMA user_version").fetchone()[0]) == sql.FORMAT:
+                return
+        started = time.monotonic()
+        try:
+            # Under the switching lock, so that several processes opening an old index upgrade it once.
+            with self._write_lock, self.files.switching():
+                with self.files.lend() as (old, conn):
+                    if int(conn.execute("PRAGMA user_version").fetchone()[0]) == sql.FORMAT:
+                        return
+                    name = self.files.new_name()
+                    conn.execute("BEGIN")  # one snapshot: the documents and the last_seq they reflect
+                    try:
+                        row = conn.execute("SELECT value FROM meta WHERE key = 'last_seq'").fetchone()
+                        rows = conn.execute("SELECT doc FROM docs ORDER BY n")
+                        documents = (json.loads(doc) for (doc,) in rows)
+                        report = self._build(name, documents, last_seq=int(row[0]) if row else 0)
+                    finally:
+                        conn.execute("COMMIT")
+                self.files.switch(name)
+        except (sqlite3.Error, BackendUnavailable, OSError) as exc:
+            logger.error("cannot upgrade search index in %s to format %d: %s", self.path, sql.FORMAT, exc)
+            return
+        logger.info(
+            "search index %s upgraded to format %d as %s: %d documents, %d refused, %.1fs",
+            old, sql.FORMAT, name, report.indexed, len(report.errors), time.monotonic() - started,
+        )
 
     # ---- reading -----------------------------------------------------------------------------------
 

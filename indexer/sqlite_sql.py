@@ -12,19 +12,26 @@ import html
 import json
 import math
 import re
+import threading
+import unicodedata
 from collections.abc import Mapping
 from dataclasses import dataclass, field
 from datetime import date
+from functools import lru_cache
 from typing import Any
+
+import snowballstemmer
 
 from indexer.base import FACET_DOCUMENT_FIELD, FACET_FIELDS, MAX_SIZE, SORTS, SearchQuery
 from offerings import vocab
 from offerings.errors import InvalidQuery
 
 __all__ = [
+    "FORMAT",
     "INTERNAL_KEYS",
     "MATCHED",
     "SCHEMA",
+    "STEM_LANGUAGES",
     "TEMP_TABLES",
     "DocumentRows",
     "Where",
@@ -33,10 +40,28 @@ __all__ = [
     "highlight",
     "match_expression",
     "order_by",
+    "stem_columns",
+    "stems",
     "suggestion_range",
     "validate",
     "where",
 ]
+
+# Layout of a generation file, kept in its ``PRAGMA user_version``: a generation of another format
+# (0: before the stemmed columns) is rebuilt from its own documents when the engine opens it.
+FORMAT = 2
+# Languages whose Snowball stemmer stems the text of documents in them, and every query (whose
+# language is unknown); the same set as the OpenSearch engine's stemmed sub-fields.
+STEM_LANGUAGES: dict[str, str] = {
+    "de": "german",
+    "en": "english",
+    "fr": "french",
+    "es": "spanish",
+    "it": "italian",
+    "nl": "dutch",
+    "pt": "portuguese",
+}
+DEFAULT_STEM_LANGUAGE = "en"
 
 SCHEMA = """
 CREATE TABLE IF NOT EXISTS meta (key TEXT PRIMARY KEY, value TEXT NOT NULL);
@@ -59,8 +84,9 @@ CREATE INDEX IF NOT EXISTS docs_ects ON docs ((ects IS NULL), ects, id);
 CREATE INDEX IF NOT EXISTS docs_ects_desc ON docs ((ects IS NULL), ects DESC, id);
 CREATE INDEX IF NOT EXISTS docs_title ON docs (title_key, id);
 CREATE INDEX IF NOT EXISTS docs_updated ON docs (updated DESC, id);
+-- The *_stems columns hold the Snowball stems of the column of that name, in the document's languages.
 CREATE VIRTUAL TABLE IF NOT EXISTS docs_fts USING fts5(
-    title, skills, description, provider,
+    title, skills, description, provider, title_stems, skills_stems, description_stems,
     tokenize = 'unicode61 remove_diacritics 2', prefix = '2 3'
 );
 -- One row per facet value of a document: (field, value) leads so that unfiltered counts are an
@@ -78,13 +104,16 @@ CREATE TABLE IF NOT EXISTS suggestions (
     key TEXT NOT NULL, kind TEXT NOT NULL, text TEXT NOT NULL, whole INTEGER NOT NULL,
     docs INTEGER NOT NULL, PRIMARY KEY (key, kind, text)
 ) WITHOUT ROWID;
-"""
+""" + f"PRAGMA user_version = {FORMAT};\n"
 
 # Keys the index needs but the API does not return.
 INTERNAL_KEYS = frozenset({"title_all", "seq"})
-# bm25() weights, in docs_fts column order: title, skills+subjects, description, provider.
-BM25_WEIGHTS = (10.0, 5.0, 2.0, 1.0)
-RANK = "bm25(docs_fts, {}, {}, {}, {})".format(*BM25_WEIGHTS)
+# A stemmed match is worth a little less than the (folded) word itself.
+STEM_WEIGHT = 0.8
+# bm25() weights, in docs_fts column order: title, skills+subjects, description, provider, then the
+# stems of title, skills+subjects and description.
+BM25_WEIGHTS = (10.0, 5.0, 2.0, 1.0, 10.0 * STEM_WEIGHT, 5.0 * STEM_WEIGHT, 2.0 * STEM_WEIGHT)
+RANK = "bm25(docs_fts, {})".format(", ".join(str(w) for w in BM25_WEIGHTS))
 # Private-use markers for snippet(): they cannot collide with HTML, and are swapped for <mark> after escaping.
 MARK_OPEN, MARK_CLOSE = "\ue000", "\ue001"
 SNIPPET = f"snippet(docs_fts, 2, '{MARK_OPEN}', '{MARK_CLOSE}', '…', 32)"
@@ -95,6 +124,9 @@ SUGGEST_WORD_STARTS = 12
 _CONTROL = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f\x7f\ue000\ue001]")
 _TOKEN_CHAR = re.compile(r"[^\W_]")
 _NON_WORD = re.compile(r"[\W_]+")
+_WORD = re.compile(r"[^\W_]+")
+# Snowball stemmers keep state while stemming: each thread has its own.
+_STEMMERS = threading.local()
 
 # Each matches one index of SCHEMA exactly; missing values sort last either way.
 _ORDERS = {
@@ -130,6 +162,8 @@ class DocumentRows:
     updated: str | None
     json: str
     fts: tuple[str, str, str, str]
+    # Codes of the document's languages that have a stemmer (the default one when none has).
+    languages: tuple[str, ...] = (DEFAULT_STEM_LANGUAGE,)
     facets: set[tuple[str, str]] = field(default_factory=set)
     suggestions: set[tuple[str, str, str, int]] = field(default_factory=set)
     labels: set[tuple[str, str, str]] = field(default_factory=set)
@@ -200,6 +234,7 @@ def document_rows(doc: Mapping[str, Any]) -> DocumentRows:
         updated=doc.get("updated") or None,
         json=json.dumps(doc, ensure_ascii=False),
         fts=(clean(doc.get("title_all") or title), " ; ".join(skills), clean(doc.get("description")), provider),
+        languages=_stem_languages(doc.get("languages")),
     )
     for name in FACET_FIELDS:
         for value in _values(doc.get(FACET_DOCUMENT_FIELD.get(name, name))):
@@ -219,19 +254,72 @@ def document_rows(doc: Mapping[str, Any]) -> DocumentRows:
     return rows
 
 
+def _stem_languages(value: Any) -> tuple[str, ...]:
+    """The codes of ``STEM_LANGUAGES`` among a document's languages; the default one when none is."""
+    found: list[str] = []
+    for language in _values(value) if value else []:
+        code = str(language).strip().lower().replace("_", "-").split("-", 1)[0] if language else ""
+        if code in STEM_LANGUAGES and code not in found:
+            found.append(code)
+    return tuple(found) or (DEFAULT_STEM_LANGUAGE,)
+
+
+@lru_cache(maxsize=200_000)
+def _stem(language: str, word: str) -> str:
+    stemmers: dict[str, Any] | None = getattr(_STEMMERS, "by_language", None)
+    if stemmers is None:
+        stemmers = _STEMMERS.by_language = {}
+    stemmer = stemmers.get(language)
+    if stemmer is None:
+        stemmer = stemmers[language] = snowballstemmer.stemmer(STEM_LANGUAGES[language])
+    return str(stemmer.stemWord(word))
+
+
+def _words(text: str) -> list[str]:
+    """The lower-cased words of ``text`` (accents kept: the stemmers know them), as FTS5 splits it."""
+    return _WORD.findall(unicodedata.normalize("NFC", text).lower())
+
+
+def stems(text: str, languages: tuple[str, ...]) -> str:
+    """``text`` with each word replaced by its stem, once per language (languages giving the same text once)."""
+    words = _words(text)
+    if not words:
+        return ""
+    runs = dict.fromkeys(" ".join(_stem(language, w) for w in words) for language in languages)
+    return " ; ".join(runs)
+
+
+def stem_columns(rows: DocumentRows) -> tuple[str, str, str]:
+    """The ``title_stems``, ``skills_stems`` and ``description_stems`` values of a document."""
+    title, skills, description, _provider = rows.fts
+    return stems(title, rows.languages), stems(skills, rows.languages), stems(description, rows.languages)
+
+
+def _quote(text: str) -> str:
+    return '"' + text.replace('"', '""') + '"'
+
+
 def match_expression(q: str) -> str | None:
     """An FTS5 MATCH expression for user text, or None when it holds no searchable term.
 
     Every whitespace-separated term becomes a quoted string (so ``AND``, ``NEAR``, ``*``, ``(``
     and ``"`` are plain text and can never be a syntax error) and the last one is a prefix, so
-    results follow the user's typing. Terms are ANDed.
+    results follow the user's typing. A term also matches its stems in every language of
+    ``STEM_LANGUAGES`` (the query's language is unknown), which the index holds for every document
+    in its own languages. Terms are ANDed.
     """
     terms = [t for t in clean(q).split() if _TOKEN_CHAR.search(t)][:MAX_TERMS]
     if not terms:
         return None
-    quoted = ['"' + t.replace('"', '""') + '"' for t in terms]
-    quoted[-1] += "*"
-    return " ".join(quoted)
+    groups = []
+    for i, term in enumerate(terms):
+        quoted = _quote(term) + ("*" if i == len(terms) - 1 else "")
+        words = _words(term)
+        plain = " ".join(words)
+        alternatives = dict.fromkeys(" ".join(_stem(language, w) for w in words) for language in STEM_LANGUAGES)
+        stemmed = [_quote(s) for s in alternatives if s and s != plain]
+        groups.append("(" + " OR ".join([quoted, *stemmed]) + ")" if stemmed else quoted)
+    return " AND ".join(groups)
 
 
 def _iso_date(parameter: str, value: str | None) -> None:

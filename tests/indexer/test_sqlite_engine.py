@@ -1,14 +1,18 @@
-"""What only the SQLite engine does: generation files, and resuming after its disk failed mid-sync."""
+"""What only the SQLite engine does: generation files, resuming after its disk failed mid-sync, stemming
+in each of its languages, and upgrading an index of an older format."""
 
 from __future__ import annotations
 
+import json
+import sqlite3
 from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
 
 import pytest
 
-from indexer.base import IndexReport
+from indexer import sqlite_sql as sql
+from indexer.base import IndexReport, SearchQuery
 from indexer.sqlite import SqliteEngine
 from indexer.sync import rebuild, sync, verify
 from offerings.errors import BackendUnavailable
@@ -60,3 +64,80 @@ def test_a_rebuild_leaves_one_generation(fresh: Catalogue) -> None:
     rebuild(fresh.store, fresh.engine)
     generations = sorted(p.name for p in fresh.path.glob("index-*.db"))
     assert len(generations) == 1 and (fresh.path / "CURRENT").read_text().strip() == generations[0]
+
+
+def _first_title(engine: SqliteEngine, q: str) -> str | None:
+    results = engine.search(SearchQuery(q=q)).results
+    return results[0]["title"] if results else None
+
+
+@pytest.mark.parametrize(
+    ("language", "title", "q"),
+    [
+        # Each query word is another form of the title's, and no prefix of it (the last word is a prefix).
+        ("es", "Gestión de un proyecto sostenible", "proyectos"),
+        ("it", "Progettazione di edifici sostenibili", "edificio"),
+        ("pt", "Introdução às políticas públicas", "político"),
+        ("de", "Grundlagen der Datenbank", "Datenbanken"),
+        ("fr", "L'énergie renouvelable", "énergies"),
+        ("nl", "Een duurzaam gebouw ontwerpen", "gebouwen"),
+        ("en", "Managing teams remotely", "manage"),
+    ],
+)
+def test_a_document_is_stemmed_in_its_own_language(tmp_path: Path, language: str, title: str, q: str) -> None:
+    engine = SqliteEngine(tmp_path / "search")
+    noise = {"id": "noise", "title": "Something else", "languages": [language]}
+    engine.upsert([{"id": "doc", "title": title, "languages": [language]}, noise])
+    assert _first_title(engine, q) == title
+    engine.close()
+
+
+def test_stemmed_queries_are_never_a_syntax_error(tmp_path: Path) -> None:
+    engine = SqliteEngine(tmp_path / "search")
+    engine.upsert([{"id": "doc", "title": "Programming (basics)", "languages": ["xx"]}])  # English by default
+    for q in ('programs "AND"', "programs OR NEAR(", "program*s -", 'c++ "', "programs:title", "ÉCONOMIES^"):
+        engine.search(SearchQuery(q=q))
+    assert engine.search(SearchQuery(q="programs")).total == 1
+    engine.close()
+
+
+def _make_old_format(path: Path) -> None:
+    """Turn the active generation into the format before stems: four FTS columns, user_version 0."""
+    name = (path / "CURRENT").read_text().strip()
+    conn = sqlite3.connect(path / name)
+    conn.executescript(
+        "DROP TABLE docs_fts;"
+        " CREATE VIRTUAL TABLE docs_fts USING fts5(title, skills, description, provider,"
+        " tokenize = 'unicode61 remove_diacritics 2', prefix = '2 3');"
+        " PRAGMA user_version = 0;"
+    )
+    for n, doc in conn.execute("SELECT n, doc FROM docs").fetchall():
+        rows = sql.document_rows(json.loads(doc))
+        conn.execute("INSERT INTO docs_fts (rowid, title, skills, description, provider) VALUES (?, ?, ?, ?, ?)",
+                     (n, *rows.fts))
+    conn.commit()
+    conn.close()
+
+
+def test_an_index_of_the_old_format_is_upgraded_when_opened(tmp_path: Path) -> None:
+    store = Store(f"sqlite:///{tmp_path}/s.db")
+    fill_store(store)
+    engine = SqliteEngine(tmp_path / "search")
+    sync(store, engine)
+    engine.close()
+    _make_old_format(tmp_path / "search")
+    old = (tmp_path / "search" / "CURRENT").read_text().strip()
+    upgraded = SqliteEngine(tmp_path / "search")
+    assert (tmp_path / "search" / "CURRENT").read_text().strip() != old
+    assert not (tmp_path / "search" / old).exists()
+    assert upgraded.count() == len(CORPUS) and upgraded.last_seq() == store.max_seq()
+    assert upgraded.search(SearchQuery(q="Datenanalysen")).results[0]["id"] == record_id("tum-1")
+    # Syncing and rebuilding keep working on the upgraded index; a second opening changes nothing.
+    store.delete_many([record_id("uva-1")])
+    sync(store, upgraded)
+    assert verify(store, upgraded)["ok"]
+    current = (tmp_path / "search" / "CURRENT").read_text().strip()
+    assert SqliteEngine(tmp_path / "search").files.current() == current
+    assert rebuild(store, upgraded).indexed == len(CORPUS) - 1
+    upgraded.close()
+    store.close()
