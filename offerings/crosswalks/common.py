@@ -33,9 +33,10 @@ _CREDENTIAL_WORDS = (
     ("micro_credential", re.compile(r"micro-?credential|mikro-?(?:zertifikat|credential)|micro-?certifica", re.I)),
     ("digital_badge", re.compile(r"\bbadges?\b", re.I)),
     ("certificate_of_participation", re.compile(r"participation|attendance|teilnahme", re.I)),
-    ("diploma_or_degree", re.compile(
-        r"\b(?:degree|diploma|bachelor|master|doctor\w*|phd|[bm]sc|[bm]a|hn[cd])\b", re.I
-    )),
+    (
+        "diploma_or_degree",
+        re.compile(r"\b(?:degree|diploma|bachelor|master|doctor\w*|phd|[bm]sc|[bm]a|hn[cd])\b", re.I),
+    ),
     ("certificate", re.compile(r"certificat|zertifikat|certificado|certificaat|certificate", re.I)),
 )
 _NO_PREREQUISITES = re.compile(
@@ -194,9 +195,13 @@ def _controlled(offering: Offering, notes: list[str]) -> None:
     offering.offering_type = _keep("offering_type", offering.offering_type, "offering_type", notes)
     activities = offering.learning_activity_types
     offering.learning_activity_types = _keep("activity", activities, "learning_activity_types", notes)
-    for name, scheme in (("learning_schedule", "schedule"), ("learning_setting", "setting"),
-                         ("supervision_id_verification", "supervision"), ("credential_type", "credential_type"),
-                         ("stackability", "stackability")):
+    for name, scheme in (
+        ("learning_schedule", "schedule"),
+        ("learning_setting", "setting"),
+        ("supervision_id_verification", "supervision"),
+        ("credential_type", "credential_type"),
+        ("stackability", "stackability"),
+    ):
         value = getattr(offering, name)
         if value is not None and not vocabularies.is_code(scheme, value):
             setattr(offering, name, None)

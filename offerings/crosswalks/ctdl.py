@@ -43,15 +43,27 @@ OPPORTUNITY_TYPES: dict[str, str | None] = {
 }
 _DELIVERY = {"inperson": "onsite", "onlineonly": "online", "blendeddelivery": "blended", "variablesite": "onsite"}
 _CREDENTIALS = {
-    "MicroCredential": "micro_credential", "Certificate": "certificate", "Certification": "certificate",
-    "CertificateOfCompletion": "certificate", "DigitalBadge": "digital_badge", "OpenBadge": "digital_badge",
-    "Badge": "digital_badge", "Diploma": "diploma_or_degree", "Degree": "diploma_or_degree",
-    "AssociateDegree": "diploma_or_degree", "BachelorDegree": "diploma_or_degree", "MasterDegree": "diploma_or_degree",
+    "MicroCredential": "micro_credential",
+    "Certificate": "certificate",
+    "Certification": "certificate",
+    "CertificateOfCompletion": "certificate",
+    "DigitalBadge": "digital_badge",
+    "OpenBadge": "digital_badge",
+    "Badge": "digital_badge",
+    "Diploma": "diploma_or_degree",
+    "Degree": "diploma_or_degree",
+    "AssociateDegree": "diploma_or_degree",
+    "BachelorDegree": "diploma_or_degree",
+    "MasterDegree": "diploma_or_degree",
     "DoctoralDegree": "diploma_or_degree",
 }
 _ASSESSMENT = {"artifact": "artefact_assessment", "exam": "written_examination", "performance": "practical_assessment"}
-_QA = {"accreditedBy": "external_programme", "approvedBy": "external_programme", "regulatedBy": "licence",
-       "recognizedBy": "professional_recognition"}
+_QA = {
+    "accreditedBy": "external_programme",
+    "approvedBy": "external_programme",
+    "regulatedBy": "licence",
+    "recognizedBy": "professional_recognition",
+}
 _PREREQUISITES = ("requires", "entryCondition", "corequisite", "recommends")
 _STACKING = ("isPreparationFor", "isRequiredFor", "isAdvancedStandingFor", "isRecommendedFor")
 
@@ -326,8 +338,10 @@ def _money(offering: Offering, node: dict[str, Any], marks: Marks) -> None:
         offering.price.append(Price(amount=amount, currency=currency, label=label))
     if offering.price:
         marks.mark("price", "estimatedCost")
-    offering.grants = [Grant(title=_text(g.get("name")), description=_text(g.get("description")))
-                       for g in _alignments(node.get("financialAssistance"))]
+    offering.grants = [
+        Grant(title=_text(g.get("name")), description=_text(g.get("description")))
+        for g in _alignments(node.get("financialAssistance"))
+    ]
 
 
 def _progression(offering: Offering, node: dict[str, Any], marks: Marks) -> None:

@@ -155,8 +155,9 @@ def to_offering_linz(record: SourceRecord, context: SourceContext) -> Offering:
     if not offering.title:
         raise CrosswalkError("course has no name", field="name")
     offering.record_url = next((u for u in as_list(data.get("url")) if isinstance(u, str)), None)
-    offering.other_identifiers = [Identifier(value=str(i), scheme="jku") for i in as_list(data.get("identifier"))
-                                  if str(i) != record.identifier]
+    offering.other_identifiers = [
+        Identifier(value=str(i), scheme="jku") for i in as_list(data.get("identifier")) if str(i) != record.identifier
+    ]
     offering.provider = _institution(context, _JKU, marks)
     if isinstance(data.get("numberOfCredits"), (int, float)) and data["numberOfCredits"] > 0:
         offering.ects_credits = float(data["numberOfCredits"])

@@ -23,8 +23,21 @@ __all__ = ["find_opportunities", "is_opportunity", "split", "to_offering", "type
 
 MAX_DEPTH = 8
 # Relations to other opportunities or back to the parent: embedded as id and title only.
-_SHALLOW = {"hasPart", "isPartOf", "specialisationOf", "generalisationOf", "influences", "proves", "entitledBy",
-            "entitlesTo", "publisher", "groupMemberOf", "hasSubOrganization", "limitQualification", "member"}
+_SHALLOW = {
+    "hasPart",
+    "isPartOf",
+    "specialisationOf",
+    "generalisationOf",
+    "influences",
+    "proves",
+    "entitledBy",
+    "entitlesTo",
+    "publisher",
+    "groupMemberOf",
+    "hasSubOrganization",
+    "limitQualification",
+    "member",
+}
 
 
 def types_of(node: dict[str, Any]) -> list[str]:

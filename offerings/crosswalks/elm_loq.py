@@ -26,12 +26,31 @@ __all__ = ["NS", "split", "to_node", "to_offering"]
 NS = "http://data.europa.eu/snb/model/ap/loq-constraints/"
 MAX_DEPTH = 8
 # XML element names that ELM JSON-LD spells differently.
-_RENAME = {"type": "dcType", "ISCEDFCode": "thematicArea", "EQFLevel": "eqfLevel", "NQFLevel": "nqfLevel",
-           "contentUrl": "contentURL"}
+_RENAME = {
+    "type": "dcType",
+    "ISCEDFCode": "thematicArea",
+    "EQFLevel": "eqfLevel",
+    "NQFLevel": "nqfLevel",
+    "contentUrl": "contentURL",
+}
 # Relations to other opportunities, or back up the graph: followed for their title only.
-_SHALLOW = {"hasPart", "isPartOf", "specialisationOf", "generalisationOf", "influences", "proves", "entitledBy",
-            "entitlesTo", "publisher", "groupMemberOf", "hasSubOrganization", "limitQualification",
-            "limitOrganisation", "member", "learningAchievementSpecification@awardingOpportunity"}
+_SHALLOW = {
+    "hasPart",
+    "isPartOf",
+    "specialisationOf",
+    "generalisationOf",
+    "influences",
+    "proves",
+    "entitledBy",
+    "entitlesTo",
+    "publisher",
+    "groupMemberOf",
+    "hasSubOrganization",
+    "limitQualification",
+    "limitOrganisation",
+    "member",
+    "learningAchievementSpecification@awardingOpportunity",
+}
 
 
 def _local(element: etree._Element) -> str:

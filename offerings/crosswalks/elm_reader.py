@@ -271,15 +271,21 @@ def _achievement(spec: Node, offering: Offering, marks: Marks) -> None:
         _level(uri_of(level), level, offering)
     eqf = vocabularies.code_for("eqf", uri_of(_first(spec.get("eqfLevel"))))
     offering.eqf_level = int(eqf) if eqf else offering.eqf_level
-    offering.nqf_level += [Concept(uri=uri_of(n), label=text_map(n.get("prefLabel")) if isinstance(n, dict) else {})
-                           for n in as_list(spec.get("nqfLevel")) if uri_of(n)]
+    offering.nqf_level += [
+        Concept(uri=uri_of(n), label=text_map(n.get("prefLabel")) if isinstance(n, dict) else {})
+        for n in as_list(spec.get("nqfLevel"))
+        if uri_of(n)
+    ]
     offering.languages_of_instruction = _languages(spec.get("language"), "languages_of_instruction", notes)
     offering.mode = list(dict.fromkeys([*offering.mode, *_codes("mode", spec.get("mode"), "mode", notes)]))
     setting = _codes("setting", spec.get("learningSetting"), "learning_setting", notes)
     offering.learning_setting = setting[0] if setting else None
     offering.max_duration = _duration(spec.get("maximumDuration"), "max_duration", notes)
-    offering.target_groups = [Concept(uri=uri_of(t), label=text_map(t.get("prefLabel")) if isinstance(t, dict) else {})
-                              for t in as_list(spec.get("targetGroup")) if uri_of(t)]
+    offering.target_groups = [
+        Concept(uri=uri_of(t), label=text_map(t.get("prefLabel")) if isinstance(t, dict) else {})
+        for t in as_list(spec.get("targetGroup"))
+        if uri_of(t)
+    ]
     offering.prerequisites = _note(spec.get("entryRequirement"))
     for activity in _nodes(spec.get("influencedBy")):
         _activity(activity, offering)
