@@ -15,29 +15,12 @@ from typing import Any
 
 from offerings.crosswalks import SourceContext, SourceRecord
 from offerings.crosswalks.common import Marks, as_list, base_offering, finish
-from offerings.crosswalks.elm_reader import read_opportunity, uri_of
+from offerings.crosswalks.elm_reader import MAX_DEPTH, read_opportunity, uri_of
+from offerings.crosswalks.elm_reader import SHALLOW_RELATIONS as _SHALLOW
 from offerings.errors import CrosswalkError
 from offerings.model import Offering
 
 __all__ = ["find_opportunities", "is_opportunity", "split", "to_offering", "types_of"]
-
-MAX_DEPTH = 8
-# Relations to other opportunities or back to the parent: embedded as id and title only.
-_SHALLOW = {
-    "hasPart",
-    "isPartOf",
-    "specialisationOf",
-    "generalisationOf",
-    "influences",
-    "proves",
-    "entitledBy",
-    "entitlesTo",
-    "publisher",
-    "groupMemberOf",
-    "hasSubOrganization",
-    "limitQualification",
-    "member",
-}
 
 
 def types_of(node: dict[str, Any]) -> list[str]:

@@ -17,14 +17,14 @@ from lxml import etree
 from offerings import xml
 from offerings.crosswalks import SourceContext, SourceRecord
 from offerings.crosswalks.common import Marks, base_offering, finish
-from offerings.crosswalks.elm_reader import read_opportunity
+from offerings.crosswalks.elm_reader import MAX_DEPTH, read_opportunity
+from offerings.crosswalks.elm_reader import SHALLOW_RELATIONS as _SHALLOW
 from offerings.errors import CrosswalkError
 from offerings.model import Offering
 
 __all__ = ["NS", "split", "to_node", "to_offering"]
 
 NS = "http://data.europa.eu/snb/model/ap/loq-constraints/"
-MAX_DEPTH = 8
 # XML element names that ELM JSON-LD spells differently.
 _RENAME = {
     "type": "dcType",
@@ -32,24 +32,6 @@ _RENAME = {
     "EQFLevel": "eqfLevel",
     "NQFLevel": "nqfLevel",
     "contentUrl": "contentURL",
-}
-# Relations to other opportunities, or back up the graph: followed for their title only.
-_SHALLOW = {
-    "hasPart",
-    "isPartOf",
-    "specialisationOf",
-    "generalisationOf",
-    "influences",
-    "proves",
-    "entitledBy",
-    "entitlesTo",
-    "publisher",
-    "groupMemberOf",
-    "hasSubOrganization",
-    "limitQualification",
-    "limitOrganisation",
-    "member",
-    "learningAchievementSpecification@awardingOpportunity",
 }
 
 

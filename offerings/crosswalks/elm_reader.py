@@ -30,7 +30,29 @@ from offerings.model import (
     QualityAssurance,
 )
 
-__all__ = ["read_opportunity", "uri_of"]
+__all__ = ["MAX_DEPTH", "SHALLOW_RELATIONS", "read_opportunity", "uri_of"]
+
+# How deep a node graph is resolved, and the relations (to other opportunities, or back up the graph)
+# that are followed for their title only: shared by the LOQ XML and the JSON-LD readers.
+MAX_DEPTH = 8
+SHALLOW_RELATIONS = frozenset(
+    {
+        "hasPart",
+        "isPartOf",
+        "specialisationOf",
+        "generalisationOf",
+        "influences",
+        "proves",
+        "entitledBy",
+        "entitlesTo",
+        "publisher",
+        "groupMemberOf",
+        "hasSubOrganization",
+        "limitQualification",
+        "limitOrganisation",
+        "member",
+    }
+)
 
 Node = dict[str, Any]
 _IDS = {"erasmus": "erasmus_code", "schac": "schac", "ror": "ror", "pic": "pic", "oid": "erasmus_oid", "deqar": "deqar"}
