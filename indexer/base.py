@@ -81,16 +81,21 @@ class SearchPage:
     size: int
     results: list[dict[str, Any]]
     facets: dict[str, list[FacetValue]] = field(default_factory=dict)
+    # A corrected text query that has hits, proposed when this one has none ("did you mean").
+    did_you_mean: str | None = None
 
     def to_dict(self) -> dict[str, Any]:
-        """The pinned response shape of ``GET /api/v1/offerings``."""
-        return {
+        """The pinned response shape of ``GET /api/v1/offerings`` (``did_you_mean`` only when set)."""
+        answer: dict[str, Any] = {
             "total": self.total,
             "page": self.page,
             "size": self.size,
             "results": self.results,
             "facets": {name: [v.to_dict() for v in values] for name, values in self.facets.items()},
         }
+        if self.did_you_mean:
+            answer["did_you_mean"] = self.did_you_mean
+        return answer
 
 
 @dataclass(slots=True)
@@ -120,7 +125,11 @@ class SearchEngine(Protocol):
         ...
 
     def search(self, query: SearchQuery) -> SearchPage:
-        """Run a search with facet counts."""
+        """Run a search with facet counts.
+
+        When a text query has no hits, ``did_you_mean`` proposes the query with each term that
+        occurs nowhere in the index replaced by the closest indexed term, if that query has hits.
+        """
         ...
 
     def suggest(self, prefix: str, *, size: int = 10) -> list[dict[str, str]]:

@@ -23,6 +23,7 @@ import threading
 import time
 from collections.abc import Iterable, Iterator
 from contextlib import contextmanager
+from dataclasses import replace
 from datetime import date
 from typing import TYPE_CHECKING, Any, ClassVar
 
@@ -249,7 +250,34 @@ class ClusterEngine:
         page = eq.page_from(response, query, with_results=offset < eq.MAX_WINDOW)
         if offset >= eq.MAX_WINDOW and offset < page.total:
             raise InvalidQuery("page", f"results past the first {eq.MAX_WINDOW:,} cannot be paged to; search narrower")
+        if page.total == 0:
+            page.did_you_mean = self._did_you_mean(query, today)
         return page
+
+    def _did_you_mean(self, query: SearchQuery, today: str) -> str | None:
+        """A corrected text of ``query`` that has hits under the same filters, or None.
+
+        A spelling aid never fails the search it helps: whatever goes wrong is logged and gives None.
+        """
+        body = eq.spelling_body(query.q)
+        if body is None:
+            return None
+        try:
+            with self._calling("spelling suggestion"):
+                suggested = self._search(body) or {}
+                words = sorted({word for word, _replacement in eq.corrections_from(suggested).values()})
+                if not words:
+                    return None
+                known = eq.known_from(self._search(eq.known_body(words)) or {}, words)
+                corrected = eq.corrected_from(suggested, query.q, known=known)
+                if corrected is None:
+                    return None
+                trial = replace(query, q=corrected, facets=(), page=1)
+                found = self._search(eq.search_body(trial, today=today, offset=0, size=0))
+        except (BackendUnavailable, SearchError, KeyError, TypeError, ValueError) as exc:
+            logger.warning("no spelling correction for %r: %s", query.q, exc)
+            return None
+        return corrected if found is not None and eq.page_from(found, trial).total > 0 else None
 
     def suggest(self, prefix: str, *, size: int = 10) -> list[dict[str, str]]:
         """Completions of ``prefix`` (diacritics and case ignored) over titles, providers and skills.

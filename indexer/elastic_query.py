@@ -39,11 +39,16 @@ __all__ = [
     "MAX_WINDOW",
     "SEARCH_BOOSTS",
     "bulk_error",
+    "corrected_from",
+    "corrections_from",
     "index_document",
+    "known_body",
+    "known_from",
     "mapping",
     "page_from",
     "safe_url",
     "search_body",
+    "spelling_body",
     "suggest_body",
     "suggestions_from",
 ]
@@ -91,6 +96,8 @@ _SORTS: dict[str, list[dict[str, Any]]] = {
     "relevance": [{"start_date": _ASC_MISSING_LAST}, {"title_key": {"order": "asc"}}, _BY_ID],
 }
 _HIGHLIGHT_FIELD = {"fragment_size": 200, "number_of_fragments": 1}
+# Folded (unstemmed) fields whose terms a misspelt word may be corrected to, by "did you mean".
+SPELLING_FIELDS: tuple[str, ...] = ("title_text", "description")
 
 
 @cache
@@ -218,6 +225,77 @@ def search_body(query: SearchQuery, *, today: str, offset: int, size: int) -> di
             "fields": {"description": _HIGHLIGHT_FIELD, "description.*": _HIGHLIGHT_FIELD},
         }
     return body
+
+
+def spelling_text(q: str) -> str:
+    """The text whose words "did you mean" corrects: the searchable terms of ``q``."""
+    return " ".join(terms(q))
+
+
+def spelling_body(q: str) -> dict[str, Any] | None:
+    """A term-suggester request proposing indexed terms for the words of ``q`` no document holds."""
+    text = spelling_text(q)
+    if not text:
+        return None
+    # Like the SQLite engine: a correction shares the word's first letter; words under 3 letters stay.
+    options = {"suggest_mode": "missing", "sort": "score", "size": 5, "prefix_length": 1, "min_word_length": 3}
+    return {
+        "size": 0,
+        "track_total_hits": False,
+        "query": {"match_none": {}},
+        "suggest": {"text": text, **{field: {"term": {"field": field, **options}} for field in SPELLING_FIELDS}},
+    }
+
+
+def corrections_from(response: Mapping[str, Any]) -> dict[tuple[int, int], tuple[str, str]]:
+    """``{(offset, length): (word, replacement)}``: each word of :func:`spelling_text` a suggester
+    corrected, to its best option over all fields (the closest, then the most frequent)."""
+    best: dict[tuple[int, int], tuple[float, int, str, str]] = {}
+    for entries in (response.get("suggest") or {}).values():
+        for entry in entries or []:
+            span = (int(entry["offset"]), int(entry["length"]))
+            for option in entry.get("options") or []:
+                candidate = (float(option.get("score", 0)), int(option.get("freq", 0)), str(option["text"]),
+                             str(entry.get("text", "")))
+                if candidate[2] and (span not in best or candidate[:2] > best[span][:2]):
+                    best[span] = candidate
+    return {span: (word, replacement) for span, (_score, _freq, replacement, word) in best.items()}
+
+
+def known_body(words: list[str]) -> dict[str, Any]:
+    """A request counting, per (analysed) word, the documents holding it in any spelling field.
+
+    The term suggester proposes a correction for a word missing from *its* field, which may be a word of
+    another field: such a word is no misspelling.
+    """
+    return {
+        "size": 0,
+        "track_total_hits": False,
+        "query": {"match_all": {}},
+        "aggs": {
+            f"w{i}": {"filter": _either(*({"term": {field: word}} for field in SPELLING_FIELDS))}
+            for i, word in enumerate(words)
+        },
+    }
+
+
+def known_from(response: Mapping[str, Any], words: list[str]) -> set[str]:
+    """The words of :func:`known_body` that some document holds."""
+    aggregations = response.get("aggregations") or {}
+    return {word for i, word in enumerate(words) if int((aggregations.get(f"w{i}") or {}).get("doc_count", 0)) > 0}
+
+
+def corrected_from(
+    response: Mapping[str, Any], q: str, *, known: set[str] | frozenset[str] = frozenset()
+) -> str | None:
+    """``q`` with each word the suggester corrected (unless ``known``) replaced by its best option,
+    or None when no word was corrected."""
+    text = spelling_text(q)
+    corrected = text
+    for (offset, length), (word, replacement) in sorted(corrections_from(response).items(), reverse=True):
+        if word not in known and 0 <= offset and offset + length <= len(corrected):
+            corrected = corrected[:offset] + replacement + corrected[offset + length:]
+    return corrected if corrected != text else None
 
 
 def _highlight(found: Mapping[str, list[str]] | None, description: str | None) -> str:

@@ -304,7 +304,8 @@ class SqliteEngine:
             counts, results = answer(conn, query, today=today, counts=self._counts.get(key))
         self._counts.put(key, counts)
         return SearchPage(
-            total=counts.total, page=query.page, size=query.size, results=results, facets=dict(counts.facets)
+            total=counts.total, page=query.page, size=query.size, results=results, facets=dict(counts.facets),
+            did_you_mean=counts.did_you_mean,
         )
 
     def suggest(self, prefix: str, *, size: int = 10) -> list[dict[str, str]]:

@@ -9,17 +9,20 @@ costs one page query.
 from __future__ import annotations
 
 import json
+import logging
 import sqlite3
 import threading
 from collections import OrderedDict
 from collections.abc import Hashable
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from typing import Any
 
 from indexer import sqlite_sql as sql
 from indexer.base import FacetValue, SearchQuery
 
-__all__ = ["Counts", "CountsCache", "answer", "counts_key"]
+__all__ = ["Counts", "CountsCache", "answer", "counts_key", "did_you_mean"]
+
+logger = logging.getLogger(__name__)
 
 # Below a quarter of the documents, counting a facet by looking each document up beats a scan.
 FEW_FRACTION = 4
@@ -31,6 +34,7 @@ class Counts:
 
     total: int
     facets: dict[str, list[FacetValue]]
+    did_you_mean: str | None = None
 
 
 class CountsCache:
@@ -158,6 +162,77 @@ def _page(conn: sqlite3.Connection, query: SearchQuery, expression: str | None, 
     return results
 
 
+_IN_COLUMNS = "col IN ({})".format(", ".join(f"'{c}'" for c in sql.SPELLING_COLUMNS))
+
+
+def _indexed(conn: sqlite3.Connection, word: str, *, prefix: bool) -> bool:
+    """Whether ``word`` (or, with ``prefix``, a term starting with it) is in the index."""
+    if prefix:
+        found = conn.execute(
+            f"SELECT 1 FROM temp.vocab WHERE term >= ? AND term < ? AND {_IN_COLUMNS} LIMIT 1",
+            (word, word + "\U0010ffff"),
+        ).fetchone()
+    else:
+        found = conn.execute(f"SELECT 1 FROM temp.vocab WHERE term = ? AND {_IN_COLUMNS} LIMIT 1", (word,)).fetchone()
+    return found is not None
+
+
+def _correction(conn: sqlite3.Connection, word: str) -> str | None:
+    """The indexed term closest to ``word``: among terms of about its length sharing its first letter."""
+    if len(word) < sql.SPELLING_MIN_LENGTH:
+        return None
+    rows = conn.execute(
+        f"SELECT term, sum(doc) FROM temp.vocab WHERE term >= ? AND term < ? AND {_IN_COLUMNS}"
+        " AND length(term) BETWEEN ? AND ? GROUP BY term",
+        (word[0], word[0] + "\U0010ffff", len(word) - sql.SPELLING_LENGTH_SLACK, len(word) + sql.SPELLING_LENGTH_SLACK),
+    ).fetchall()
+    return sql.closest_term(word, {str(term): int(docs) for term, docs in rows})
+
+
+def _corrected_text(conn: sqlite3.Connection, q: str) -> str | None:
+    """``q`` with each word the index lacks replaced by its closest term; None when nothing (or not all) can be."""
+    terms = sql.query_terms(q)
+    changed = False
+    corrected: list[str] = []
+    for i, term in enumerate(terms):
+        words = sql.index_words(term)
+        last = i == len(terms) - 1
+        fixed = []
+        for j, word in enumerate(words):
+            if _indexed(conn, word, prefix=last and j == len(words) - 1):
+                fixed.append(word)
+                continue
+            replacement = _correction(conn, word)
+            if replacement is None:
+                return None
+            fixed.append(replacement)
+            changed = True
+        corrected.append(term if fixed == words else " ".join(fixed))
+    return " ".join(corrected) if changed else None
+
+
+def did_you_mean(conn: sqlite3.Connection, query: SearchQuery, today: str) -> str | None:
+    """A corrected text of ``query`` that has hits under the same filters, or None.
+
+    Uses (and refills) the connection's temporary tables; the caller holds a read transaction.
+    """
+    if not sql.match_expression(query.q):
+        return None
+    try:
+        conn.execute(sql.VOCAB_TABLE)
+        corrected = _corrected_text(conn, query.q)
+        expression = sql.match_expression(corrected or "")
+        if corrected is None or expression is None:
+            return None
+        _fill(conn, "matched", "SELECT rowid FROM docs_fts WHERE docs_fts MATCH ?", [expression])
+        trial = replace(query, q=corrected, facets=(), page=1)
+        _table, total = _set_of(conn, sql.where(trial, text=True, today=today), "hits")
+    except sqlite3.Error as exc:  # a spelling aid must never fail the search it helps
+        logger.warning("no spelling correction for %r: %s", query.q, exc)
+        return None
+    return corrected if total > 0 else None
+
+
 def answer(
     conn: sqlite3.Connection, query: SearchQuery, *, today: str, counts: Counts | None = None
 ) -> tuple[Counts, list[dict[str, Any]]]:
@@ -172,5 +247,7 @@ def answer(
         if expression:
             _fill(conn, "matched", "SELECT rowid FROM docs_fts WHERE docs_fts MATCH ?", [expression])
         counts = _counts(conn, query, today)
+        if counts.total == 0 and expression:
+            counts = replace(counts, did_you_mean=did_you_mean(conn, query, today))
     return counts, _page(conn, query, expression, today)
 

@@ -8,6 +8,7 @@ files, connections and transactions.
 
 from __future__ import annotations
 
+import difflib
 import html
 import json
 import math
@@ -31,15 +32,20 @@ __all__ = [
     "INTERNAL_KEYS",
     "MATCHED",
     "SCHEMA",
+    "SPELLING_COLUMNS",
     "STEM_LANGUAGES",
     "TEMP_TABLES",
+    "VOCAB_TABLE",
     "DocumentRows",
     "Where",
+    "closest_term",
     "document_rows",
     "facet_label",
     "highlight",
+    "index_words",
     "match_expression",
     "order_by",
+    "query_terms",
     "stem_columns",
     "stems",
     "suggestion_range",
@@ -146,6 +152,15 @@ TEMP_TABLES = (
     "CREATE TEMP TABLE IF NOT EXISTS scratch (n INTEGER PRIMARY KEY)",
 )
 MATCHED = "d.n IN temp.matched"
+# The indexed terms per column of the connection's generation, for "did you mean" (a view, no storage).
+VOCAB_TABLE = "CREATE VIRTUAL TABLE IF NOT EXISTS temp.vocab USING fts5vocab(main, docs_fts, 'col')"
+# Columns whose terms a misspelt word may be corrected to: the words as written, not their stems.
+SPELLING_COLUMNS = ("title", "skills", "description", "provider")
+# A word is corrected only when it has at least this many letters, to a term at most this many
+# letters longer or shorter, that is at least this similar (difflib ratio: one letter of six changed is 0.83).
+SPELLING_MIN_LENGTH = 3
+SPELLING_LENGTH_SLACK = 2
+SPELLING_CUTOFF = 0.75
 
 
 @dataclass(slots=True)
@@ -299,6 +314,32 @@ def _quote(text: str) -> str:
     return '"' + text.replace('"', '""') + '"'
 
 
+def query_terms(q: str) -> list[str]:
+    """The searchable whitespace-separated terms of user text."""
+    return [t for t in clean(q).split() if _TOKEN_CHAR.search(t)][:MAX_TERMS]
+
+
+def index_words(term: str) -> list[str]:
+    """The words of one query term as the index holds them (lower case, diacritics removed)."""
+    return [vocab.fold(w) for w in _words(term)]
+
+
+def closest_term(word: str, candidates: Mapping[str, int]) -> str | None:
+    """The indexed term closest to ``word`` among ``candidates`` (term: documents holding it), or None.
+
+    Among the close ones (by edit similarity), a clearly closer term wins; of about equally close
+    terms, the most frequent one.
+    """
+    if len(word) < SPELLING_MIN_LENGTH or not candidates:
+        return None
+    close = difflib.get_close_matches(word, list(candidates), n=8, cutoff=SPELLING_CUTOFF)
+    if not close:
+        return None
+    ratios = {t: difflib.SequenceMatcher(None, word, t).ratio() for t in close}
+    best = max(ratios.values())
+    return max(close, key=lambda t: (ratios[t] >= best - 0.05, candidates[t], ratios[t], t))
+
+
 def match_expression(q: str) -> str | None:
     """An FTS5 MATCH expression for user text, or None when it holds no searchable term.
 
@@ -308,7 +349,7 @@ def match_expression(q: str) -> str | None:
     ``STEM_LANGUAGES`` (the query's language is unknown), which the index holds for every document
     in its own languages. Terms are ANDed.
     """
-    terms = [t for t in clean(q).split() if _TOKEN_CHAR.search(t)][:MAX_TERMS]
+    terms = query_terms(q)
     if not terms:
         return None
     groups = []

@@ -81,6 +81,14 @@ def _active_filters(args: MultiDict[str, str], facets: list[dict[str, Any]]) -> 
     return active
 
 
+def _did_you_mean(args: MultiDict[str, str], page: SearchPage) -> dict[str, str] | None:
+    """The corrected query the engine proposes, with the link searching it under the same filters."""
+    if not page.did_you_mean:
+        return None
+    pairs = [("q", page.did_you_mean), *((k, v) for k, v in _pairs(args) if k != "q")]
+    return {"q": page.did_you_mean, "url": _search_url(pairs)}
+
+
 def _pagination(args: MultiDict[str, str], page: SearchPage) -> dict[str, Any]:
     last = max(1, min(math.ceil(page.total / page.size), MAX_WINDOW // page.size))
     base = _pairs(args)
@@ -121,6 +129,7 @@ def search() -> tuple[str, int]:
         facets=facets,
         active=_active_filters(args, facets),
         pagination=_pagination(args, page),
+        did_you_mean=_did_you_mean(args, page),
         shown=(first, first + len(page.results) - 1),
         api_url=url_for("api.search", **args.to_dict(flat=False)),
     )
