@@ -32,7 +32,7 @@ def _setup_logging(verbose: bool) -> None:
             format="%(asctime)s %(levelname)s %(name)s: %(message)s",
             stream=sys.stderr,
         )
-    for noisy in ("apscheduler", "werkzeug", "urllib3"):
+    for noisy in ("apscheduler", "werkzeug", "urllib3", "alembic"):
         logging.getLogger(noisy).setLevel(logging.WARNING)
 
 
