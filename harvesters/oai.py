@@ -88,7 +88,10 @@ class _Run:
         self.store = store
         self.report = report
         self.state: dict[str, Any] = dict(source.state)
-        self.tombstones: dict[str, Offering] = {}
+        # Deleted records seen in this run, applied at the end: record id → original identifier. Plain
+        # strings, not Offering tombstones, so that a run's deletions pin no memory pages (issue 3, RSS).
+        self.tombstones: dict[str, str] = {}
+        self.format_name = "oai_dc"
         self.context = SourceContext(source_id=source.id, name=source.name, country=source.country)
 
     # ---- the run ------------------------------------------------------------------------------------
@@ -111,6 +114,7 @@ class _Run:
         self.report.from_date = _format_date(_parse_datetime(since), granularity) if since else None
         self.report.response_date = started
         crosswalk = CROSSWALKS[format_name]
+        self.format_name = format_name
         sets: list[str | None] = list(self.source.sets) or [None]
         announced = 0
         for index, set_spec in enumerate(sets):
@@ -253,7 +257,7 @@ class _Run:
             if offering.deleted:
                 if offering.record_id in self.tombstones:
                     report.counts.unchanged += 1  # the same deletion listed twice in one run
-                self.tombstones[offering.record_id] = offering  # applied at the end, or held
+                self.tombstones[offering.record_id] = offering.original_identifier  # applied at the end, or held
             else:
                 self.tombstones.pop(offering.record_id, None)  # deleted, then back within one run
                 batch.append((offering, record.payload or None))
@@ -293,7 +297,7 @@ class _Run:
         vanished = stored - listed
         missing = listed - stored - set(self.tombstones)
         for record_id in vanished:
-            self.tombstones.setdefault(record_id, _tombstone(self.store, record_id))
+            self.tombstones.setdefault(record_id, _original_identifier(self.store, record_id))
         self.state["last_census"] = datetime.now(UTC).strftime("%Y-%m-%dT%H:%M:%SZ")
         self.report.notes.append(f"census: {len(listed)} identifiers listed, {len(vanished)} offerings vanished")
         seen = self.report.counts.seen
@@ -312,37 +316,40 @@ class _Run:
     def _restore_tombstones(self, checkpoint: dict[str, Any]) -> None:
         for record_id in checkpoint.get("tombstones", []):
             if record_id not in self.tombstones:
-                self.tombstones[record_id] = _tombstone(self.store, record_id)
+                self.tombstones[record_id] = _original_identifier(self.store, record_id)
 
     def _apply_deletions(self) -> None:
         live = self.store.live_among(self.tombstones)
-        doomed = [t for rid, t in self.tombstones.items() if rid in live]
+        doomed = sorted(rid for rid in self.tombstones if rid in live)
         total = self.store.count(source_id=self.source.id)
         harvest = self.settings.harvest
+        held: set[str] = set()
         if len(doomed) > max(harvest.hold_deletions_minimum, harvest.hold_deletions_share * total):
-            self.state["held_deletions"] = sorted(t.record_id for t in doomed)
+            self.state["held_deletions"] = doomed
+            held = set(doomed)
             self.report.notes.append(
                 f"held {len(doomed)} deletions of {total} offerings for confirmation "
                 f"(microcred sources approve {self.source.id})"
             )
-            doomed_ids = {t.record_id for t in doomed}
-            rest = [t for t in self.tombstones.values() if t.record_id not in doomed_ids]
-        else:
-            rest = list(self.tombstones.values())
-        for outcome in self.store.upsert_many((t, None) for t in rest):
-            self.report.counts.add(outcome)
+        rest = [(rid, original) for rid, original in self.tombstones.items() if rid not in held]
+        for start in range(0, len(rest), 500):
+            tombstones = ((self._tombstone(rid, original), None) for rid, original in rest[start : start + 500])
+            for outcome in self.store.upsert_many(tombstones):
+                self.report.counts.add(outcome)
+
+    def _tombstone(self, record_id: str, original_identifier: str) -> Offering:
+        return Offering(
+            record_id=record_id,
+            source_id=self.source.id,
+            source_format=self.format_name,
+            original_identifier=original_identifier,
+            deleted=True,
+        )
 
 
-def _tombstone(store: Store, record_id: str) -> Offering:
-    """A tombstone for a stored offering (the census has only its id)."""
-    stored = store.get(record_id).offering
-    return Offering(
-        record_id=record_id,
-        source_id=stored.source_id,
-        source_format=stored.source_format,
-        original_identifier=stored.original_identifier,
-        deleted=True,
-    )
+def _original_identifier(store: Store, record_id: str) -> str:
+    """The source's identifier of a stored offering (the census has only the catalogue id)."""
+    return store.get(record_id).offering.original_identifier
 
 
 def _source_record(element: etree._Element, report: HarvestReport) -> SourceRecord | None:
