@@ -62,8 +62,9 @@ class Catalogue:
         source_id: str | None = None,
     ) -> Source:
         """Register a source (active at once on the operator's authority)."""
-        taken = {s.id for s in self.store.list_sources()}
-        if any(s.url == url for s in self.store.list_sources()):
+        registered = self.store.list_sources()
+        taken = {s.id for s in registered}
+        if any(s.url == url for s in registered):
             raise StoreError(f"{url} is registered already")
         name = name or (probe_report or {}).get("repository_name")
         source = Source(
