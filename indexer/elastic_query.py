@@ -23,6 +23,7 @@ from __future__ import annotations
 import json
 import re
 from collections.abc import Mapping
+from datetime import UTC, date, datetime, time
 from functools import cache
 from pathlib import Path
 from typing import Any
@@ -41,6 +42,7 @@ __all__ = [
     "bulk_error",
     "corrected_from",
     "corrections_from",
+    "ended_sort",
     "index_document",
     "known_body",
     "known_from",
@@ -64,7 +66,9 @@ SEARCH_BOOSTS: dict[str, float] = {
 }
 # Languages with a stemmed sub-field on every text field but the provider's name. Polish text is
 # matched (folded, unstemmed) by the main fields: its stemmer (Stempel) is a plugin that a stock
-# cluster lacks, and a sub-field that only folds would duplicate the main field at indexing cost.
+# cluster lacks -- and that Maven Central does not carry (org.opensearch.plugin:analysis-stempel is
+# published elsewhere), so the test node cannot have it -- and a sub-field that only folds would
+# duplicate the main field at indexing cost. The SQLite engine stems Polish (Snowball).
 LANGUAGES: tuple[str, ...] = ("de", "en", "fr", "es", "it", "nl", "pt")
 # A stemmed match is worth a little less than the (folded) word itself.
 STEM_WEIGHT = 0.8
@@ -95,6 +99,17 @@ _SORTS: dict[str, list[dict[str, Any]]] = {
     # Without a text query there is no score: by date, then title.
     "relevance": [{"start_date": _ASC_MISSING_LAST}, {"title_key": {"order": "asc"}}, _BY_ID],
 }
+# Ended offerings (their last date -- the latest end, or the start -- before today) sort after open
+# ones whatever the order. "Today" cannot be indexed, so it is a parameter of a sort script (epoch
+# milliseconds of today's start, UTC, as the dates are indexed).
+_ENDED_SCRIPT = (
+    "boolean dated = false; long last = 0L;"
+    " if (doc['end_date'].size() != 0) { last = doc['end_date'].value.toInstant().toEpochMilli(); dated = true; }"
+    " if (doc['start_date'].size() != 0) {"
+    " long start = doc['start_date'].value.toInstant().toEpochMilli();"
+    " if (!dated || start > last) { last = start; dated = true; } }"
+    " return dated && last < params.today ? 1 : 0;"
+)
 _HIGHLIGHT_FIELD = {"fragment_size": 200, "number_of_fragments": 1}
 # Folded (unstemmed) fields whose terms a misspelt word may be corrected to, by "did you mean".
 SPELLING_FIELDS: tuple[str, ...] = ("title_text", "description")
@@ -201,12 +216,31 @@ def _facet_aggregations(query: SearchQuery) -> dict[str, Any]:
     return aggs
 
 
+def ended_sort(today: str) -> dict[str, Any]:
+    """The first sort key of every search: 0 for open offerings, 1 for ended ones (see ``_ENDED_SCRIPT``)."""
+    midnight = datetime.combine(date.fromisoformat(today), time(), tzinfo=UTC)
+    return {
+        "_script": {
+            "type": "number",
+            "order": "asc",
+            "script": {
+                "lang": "painless",
+                "source": _ENDED_SCRIPT,
+                "params": {"today": int(midnight.timestamp() * 1000)},
+            },
+        }
+    }
+
+
 def search_body(query: SearchQuery, *, today: str, offset: int, size: int) -> dict[str, Any]:
     """The search request of ``query`` (already validated) for results ``offset`` to ``offset + size``."""
     text = text_query(query.q)
     body: dict[str, Any] = {
         "query": {"bool": {"must": [text] if text else [{"match_all": {}}], "filter": range_filters(query, today)}},
-        "sort": [{"_score": {"order": "desc"}}, _BY_ID] if text and query.sort == "relevance" else _SORTS[query.sort],
+        "sort": [
+            ended_sort(today),
+            *([{"_score": {"order": "desc"}}, _BY_ID] if text and query.sort == "relevance" else _SORTS[query.sort]),
+        ],
         "from": offset,
         "size": size,
         "track_total_hits": True,

@@ -27,7 +27,7 @@ from typing import TYPE_CHECKING, Any, ClassVar
 from indexer import sqlite_sql as sql
 from indexer.base import IndexReport, SearchPage, SearchQuery
 from indexer.sqlite_files import Generations
-from indexer.sqlite_search import CountsCache, answer, counts_key
+from indexer.sqlite_search import Caches, answer
 from offerings.errors import BackendUnavailable
 
 if TYPE_CHECKING:
@@ -46,8 +46,9 @@ class SqliteEngine:
     """SQLite FTS5 search engine over generation files in ``path`` (a directory)."""
 
     name = "sqlite"
-    # Optional parts of the contract this engine has: Snowball stems in the index and in queries.
-    capabilities: ClassVar[frozenset[str]] = frozenset({"stemming"})
+    # Optional parts of the contract this engine has: Snowball stems in the index and in queries,
+    # Polish among them.
+    capabilities: ClassVar[frozenset[str]] = frozenset({"stemming", "stemming:pl"})
 
     def __init__(self, path: Path, *, pool_size: int = 8, timeout: float = 30.0) -> None:
         self.files = Generations(path, pool_size=pool_size, timeout=timeout)
@@ -55,7 +56,7 @@ class SqliteEngine:
         self._write_lock = threading.RLock()
         # Generations each thread wrote to since its last set_last_seq; see there.
         self._written = threading.local()
-        self._counts = CountsCache()
+        self._caches = Caches()
         self.files.current()
         self._upgrade()
 
@@ -97,11 +98,11 @@ class SqliteEngine:
         if found is not None and found[1] == rows.json:
             return  # unchanged: an idempotent re-sync writes nothing
         values = (rows.seq, rows.title_key, rows.start_date, rows.ects, rows.price, int(rows.free), rows.updated,
-                  rows.json)
+                  rows.last_date, rows.json)
         if found is None:
             cursor = conn.execute(
-                "INSERT INTO docs (seq, title_key, start_date, ects, price, free, updated, doc, id)"
-                " VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)",
+                "INSERT INTO docs (seq, title_key, start_date, ects, price, free, updated, last_date, doc, id)"
+                " VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
                 (*values, rows.id),
             )
             n = int(cursor.lastrowid or 0)
@@ -110,7 +111,7 @@ class SqliteEngine:
             self._remove_dependants(conn, n, found[1])
             conn.execute(
                 "UPDATE docs SET seq = ?, title_key = ?, start_date = ?, ects = ?, price = ?, free = ?,"
-                " updated = ?, doc = ? WHERE n = ?",
+                " updated = ?, last_date = ?, doc = ? WHERE n = ?",
                 (*values, n),
             )
         conn.execute(
@@ -300,9 +301,8 @@ class SqliteEngine:
         today = date.today().isoformat()
         with self._transaction(write=False) as (name, conn):
             version = conn.execute("SELECT value FROM meta WHERE key = 'version'").fetchone()
-            key = (name, version[0] if version else None, counts_key(query, today))
-            counts, results = answer(conn, query, today=today, counts=self._counts.get(key))
-        self._counts.put(key, counts)
+            state = (name, version[0] if version else None)
+            counts, results = answer(conn, query, today=today, state=state, caches=self._caches)
         return SearchPage(
             total=counts.total, page=query.page, size=query.size, results=results, facets=dict(counts.facets),
             did_you_mean=counts.did_you_mean,

@@ -54,8 +54,9 @@ __all__ = [
 ]
 
 # Layout of a generation file, kept in its ``PRAGMA user_version``: a generation of another format
-# (0: before the stemmed columns) is rebuilt from its own documents when the engine opens it.
-FORMAT = 2
+# (0: before the stemmed columns; 2: before ``last_date`` and Polish stems) is rebuilt from its own
+# documents when the engine opens it.
+FORMAT = 3
 # Languages whose Snowball stemmer stems the text of documents in them, and every query (whose
 # language is unknown); the same set as the OpenSearch engine's stemmed sub-fields.
 STEM_LANGUAGES: dict[str, str] = {
@@ -66,6 +67,7 @@ STEM_LANGUAGES: dict[str, str] = {
     "it": "italian",
     "nl": "dutch",
     "pt": "portuguese",
+    "pl": "polish",
 }
 DEFAULT_STEM_LANGUAGE = "en"
 
@@ -81,6 +83,8 @@ CREATE TABLE IF NOT EXISTS docs (
     price REAL,
     free INTEGER NOT NULL DEFAULT 0,
     updated TEXT,
+    -- The latest date of the offering (its last end, else its start): it has ended when that is past.
+    last_date TEXT,
     doc TEXT NOT NULL
 );
 -- One index per sort order (expressions and all), so that an unfiltered page is read in order.
@@ -175,6 +179,7 @@ class DocumentRows:
     price: float | None
     free: bool
     updated: str | None
+    last_date: str | None
     json: str
     fts: tuple[str, str, str, str]
     # Codes of the document's languages that have a stemmer (the default one when none has).
@@ -247,6 +252,7 @@ def document_rows(doc: Mapping[str, Any]) -> DocumentRows:
         price=_number(doc.get("price")),
         free=bool(doc.get("free")),
         updated=doc.get("updated") or None,
+        last_date=max((str(d) for d in (doc.get("end_date"), doc.get("start_date")) if d), default=None),
         json=json.dumps(doc, ensure_ascii=False),
         fts=(clean(doc.get("title_all") or title), " ; ".join(skills), clean(doc.get("description")), provider),
         languages=_stem_languages(doc.get("languages")),

@@ -216,6 +216,12 @@ def matches(doc: dict[str, Any], query: SearchQuery, *, exclude: str | None = No
     return all(checks)
 
 
+def ended(doc: dict[str, Any]) -> bool:
+    """Whether an offering has ended: its last date (last instance end, else its start) is before today."""
+    last = max((d for d in (doc.get("end_date"), doc.get("start_date")) if d), default=None)
+    return last is not None and last < TODAY.isoformat()
+
+
 def many_offerings(count: int) -> list[Offering]:
     """``count`` distinct offerings made from the CORPUS rows (for load and rebuild tests)."""
     offerings = []

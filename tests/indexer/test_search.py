@@ -18,6 +18,7 @@ from indexer.base import FACET_FIELDS, SORTS, SearchQuery
 from offerings import vocab
 from offerings.errors import InvalidQuery
 from tests.indexer.conftest import CORPUS, TODAY, Catalogue, field_values, matches, record_id
+from tests.indexer.corpus import ended
 
 
 def ids(page: Any) -> list[str]:
@@ -203,19 +204,20 @@ def sort_key(sort: str) -> Any:
     def key(doc: dict[str, Any]) -> tuple[Any, ...]:
         start, ects = doc["start_date"], doc["ects_credits"]
         title = vocab.fold(doc["title"])
+        # Ended offerings come after open ones whatever the order.
         if sort in ("relevance", "start_date"):
-            return (start is None, start or "", title, doc["id"])
+            return (ended(doc), start is None, start or "", title, doc["id"])
         if sort == "-start_date":
             # Descending dates: negate the ordinal; titles and ids stay ascending.
             ordinal = -TODAY.fromisoformat(start).toordinal() if start else 0
-            return (start is None, ordinal, title, doc["id"])
+            return (ended(doc), start is None, ordinal, title, doc["id"])
         if sort == "ects":
-            return (ects is None, ects or 0, doc["id"])
+            return (ended(doc), ects is None, ects or 0, doc["id"])
         if sort == "-ects":
-            return (ects is None, -(ects or 0), doc["id"])
+            return (ended(doc), ects is None, -(ects or 0), doc["id"])
         if sort == "title":
-            return (title, doc["id"])
-        return (doc["id"],)  # updated: every record was written at once, so ties, broken by id
+            return (ended(doc), title, doc["id"])
+        return (ended(doc), doc["id"])  # updated: every record was written at once, so ties, broken by id
 
     return key
 
@@ -224,7 +226,7 @@ def sort_key(sort: str) -> Any:
 def test_sorts(shared: Catalogue, sort: str) -> None:
     docs = shared.documents
     if sort == "updated" and len({d["updated"] for d in docs}) > 1:
-        expected = [d["id"] for d in sorted(docs, key=lambda d: (_desc(d["updated"]), d["id"]))]
+        expected = [d["id"] for d in sorted(docs, key=lambda d: (ended(d), _desc(d["updated"]), d["id"]))]
     else:
         expected = [d["id"] for d in sorted(docs, key=sort_key(sort))]
     assert [r["id"] for r in everything(shared, sort=sort)] == expected

@@ -118,8 +118,14 @@ def test_facet_counts_are_disjunctive(client: FlaskClient) -> None:
 
 def test_sort_and_pagination(client: FlaskClient) -> None:
     by_ects = search(client, "sort=ects&size=100")["results"]
-    credits = [r["ects_credits"] for r in by_ects if r["ects_credits"] is not None]
-    assert credits == sorted(credits) and by_ects[-1]["ects_credits"] is None
+    # Ended offerings (last date past) come after open ones, each part in the requested order.
+    today = date.today().isoformat()
+    ended = [max(filter(None, (r.get("end_date"), r.get("start_date"))), default="9999") < today for r in by_ects]
+    assert ended == sorted(ended)
+    for part in (False, True):
+        listed = [r["ects_credits"] for r, late in zip(by_ects, ended, strict=True) if late == part]
+        credits = [c for c in listed if c is not None]
+        assert credits == sorted(credits) and listed[len(credits):] == [None] * (len(listed) - len(credits))
     titles = [r["title"] for r in search(client, "sort=title&size=100")["results"]]
     assert titles[0] == "Circular Economy"
     seen: list[str] = []

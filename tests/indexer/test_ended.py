@@ -1,0 +1,113 @@
+"""Ended offerings (every instance past) come after open ones, on every engine and in every order;
+``open=true`` leaves them out; pages stay stable across the two parts. Polish text is stemmed where
+the engine stems Polish."""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from pathlib import Path
+from typing import Any
+
+import pytest
+
+from indexer.base import SORTS, SearchEngine, SearchQuery
+from offerings.model import make_record_id, search_document
+from tests.indexer.conftest import capable, discard, make_engine, make_offering
+
+# key, source, titles, description, subjects, outcomes, isced, ects, eqf, mode, schedule, languages,
+# start (days from today), price, free, qa, credential type -- as tests/indexer/corpus.py's rows.
+ROWS: list[tuple[Any, ...]] = [
+    # Ended (60 days from a start 200 days ago), and the best match for "quantenoptik": title, subject, outcome.
+    ("ended-best", "tum", {"de": "Quantenoptik Quantenoptik"}, "Quantenoptik im Labor.", ["Quantenoptik"],
+     ["Quantenoptik anwenden"], "0533", 5.0, 7, ["online"], "part_time", ["de"], -200, 100.0, False,
+     "internal_institutional", "micro_credential"),
+    # Open: "quantenoptik" only once, in a long description.
+    ("open-weak", "tum", {"de": "Physik für Ingenieure"},
+     "Mechanik, Thermodynamik, Elektrodynamik, Festkörperphysik und ein Ausblick auf die Quantenoptik.",
+     ["Physik"], ["Physik anwenden"], "0533", 3.0, 6, ["online"], "part_time", ["de"], 30, 100.0, False,
+     "internal_institutional", "micro_credential"),
+    # Started yesterday, ends in two months: open.
+    ("running", "tum", {"de": "Quantenoptik für Fortgeschrittene"}, "Laborpraktikum Quantenoptik.",
+     ["Quantenoptik"], ["Quantenoptik vertiefen"], "0533", 6.0, 7, ["blended"], "part_time", ["de"], -1, None,
+     True, "internal_institutional", "micro_credential"),
+    # Ended long ago, and undated: the undated one counts as open.
+    ("ended-old", "tum", {"de": "Quantenoptik Grundlagen"}, "Quantenoptik.", ["Quantenoptik"], [], "0533", 2.0,
+     6, ["online"], "self_paced", ["de"], -400, 50.0, False, "internal_institutional", "micro_credential"),
+    ("undated", "tum", {"de": "Quantenoptik kompakt"}, "Quantenoptik ohne Termin.", ["Quantenoptik"], [], "0533",
+     1.0, 6, ["online"], "self_paced", ["de"], None, None, False, "internal_institutional", "micro_credential"),
+    # Polish, for stemming: an inflected query must find it.
+    ("polish", "tum", {"pl": "Zarządzanie projektami w administracji publicznej"},
+     "Kurs dla pracowników urzędów: planowanie projektów, budżety i harmonogramy.", ["Zarządzanie projektami"],
+     [], "0413", 4.0, 6, ["online"], "part_time", ["pl"], 90, 0.0, True, "internal_institutional",
+     "micro_credential"),
+]
+ENDED = {"ended-best", "ended-old"}
+
+
+def documents() -> list[dict[str, Any]]:
+    """The search documents of ROWS, as sync builds them."""
+    return [
+        search_document(make_offering(row), completeness=80, tier="gold", seq=i, updated="2026-01-01T00:00:00Z")
+        for i, row in enumerate(ROWS, start=1)
+    ]
+
+
+KEYS = {make_record_id(row[1], row[0]): str(row[0]) for row in ROWS}
+
+
+def key_of(result: dict[str, Any]) -> str:
+    return KEYS[result["id"]]
+
+
+@pytest.fixture(scope="module", params=["sqlite", "opensearch"])
+def engine(request: pytest.FixtureRequest, tmp_path_factory: pytest.TempPathFactory) -> Iterator[SearchEngine]:
+    """An engine holding ROWS (and nothing else)."""
+    built = make_engine(request.param, Path(tmp_path_factory.mktemp("ended")), request)
+    report = built.upsert(documents())
+    assert report.indexed == len(ROWS) and not report.errors
+    yield built
+    discard(built)
+
+
+def keys(engine: SearchEngine, **kwargs: Any) -> list[str]:
+    return [key_of(r) for r in engine.search(SearchQuery(size=100, **kwargs)).results]
+
+
+def test_a_better_matching_ended_offering_comes_after_open_ones(engine: SearchEngine) -> None:
+    found = keys(engine, q="quantenoptik")
+    assert set(found) == {"ended-best", "open-weak", "running", "ended-old", "undated"}
+    # Without the ended rule "ended-best" (the word in title, subject and outcome) would rank first.
+    assert set(found[:3]) == {"open-weak", "running", "undated"}
+    assert set(found[3:]) == ENDED
+
+
+@pytest.mark.parametrize("sort", SORTS)
+def test_every_order_lists_open_offerings_first(engine: SearchEngine, sort: str) -> None:
+    for q in ("", "quantenoptik"):
+        found = keys(engine, q=q, sort=sort)
+        flags = [k in ENDED for k in found]
+        assert flags == sorted(flags), (q, sort, found)
+        assert ENDED <= set(found)
+
+
+def test_open_filter_leaves_ended_offerings_out(engine: SearchEngine) -> None:
+    found = keys(engine, q="quantenoptik", open=True)
+    assert found and not set(found) & ENDED
+
+
+@pytest.mark.parametrize("sort", SORTS)
+@pytest.mark.parametrize("q", ["", "quantenoptik"])
+def test_pages_across_open_and_ended_neither_overlap_nor_miss(engine: SearchEngine, sort: str, q: str) -> None:
+    whole = keys(engine, q=q, sort=sort)
+    paged: list[str] = []
+    for page in range(1, len(whole) + 2):
+        paged += [key_of(r) for r in engine.search(SearchQuery(q=q, sort=sort, size=2, page=page)).results]
+    assert paged == whole
+
+
+def test_a_polish_inflected_query_finds_the_polish_offering(engine: SearchEngine) -> None:
+    if not capable(engine, "stemming:pl"):
+        pytest.skip(f"{engine.name} does not stem Polish (OpenSearch: analysis-stempel is not on Maven Central)")
+    # Title: "Zarządzanie projektami"; query: other cases of both words (and without diacritics).
+    assert keys(engine, q="zarządzania projektów")[:1] == ["polish"]
+    assert keys(engine, q="zarzadzaniu projektow")[:1] == ["polish"]
