@@ -229,18 +229,26 @@ class Offering:
         return hashlib.sha256(json.dumps(content, sort_keys=True, ensure_ascii=False).encode()).hexdigest()
 
 
-_HINTS: dict[type, dict[str, Callable[[Any], Any]]] = {}
+# Per dataclass: the fields loaded as they are, and the converters of the others (built once per class).
+_HINTS: dict[type, tuple[frozenset[str], dict[str, Callable[[Any], Any]]]] = {}
 
 
 def _load(cls: type, data: dict[str, Any]) -> Any:
     """Build dataclass ``cls`` from its JSON form, recursing by type hint (dates, parts, lists, maps)."""
-    converters = _HINTS.get(cls)
-    if converters is None:
+    hints = _HINTS.get(cls)
+    if hints is None:
         names = {f.name for f in dataclasses.fields(cls)}
-        converters = _HINTS[cls] = {
-            k: _converter(v) for k, v in typing.get_type_hints(cls).items() if k in names
-        }
-    return cls(**{k: converters[k](v) for k, v in data.items() if k in converters})
+        converters = {k: _converter(v) for k, v in typing.get_type_hints(cls).items() if k in names}
+        plain = frozenset(k for k, convert in converters.items() if convert is _identity)
+        hints = _HINTS[cls] = (plain, {k: c for k, c in converters.items() if c is not _identity})
+    plain, converted = hints
+    # Plain values (most fields) are taken in one comprehension, without a call each: the index sync
+    # loads every changed record through here.
+    kwargs = {k: v for k, v in data.items() if k in plain}
+    for key, convert in converted.items():
+        if key in data:
+            kwargs[key] = convert(data[key])
+    return cls(**kwargs)
 
 
 def _identity(value: Any) -> Any:
@@ -276,20 +284,36 @@ def _converter(hint: Any) -> Callable[[Any], Any]:
 
 
 _FIELD_NAMES: dict[type, tuple[str, ...]] = {}
+# Values that are their own JSON form; checked by exact type, so subclasses (an enum of str) still take
+# the general path.
+_SCALARS = frozenset({str, int, float, bool, type(None)})
 
 
 def _jsonable(value: Any) -> Any:
     # dataclasses.asdict deep-copies every leaf; this walk is several times faster on the harvest path.
+    # Scalars, the bulk of an offering, are copied inline instead of through a call each (the store
+    # turns every harvested record into JSON, so the calls were a fifth of the harvest).
     cls = type(value)
+    if cls in _SCALARS:
+        return value
+    # Plain lists and dicts (exact types: never dataclasses) before the dataclass lookup.
+    if cls is list:
+        return [v if type(v) in _SCALARS else _jsonable(v) for v in value]
+    if cls is dict:
+        return {k: v if type(v) in _SCALARS else _jsonable(v) for k, v in value.items()}
     names = _FIELD_NAMES.get(cls)
     if names is None and dataclasses.is_dataclass(value):
         names = _FIELD_NAMES[cls] = tuple(f.name for f in dataclasses.fields(value))
     if names is not None:
-        return {name: _jsonable(getattr(value, name)) for name in names}
+        out = {}
+        for name in names:
+            item = getattr(value, name)
+            out[name] = item if type(item) in _SCALARS else _jsonable(item)
+        return out
     if isinstance(value, dict):
-        return {k: _jsonable(v) for k, v in value.items()}
+        return {k: v if type(v) in _SCALARS else _jsonable(v) for k, v in value.items()}
     if isinstance(value, (list, tuple)):
-        return [_jsonable(v) for v in value]
+        return [v if type(v) in _SCALARS else _jsonable(v) for v in value]
     if isinstance(value, date):
         return value.isoformat()
     return value

@@ -13,6 +13,8 @@ import re
 from datetime import date
 
 from offerings.parsing_classify import (
+    _Keywords,
+    _words,
     parse_assessment,
     parse_qa,
     parse_qf_ehea_cycle,
@@ -34,6 +36,7 @@ from offerings.parsing_units import (
     PriceText,
     clean_text,
     ects_to_hours,
+    fold,
     hours_to_ects,
     is_personal_email,
     parse_countries,
@@ -43,7 +46,6 @@ from offerings.parsing_units import (
     parse_weekly_hours,
     parse_workload,
 )
-from offerings.vocab import fold
 
 __all__ = [
     "Credits",
@@ -210,10 +212,9 @@ def parse_eqf(text: str | None) -> int | None:
     return int(match.group(1)) if match else None
 
 
-_MODE_PATTERNS: dict[str, re.Pattern[str]] = {
-    code: re.compile(r"(?<![\w-])(?:" + "|".join(re.escape(w) for w in words) + r")(?![\w-])")
-    for code, words in _MODE_WORDS.items()
-}
+# Whole-word alternations with a substring pre-check (see parsing_classify._Keywords); only whether one
+# matches counts here, so the order of the alternatives does not matter.
+_MODE_PATTERNS: dict[str, _Keywords] = {code: _words(*words) for code, words in _MODE_WORDS.items()}
 
 
 def parse_modes(text: str | None) -> list[str]:
@@ -268,11 +269,36 @@ def _amount(text: str) -> float | None:
     return float(f"{whole}.{match.group(3)}" if match.group(3) else whole)
 
 
+# _PRICE_RE tries both branches at every position of the text, which made it the costliest regex of the
+# oai_dc crosswalk. Every match holds a currency sign or code, so the search can start where the first one
+# is, less the amount before it: the characters an amount and the space after it are made of.
+_CURRENCY_START = re.compile(r"eur|gbp|usd|chf|sek|nok|dkk|pln|czk|huf|ron|bgn|isk|€|£|\$")
+_AMOUNT_CHARS = frozenset(" .,'’")
+# Characters lower() lengthens (İ), or that match an ASCII letter of a code under IGNORECASE but do not
+# lower to it (ı, ſ): in their presence the lower-cased text is not a map of the original, so no skipping.
+_UNMAPPED = ("\u0130", "\u0131", "\u017f")
+
+
+def _price_search_start(text: str) -> int | None:
+    """Where :data:`_PRICE_RE` can first match in ``text`` (0 when unsure), or None when it cannot at all."""
+    if any(map(text.__contains__, _UNMAPPED)):
+        return 0
+    first = _CURRENCY_START.search(text.lower())
+    if first is None:
+        return None
+    start = first.start()
+    while start and (text[start - 1] in _AMOUNT_CHARS or text[start - 1].isdecimal() or text[start - 1].isspace()):
+        start -= 1
+    return start
+
+
 def parse_price(text: str | None) -> tuple[float, str] | None:
     """``(amount, ISO 4217 currency)`` of the first price in ``text`` ("€ 1.250,00", "450 EUR", "GBP 90")."""
     if not text:
         return None
-    match = _PRICE_RE.search(text)
+    start = _price_search_start(text)
+    # search(text, start), not search(text[start:]): look-arounds still see the whole text.
+    match = _PRICE_RE.search(text, start) if start is not None else None
     if not match:
         return None
     currency = (match.group(1) or match.group(4)).upper()

@@ -9,8 +9,9 @@ nothing when the text does not say. Values found here are ``parsed`` (confidence
 from __future__ import annotations
 
 import re
+from collections.abc import Iterable, Iterator
 
-from offerings.vocab import fold
+from offerings.parsing_units import fold
 
 __all__ = [
     "parse_assessment",
@@ -22,17 +23,59 @@ __all__ = [
 ]
 
 
-def _words(*phrases: str) -> re.Pattern[str]:
+class _Keywords:
+    """A compiled keyword alternation with a substring pre-check.
+
+    Python's ``re`` tries every alternative at every position of the text, which made these patterns
+    most of the crosswalk's time. Every alternative begins with a fixed literal (the phrase, or its
+    stem before ``*``), so a text containing none of those literals cannot match: ``in`` tests (a C
+    substring search each) answer that far faster, and the regex runs only when one is present, with
+    exactly the result it always had.
+    """
+
+    __slots__ = ("literals", "pattern", "regex")
+
+    def __init__(self, regex: re.Pattern[str], literals: tuple[str, ...]) -> None:
+        self.regex = regex
+        self.pattern = regex.pattern
+        self.literals = literals
+
+    def maybe(self, text: str) -> bool:
+        """False when ``text`` certainly holds no match (no literal occurs in it)."""
+        # map() over the bound method keeps the whole loop in C.
+        return any(map(text.__contains__, self.literals))
+
+    def search(self, text: str) -> re.Match[str] | None:
+        """``re.Pattern.search``, skipped when no literal occurs in ``text``."""
+        return self.regex.search(text) if self.maybe(text) else None
+
+    def finditer(self, text: str) -> Iterator[re.Match[str]]:
+        """``re.Pattern.finditer``, skipped when no literal occurs in ``text``."""
+        return self.regex.finditer(text) if self.maybe(text) else iter(())
+
+
+def _minimal(literals: Iterable[str]) -> tuple[str, ...]:
+    """The literals none of the others occurs in: when "exam" is absent, so is "examen"."""
+    unique = sorted(set(literals), key=len)
+    kept: list[str] = []
+    for literal in unique:
+        if not any(shorter in literal for shorter in kept):
+            kept.append(literal)
+    return tuple(kept)
+
+
+def _words(*phrases: str) -> _Keywords:
     """One pattern matching any phrase as whole words; a trailing ``*`` allows any word ending."""
     # Longest first, so "mundliche prufung" wins over "mundlich*" at the same position.
     ordered = sorted(phrases, key=len, reverse=True)
     parts = [re.escape(p[:-1]) + r"\w*" if p.endswith("*") else re.escape(p) for p in ordered]
-    return re.compile(r"(?<![\w-])(?:" + "|".join(parts) + r")(?![\w-])")
+    regex = re.compile(r"(?<![\w-])(?:" + "|".join(parts) + r")(?![\w-])")
+    return _Keywords(regex, _minimal(p.removesuffix("*") for p in phrases))
 
 
 # Order matters: oral and peer review are removed from the text before written exams and peer assessment
 # are looked for, so "oral examination" is not also a written one.
-_ASSESSMENT: tuple[tuple[str, re.Pattern[str]], ...] = (
+_ASSESSMENT: tuple[tuple[str, _Keywords], ...] = (
     ("none", _words("no assessment", "not assessed", "without assessment", "keine prufung", "ohne prufung",
                     "sans evaluation", "sin evaluacion", "senza valutazione", "sem avaliacao", "geen toetsing")),
     ("oral_examination", _words("oral exam*", "oral test", "oral defence", "oral defense", "oral", "mundlich*",
@@ -64,8 +107,9 @@ _ASSESSMENT: tuple[tuple[str, re.Pattern[str]], ...] = (
                                    "assiduite", "asistencia", "frequenza", "aanwezigheid")),
 )
 _REMOVED_BEFORE = {"written_examination": ("oral_examination",), "peer_assessment": ("peer_review",)}
-# One pass over the text first: most descriptions name no assessment at all, and then nothing more runs.
-_ANY_ASSESSMENT = re.compile("|".join(f"(?:{pattern.pattern})" for _, pattern in _ASSESSMENT))
+# Every literal of every type, checked first: a text without any names no assessment, and nothing more runs.
+# (Masking a match cannot create another, so "no type matches the unmasked text" means none at all.)
+_ANY_ASSESSMENT = _minimal(literal for _, pattern in _ASSESSMENT for literal in pattern.literals)
 
 
 def parse_assessment(text: str | None) -> list[str]:
@@ -76,7 +120,7 @@ def parse_assessment(text: str | None) -> list[str]:
     if not text:
         return []
     folded = fold(text)[:5000]
-    if not _ANY_ASSESSMENT.search(folded):
+    if not any(map(folded.__contains__, _ANY_ASSESSMENT)):
         return []
     spans: dict[str, list[tuple[int, int]]] = {}
     found: list[str] = []
@@ -94,7 +138,7 @@ def parse_assessment(text: str | None) -> list[str]:
     return found
 
 
-_SCHEDULE: tuple[tuple[str, re.Pattern[str]], ...] = (
+_SCHEDULE: tuple[tuple[str, _Keywords], ...] = (
     ("self_paced", _words("self-paced", "self paced", "own pace", "at your own pace", "eigenem tempo",
                           "a votre rythme", "a tu ritmo", "al proprio ritmo", "eigen tempo")),
     ("full_time", _words("full-time", "full time", "fulltime", "vollzeit", "temps plein", "tiempo completo",
@@ -117,7 +161,7 @@ def parse_schedule(text: str | None) -> str | None:
     return found[0] if found else None
 
 
-_CYCLES: tuple[tuple[str, re.Pattern[str]], ...] = (
+_CYCLES: tuple[tuple[str, _Keywords], ...] = (
     ("short_cycle", _words("short cycle", "short-cycle", "kurzstudium", "cycle court", "ciclo corto",
                            "ciclo breve", "ctesp", "hnc", "hnd", "foundation degree")),
     ("third", _words("third cycle", "3rd cycle", "doctoral", "doctorate", "phd", "ph.d", "doktor*", "promotion",

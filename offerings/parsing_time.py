@@ -11,7 +11,7 @@ import re
 from datetime import date, datetime
 from typing import NamedTuple
 
-from offerings.vocab import fold
+from offerings.parsing_units import fold
 
 __all__ = [
     "DurationText",

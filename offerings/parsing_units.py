@@ -9,10 +9,10 @@ from __future__ import annotations
 
 import html
 import re
+from functools import lru_cache
 from typing import NamedTuple
 
 from offerings import vocab
-from offerings.vocab import fold
 from offerings.vocabularies import currency_code
 
 __all__ = [
@@ -29,6 +29,18 @@ __all__ = [
     "parse_weekly_hours",
     "parse_workload",
 ]
+
+
+@lru_cache(maxsize=64)
+def fold(text: str) -> str:
+    """:func:`offerings.vocab.fold`, remembered for the last few texts.
+
+    A crosswalk hands the same description to a dozen parsers, and each folds it first; folding
+    (NFKD, a regex, lower case) once per text instead of once per parser is a measurable share of a
+    harvest. Strings are immutable, so a remembered answer is always the right one.
+    """
+    return vocab.fold(text)
+
 
 _NUMBER = r"(\d+(?:[.,]\d+)?)"
 _RANGE = _NUMBER + r"(?:\s*(?:-|–|—|to|bis|a|à)\s*" + _NUMBER + r")?"

@@ -209,8 +209,10 @@ class Store(SourceRegistry):
         return _stored(row, with_raw=with_raw)
 
     def changes_since(self, seq: int, *, limit: int = 1000) -> list[StoredRecord]:
-        """Offerings changed after ``seq`` (tombstones included), in sequence order."""
-        query = select(records).where(records.c.seq > seq).order_by(records.c.seq).limit(limit)
+        """Offerings changed after ``seq`` (tombstones included), in sequence order (without raw payloads)."""
+        # The raw payload is not part of a StoredRecord unless asked for: reading it for every change
+        # the index sync applies would only cost I/O.
+        query = select(*_WITHOUT_RAW).where(records.c.seq > seq).order_by(records.c.seq).limit(limit)
         with self.engine.connect() as conn:
             return [_stored(row) for row in conn.execute(query).mappings()]
 
@@ -281,6 +283,10 @@ class Store(SourceRegistry):
         query = select(records.c.id).where(records.c.source_id == source_id, records.c.deleted.is_(False))
         with self.engine.connect() as conn:
             return set(conn.execute(query).scalars())
+
+
+# Every column of a stored record except its raw payload.
+_WITHOUT_RAW = [column for column in records.c if column.name != "raw"]
 
 
 def _record_values(
