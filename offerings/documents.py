@@ -1,7 +1,7 @@
 """Whole catalogue documents: detect the format of a fetched document and split it into records.
 
 This is what the ``feed`` source kind reads (ARCHITECTURE.md "Kinds of source"): an XCRI-CAP 1.2
-``catalog``, an ELM v3 LOQ XML file, an ELM JSON-LD graph, a CTDL graph, an EWP Courses API
+``catalog``, an ELM v3 LOQ XML file, an ELM JSON-LD graph, a CTDL graph, a MicroHE record, an EWP Courses API
 response, or a JSON-LD list of schema.org Courses. :func:`detect` names the format (a key of
 ``CROSSWALKS``); :func:`split` yields one :class:`~offerings.crosswalks.SourceRecord` per offering,
 identifier plus a self-contained payload the format's crosswalk reads. Pure: bytes in, records out.
@@ -19,7 +19,7 @@ from urllib.parse import urljoin
 from lxml import etree
 
 from offerings import xml
-from offerings.crosswalks import NAMESPACES, SourceRecord, ctdl, elm_jsonld, elm_loq, ewp_courses, xcri_cap
+from offerings.crosswalks import NAMESPACES, SourceRecord, ctdl, elm_jsonld, elm_loq, ewp_courses, microhe, xcri_cap
 from offerings.crosswalks.common import as_list
 from offerings.errors import FeedError
 
@@ -28,7 +28,7 @@ __all__ = ["DOCUMENT_FORMATS", "Document", "detect", "parse", "split"]
 logger = logging.getLogger(__name__)
 
 DOCUMENT_FORMATS = (
-    "xcri_cap", "elm_loq", "ewp_courses", "elm_jsonld", "ctdl", "schema_org", "oai_dc",
+    "xcri_cap", "elm_loq", "ewp_courses", "elm_jsonld", "ctdl", "microhe", "schema_org", "oai_dc",
     "uc_coimbra", "usal_salamanca", "jku_linz",
 )
 # Custom university course APIs: (format, key that identifies a record, keys every record has).
@@ -95,6 +95,8 @@ def _json_format(data: Any) -> str | None:
         return "elm_jsonld"
     if "credreg.net" in contexts or any(str(k).startswith("ceterms:") for n in nodes[:50] for k in n):
         return "ctdl"
+    if microhe.is_microhe(data):
+        return "microhe"
     if any(set(elm_jsonld.types_of(n)) & _SCHEMA_TYPES for n in nodes):
         return "schema_org"
     items = [n for n in as_list(data) if isinstance(n, dict)]
@@ -117,6 +119,8 @@ def split(document: Document, *, url: str | None = None) -> Iterator[SourceRecor
         yield from elm_jsonld.split(document.data)
     elif document.format == "ctdl":
         yield from ctdl.split(document.data)
+    elif document.format == "microhe":
+        yield from microhe.split(document.data)
     elif document.format == "schema_org":
         yield from _schema_courses(document.data, url)
     elif document.format == "oai_dc":

@@ -204,6 +204,8 @@ def _specification(o: Offering, base: str) -> dict[str, Any]:
             "awardingBody": [_organisation(a, f"{spec}:awarding-body-{n}") for n, a in enumerate(o.awarding_body)],
             "location": [{"id": f"{spec}:awarding-location", "type": "Location",
                           "spatialCode": [_concept(r) for r in o.issuer_region]}] if o.issuer_region else [],
+            # What is awarded: ELM (and the LOQ XSD) requires the link back to the specification.
+            "learningAchievementSpecification": {"id": spec},
         }] if o.awarding_body else [],
         # QA a register suggested is not the provider's statement: ELM has no way to say so, so it stays out.
         "accreditation": [
@@ -248,7 +250,8 @@ def _assessment(o: Offering, ident: str) -> dict[str, Any]:
         "title": {o.default_language or "en": f"Assessment of {pick_text(o.title, o.default_language)}"},
         "dcType": _coded("assessment", o.assessment_types),
         "description": o.assessment_description,
-        "gradingScheme": {"id": f"{ident}:grading", "type": "GradingScheme", "description": o.grading_scheme}
+        # ELM requires a grading scheme's title; the record's one text ("Pass/fail", "0–20, pass at 10") is that.
+        "gradingScheme": {"id": f"{ident}:grading", "type": "GradingScheme", "title": o.grading_scheme}
         if o.grading_scheme
         else None,
         "language": [_language(c) for c in o.languages_of_assessment],
@@ -259,12 +262,15 @@ def _assessment(o: Offering, ident: str) -> dict[str, Any]:
 def _accreditation(o: Offering, n: int, ident: str) -> dict[str, Any]:
     qa = o.quality_assurance[n]
     elm_type = qa.elm_type or _QA_TO_ELM.get(qa.type)
+    # The organisation whose activities were quality assured (required by ELM): the one that awards.
+    accredited = next(iter(o.awarding_body or o.provider), None)
     return {
         "id": ident,
         "type": "Accreditation",
         "dcType": next(iter(_coded("accreditation", [elm_type] if elm_type else [])), None),
         "title": qa.title or {"en": vocabularies.QA_TYPES.get(qa.type, (qa.type, None))[0]},
         "description": qa.description,
+        "organisation": _organisation(accredited, f"{ident}:organisation") if accredited else None,
         "accreditingAgent": _organisation(qa.qa_body, f"{ident}:agent") if qa.qa_body else None,
         "decision": _concept(qa.decision) if qa.decision and qa.decision.startswith("http") else None,
         "issued": _date(qa.decision_date),

@@ -16,6 +16,7 @@ from flask import Blueprint, Response, current_app, jsonify, request, stream_wit
 from offerings import quality_report
 from offerings.errors import InvalidQuery
 from offerings.export_elm import ELM_PROFILE, learning_opportunity
+from offerings.export_elm_xml import XML_MIMETYPE, loq_bytes
 from offerings.store import Source, Store, StoredRecord
 from search_ui import services
 from search_ui.jsonld import JSONLD_MIMETYPE, course_jsonld
@@ -36,6 +37,8 @@ SUGGEST_MAX_SIZE = 20
 RUNS_SHOWN = 20
 ELM_MIMETYPE = f'{JSONLD_MIMETYPE}; profile="{ELM_PROFILE}"'
 JSON_FORMATS = {"json": "application/json", "jsonld": JSONLD_MIMETYPE, "elm": ELM_MIMETYPE}
+# Every representation of one offering: the JSON ones and ELM v3 LOQ XML.
+OFFERING_FORMATS = {**JSON_FORMATS, "elm-xml": XML_MIMETYPE}
 
 
 def sources_by_id(store: Store) -> dict[str, Source]:
@@ -73,21 +76,29 @@ def search() -> Response:
 
 
 def _negotiate() -> str:
-    """``json``, ``jsonld`` (schema.org) or ``elm`` (ELM v3 LOQ JSON-LD).
+    """``json``, ``jsonld`` (schema.org), ``elm`` (ELM v3 LOQ JSON-LD) or ``elm-xml`` (ELM v3 LOQ XML).
 
     ``?format=`` wins; otherwise the Accept header decides: JSON-LD with the ELM LOQ profile
     (``application/ld+json; profile="http://data.europa.eu/snb/model/ap/loq"``) is ELM, plain
-    JSON-LD is schema.org, and plain JSON is the answer when the client does not care.
+    JSON-LD is schema.org, ``application/xml`` (or ``text/xml``) is LOQ XML, and plain JSON is the
+    answer when the client does not care.
     """
     reject_unknown(request.args, ("format",))
     fmt = single(request.args, "format")
     if fmt is not None:
-        if fmt not in JSON_FORMATS:
-            raise InvalidQuery("format", f"must be one of {', '.join(JSON_FORMATS)}, not {fmt!r}")
+        if fmt not in OFFERING_FORMATS:
+            raise InvalidQuery("format", f"must be one of {', '.join(OFFERING_FORMATS)}, not {fmt!r}")
         return fmt
     if _asks_for_elm(request.headers.get("Accept", "")):
         return "elm"
-    best = request.accept_mimetypes.best_match(["application/json", JSONLD_MIMETYPE])
+    accept = request.accept_mimetypes
+    best = accept.best_match(["application/json", JSONLD_MIMETYPE, XML_MIMETYPE, "text/xml"])
+    if best in (XML_MIMETYPE, "text/xml"):
+        # A browser lists application/xml above */* but below text/html: it gets JSON as before. Only a
+        # client that prefers XML to HTML gets the export.
+        html = max((q for kind, q in accept if kind == "text/html"), default=0)
+        if accept.quality(best) > html:
+            return "elm-xml"
     return "jsonld" if best == JSONLD_MIMETYPE else "json"
 
 
@@ -105,10 +116,14 @@ def _asks_for_elm(accept: str) -> bool:
 @bp.get("/offerings/<path:record_id>")
 def offering(record_id: str) -> Response:
     """One offering: the full normalised record with every source of the same offering, or schema.org
-    Course JSON-LD, or ELM v3 LearningOpportunity JSON-LD, when asked for."""
+    Course JSON-LD, or ELM v3 LearningOpportunity JSON-LD or LOQ XML, when asked for."""
     fmt = _negotiate()
     record = live_record(record_id)
-    if fmt in ("jsonld", "elm"):
+    if fmt == "elm-xml":
+        page_url = url_for("ui.offering", record_id=record.id, _external=True)
+        body = loq_bytes(record.offering, page_url=page_url)
+        response = current_app.response_class(body, content_type=f"{XML_MIMETYPE}; charset=utf-8")
+    elif fmt in ("jsonld", "elm"):
         page_url = url_for("ui.offering", record_id=record.id, _external=True)
         if fmt == "elm":
             document = learning_opportunity(record.offering, page_url=page_url)

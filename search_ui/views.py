@@ -16,6 +16,7 @@ from flask import Blueprint, render_template, request, url_for
 from werkzeug.datastructures import MultiDict
 
 from indexer.base import FACET_FIELDS, SearchPage, SearchQuery
+from offerings import quality_report
 from offerings.errors import InvalidQuery
 from offerings.model import pick_text
 from search_ui import services
@@ -23,6 +24,7 @@ from search_ui.api import listed_sources, live_record, source_dict, source_names
 from search_ui.jsonld import course_jsonld
 from search_ui.labels import code_label, relabel_facets
 from search_ui.params import MAX_WINDOW, NOT_COMMA_SEPARATED, parse_search
+from search_ui.quality_page import quality_section
 from search_ui.supplement import annex_rows, instance_rows, price_lines, provenance_notes
 
 __all__ = ["bp"]
@@ -175,7 +177,9 @@ def sources() -> str:
 
 @bp.get("/sources/<source_id>")
 def source(source_id: str) -> str:
-    """One source: what it is, how many offerings it gave, and its harvest history."""
+    """One source: what it is, how many offerings it gave, its harvest history and the quality of its
+    records (the report ``GET /api/v1/sources/{id}`` returns)."""
     store = services.store()
     data = source_dict(store, store.get_source(source_id), with_runs=True)
-    return render_template("source.html", source=data)
+    quality = quality_section(quality_report.for_source(store, source_id))
+    return render_template("source.html", source=data, quality=quality)

@@ -72,6 +72,7 @@ _MODULES = {
     "xcri_cap": "offerings.crosswalks.xcri_cap",
     "ewp_courses": "offerings.crosswalks.ewp_courses",
     "ctdl": "offerings.crosswalks.ctdl",
+    "microhe": "offerings.crosswalks.microhe",
     # Custom course APIs of European universities (samples/institution-apis), read as documents.
     "uc_coimbra": "offerings.crosswalks.ec2u:to_offering_coimbra",
     "usal_salamanca": "offerings.crosswalks.ec2u:to_offering_salamanca",
