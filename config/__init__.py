@@ -19,7 +19,16 @@ from typing import Any
 
 from offerings.errors import ConfigError
 
-__all__ = ["HarvestSettings", "SchedulerSettings", "Settings", "WebSettings", "load_settings", "VERSION"]
+__all__ = [
+    "HarvestSettings",
+    "LinkSettings",
+    "QualitySettings",
+    "SchedulerSettings",
+    "Settings",
+    "WebSettings",
+    "load_settings",
+    "VERSION",
+]
 
 logger = logging.getLogger(__name__)
 
@@ -85,6 +94,29 @@ class SchedulerSettings:
 
 
 @dataclass(frozen=True, slots=True, kw_only=True)
+class LinkSettings:
+    """The periodic landing-page check of V3 (harvesters/landing.py)."""
+
+    after_harvest: bool = field(
+        default=True, metadata={"help": "Check landing pages after each scheduled harvest"}
+    )
+    max_checks: int = field(default=200, metadata={"help": "Landing pages checked per run of one source at most"})
+    delay: float = field(default=1.0, metadata={"help": "Seconds between two checks on one host"})
+    timeout: float = field(default=15.0, metadata={"help": "Connect and read timeout of one check, seconds"})
+
+
+@dataclass(frozen=True, slots=True, kw_only=True)
+class QualitySettings:
+    """Pinned reference data for enrichment and validation (empty paths switch a feature off)."""
+
+    deqar_registry: str = field(
+        default="", metadata={"help": "CSV or JSON export of DEQAR institutions (QA inferred from the registry)"}
+    )
+    esco_skills: str = field(default="", metadata={"help": "ESCO skills CSV export V12 checks skill URIs against"})
+    esco_version: str = field(default="", metadata={"help": "ESCO version of that file (else read from its name)"})
+
+
+@dataclass(frozen=True, slots=True, kw_only=True)
 class Settings:
     """Everything microcred can be configured with. Build it with :func:`load_settings`."""
 
@@ -102,6 +134,8 @@ class Settings:
     harvest: HarvestSettings = field(default_factory=HarvestSettings, metadata={"help": "Harvesting"})
     scheduler: SchedulerSettings = field(default_factory=SchedulerSettings, metadata={"help": "Scheduler"})
     web: WebSettings = field(default_factory=WebSettings, metadata={"help": "Web catalogue crawling"})
+    links: LinkSettings = field(default_factory=LinkSettings, metadata={"help": "Landing-page checks (V3)"})
+    quality: QualitySettings = field(default_factory=QualitySettings, metadata={"help": "Pinned registries"})
 
     @property
     def store_url(self) -> str:

@@ -178,7 +178,26 @@ class FeedClient:
         self.wait_seconds += delay
         self._sleep(delay)
 
-    def _once(self, url: str, params: Mapping[str, str] | None, headers: Mapping[str, str] | None) -> FeedResponse:
+    def check(self, url: str, *, method: str = "HEAD") -> FeedResponse:
+        """One HEAD (or GET) request whose body is not read, without retries: a landing-page check.
+
+        Redirects are followed under the same address policy; any status is returned.
+
+        Raises:
+            BlockedFeedError: the URL or a redirect targets a blocked address.
+            requests.RequestException: no answer (connection refused, timeout, too many redirects).
+        """
+        return self._once(url, None, None, method=method, read_body=False)
+
+    def _once(
+        self,
+        url: str,
+        params: Mapping[str, str] | None,
+        headers: Mapping[str, str] | None,
+        *,
+        method: str = "GET",
+        read_body: bool = True,
+    ) -> FeedResponse:
         host = urlsplit(url).netloc
         with self._gate.lock_for(host):
             pause = self._gate.last.get(host, 0.0) + self._gate.delay - time.monotonic()
@@ -186,14 +205,16 @@ class FeedClient:
                 self._sleep(pause)
             started = time.monotonic()
             try:
-                with self.session.get(
+                with self.session.request(
+                    method,
                     url,
                     params=params,
                     headers=dict(headers) if headers else None,
                     stream=True,
                     timeout=(self.harvest.connect_timeout, self.harvest.read_timeout),
                 ) as response:
-                    content = self._read_capped(response, url)
+                    # A link check needs the status only; closing the streamed response drops the body.
+                    content = self._read_capped(response, url) if read_body else b""
                     result = FeedResponse(
                         url=response.url,
                         status=response.status_code,

@@ -9,10 +9,13 @@ from datetime import timedelta
 
 from config import Settings
 from harvesters.base import Harvester, HarvestReport
+from harvesters.enrichment import prepare
 from harvesters.feed import FeedHarvester
+from harvesters.landing import check_source
 from harvesters.oai import OaiHarvester
 from harvesters.web import WebHarvester
 from offerings.errors import ConfigError, HarvestError
+from offerings.landing_store import apply_warnings
 from offerings.store import Source, Store, utcnow
 
 __all__ = ["HARVESTERS", "harvest_source", "parse_interval"]
@@ -47,11 +50,14 @@ def harvester_for(source: Source, settings: Settings) -> Harvester:
         raise HarvestError(f"no harvester for sources of kind {source.kind!r} yet") from None
 
 
-def harvest_source(store: Store, source: Source, settings: Settings, *, full: bool = False) -> HarvestReport:
+def harvest_source(
+    store: Store, source: Source, settings: Settings, *, full: bool = False, check_links: bool = False
+) -> HarvestReport:
     """Harvest one source now and record the run; never raises for a failing source.
 
     The run row is written at the start (status ``running``) and completed at the end with counts,
-    problems and the error, so a crash leaves a visible trace.
+    problems and the error, so a crash leaves a visible trace. ``check_links`` (the scheduler passes
+    ``links.after_harvest``) then checks the source's landing pages (V3) and notes the outcome in the run.
     """
     report = HarvestReport(source_id=source.id, full=full)
     # Callers hold the source's lease (scheduler) or act as the operator (CLI): a run still marked
@@ -60,7 +66,8 @@ def harvest_source(store: Store, source: Source, settings: Settings, *, full: bo
     run_id = store.start_run(source.id, full=full)
     started = time.monotonic()
     try:
-        harvester_for(source, settings).harvest(source, store, report, full=full)
+        # Reference data (ESCO pin, DEQAR enrichment) between the crosswalk and the store.
+        harvester_for(source, settings).harvest(source, prepare(store, settings), report, full=full)
     except HarvestError as exc:
         report.status = "failed"
         report.error = str(exc)
@@ -70,7 +77,23 @@ def harvest_source(store: Store, source: Source, settings: Settings, *, full: bo
         report.error = f"internal error: {exc!r}"
         logger.exception("harvest of %s crashed", source.id)
     duration = time.monotonic() - started
+    if report.status != "failed":
+        _landing_pages(store, source, settings, report, check=check_links)
     store.finish_run(run_id, duration_seconds=round(duration, 3), **report.run_values())
     store.update_source(source.id, next_due_at=utcnow() + timedelta(seconds=source.every_seconds))
     logger.info("%s in %.1f s", report.summary(), duration)
     return report
+
+
+def _landing_pages(store: Store, source: Source, settings: Settings, report: HarvestReport, *, check: bool) -> None:
+    """V3 after a harvest: check the landing pages (noted in the run), or else only put the warning back on
+    failing records the harvest rewrote (a rewrite recomputes their quality without it). Never fails the
+    harvest: the offerings are stored already."""
+    try:
+        if check:
+            report.notes.append(check_source(store, source.id, settings).summary())
+        else:
+            apply_warnings(store, source.id)
+    except Exception as exc:  # a checker bug must not turn a good harvest into a failed one
+        logger.exception("landing-page check of %s crashed", source.id)
+        report.notes.append(f"landing-page check failed: {exc!r}")

@@ -281,6 +281,27 @@ def sources_approve(settings: Settings, source_id: str) -> None:
         catalogue.close()
 
 
+@sources.command("check-links")
+@click.argument("source_id")
+@click.option("--limit", type=int, default=None, help="Pages to check at most (default: links.max_checks).")
+@click.pass_obj
+@_fail_cleanly
+def sources_check_links(settings: Settings, source_id: str, limit: int | None) -> None:
+    """Check the landing pages of a source's offerings now (rule V3) and list the failing ones."""
+    from harvesters.landing import check_source
+    from offerings.landing_store import failing
+
+    catalogue = _catalogue(settings)
+    try:
+        report = check_source(catalogue.store, source_id, settings, limit=limit)
+        catalogue.sync_index()  # a V3 warning added or cleared changes the record's score
+        click.echo(f"{source_id}: {report.summary()}")
+        for state in failing(catalogue.store, source_id):
+            click.echo(f"  {state.record_id} {state.url}: {state.reason} ({state.failures} in a row)")
+    finally:
+        catalogue.close()
+
+
 @sources.command("remove")
 @click.argument("source_id")
 @click.pass_obj

@@ -101,5 +101,11 @@ class Catalogue:
 
 def demo_settings(settings: Settings) -> Settings:
     """The demo feeds are on loopback, so the demo (and only the demo) allows private feed addresses,
-    and crawls its own web catalogue without the politeness delay a stranger's site gets."""
-    return replace(settings, allow_private_feeds=True, web=replace(settings.web, delay=0.05))
+    and crawls its own web catalogue without the politeness delay a stranger's site gets. Its landing pages
+    are fictional ``.example`` hosts, so the V3 link check is off."""
+    return replace(
+        settings,
+        allow_private_feeds=True,
+        web=replace(settings.web, delay=0.05),
+        links=replace(settings.links, after_harvest=False),
+    )

@@ -20,7 +20,7 @@ from sqlalchemy import (
     Text,
 )
 
-__all__ = ["counters", "harvest_runs", "metadata", "records", "sources"]
+__all__ = ["counters", "harvest_runs", "landing_checks", "metadata", "records", "sources"]
 
 metadata = MetaData()
 
@@ -110,4 +110,18 @@ counters = Table(
     metadata,
     Column("name", String(40), primary_key=True),
     Column("value", Integer, nullable=False),
+)
+
+# Added by migration 0003: the last landing-page check of each record's record_url (V3).
+landing_checks = Table(
+    "landing_checks",
+    metadata,
+    Column("record_id", String(150), ForeignKey("records.id", ondelete="CASCADE"), primary_key=True),
+    Column("source_id", String(100), ForeignKey("sources.id", ondelete="CASCADE"), nullable=False),
+    Column("url", Text, nullable=False),
+    Column("checked_at", DateTime, nullable=False),
+    Column("status", Integer),  # HTTP status of the last answer; None when there was none
+    Column("reason", Text),  # why the last check failed; None when it passed
+    Column("failures", Integer, nullable=False, default=0),  # consecutive failed checks
+    Index("ix_landing_checks_source", "source_id", "checked_at"),
 )

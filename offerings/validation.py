@@ -4,7 +4,8 @@
 harvester reports why) and warnings (W, the record is kept, flagged and its score penalised).
 :func:`reject_invalid` raises :class:`~offerings.errors.CrosswalkError` on the first error, which is
 how every crosswalk in ``CROSSWALKS`` refuses a record. Messages name the rule and the field and
-carry no record-specific values, so a source's quality report can count them. Pure.
+carry no record-specific values, so a source's quality report can count them. Pure, except that V12
+reads the pinned ESCO version (:func:`offerings.esco.pinned`, set from ``quality.esco_skills``).
 """
 
 from __future__ import annotations
@@ -12,18 +13,19 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass
 from datetime import date, timedelta
+from functools import lru_cache
 from typing import Literal
 
 import pycountry
 
-from offerings import vocab, vocabularies
+from offerings import esco, vocab, vocabularies
 from offerings.errors import CrosswalkError
 from offerings.isced import ISCED_F
 from offerings.model import LangMap, Offering, Organisation
 from offerings.parsing_time import duration_days, parse_iso_duration
 from offerings.parsing_units import is_personal_email
 
-__all__ = ["Issue", "reject_invalid", "validate"]
+__all__ = ["LANDING_FAILURES", "LANDING_ISSUE", "Issue", "landing_issue", "reject_invalid", "validate"]
 
 Severity = Literal["error", "warning"]
 _URL = re.compile(r"https?://[^\s/$.?#][^\s]*", re.IGNORECASE)
@@ -56,8 +58,15 @@ class Issue:
         return f"{self.rule} {self.field}: {self.message}"
 
 
+@lru_cache(maxsize=1024)
+def _known(database: str, key: str, code: str) -> bool:
+    """Whether pycountry's ``database`` has an entry with ``key`` = ``code``; remembered, because every
+    record of a harvest asks about the same few codes and pycountry's lookup is slow for that."""
+    return getattr(pycountry, database).get(**{key: code}) is not None
+
+
 def _lang_keys_ok(text: LangMap) -> bool:
-    return all(key == "und" or (len(key) == 2 and pycountry.languages.get(alpha_2=key)) for key in text)
+    return all(key == "und" or (len(key) == 2 and _known("languages", "alpha_2", key)) for key in text)
 
 
 def _langmaps(o: Offering) -> list[LangMap]:
@@ -131,6 +140,17 @@ def _url(o: Offering) -> list[Issue]:
     return []
 
 
+# V3's periodic part: the landing page failed this many checks in a row (harvesters/landing.py checks after each
+# scheduled harvest; offerings/landing_store.py puts the warning on the stored record, as the history is not in it).
+LANDING_FAILURES = 2
+LANDING_ISSUE = Issue("V3", "record_url", "landing page failing (4xx/5xx or no answer) 2 checks in a row")
+
+
+def landing_issue(failures: int) -> Issue | None:
+    """The V3 warning for a landing page that failed its last ``failures`` checks, or None below the threshold."""
+    return LANDING_ISSUE if failures >= LANDING_FAILURES else None
+
+
 def _langmap_rules(o: Offering) -> list[Issue]:
     if all(_lang_keys_ok(text) for text in _langmaps(o)):
         return []
@@ -140,7 +160,7 @@ def _langmap_rules(o: Offering) -> list[Issue]:
 def _languages(o: Offering) -> list[Issue]:
     codes = [*o.languages_of_instruction, *o.languages_of_assessment]
     issues = [] if o.languages_of_instruction else [Issue("V5", "languages_of_instruction", "missing")]
-    if any(not pycountry.languages.get(alpha_2=c) for c in codes):
+    if any(not _known("languages", "alpha_2", c) for c in codes):
         issues.append(Issue("V5", "languages_of_instruction", "not ISO 639-1"))
     return issues
 
@@ -151,7 +171,7 @@ def _orgs(o: Offering) -> list[Organisation]:
 
 def _countries(o: Offering) -> list[Issue]:
     codes = [c for c in [*o.issuer_country, *(org.country for org in _orgs(o))] if c]
-    if any(not pycountry.countries.get(alpha_2=c) or c != c.upper() for c in codes):
+    if any(not _known("countries", "alpha_2", c) or c != c.upper() for c in codes):
         return [_error("V6", "country", "not ISO 3166-1 alpha-2")]
     if any(c not in _EHEA for c in codes):
         return [Issue("V6", "country", "outside the EHEA")]
@@ -203,7 +223,11 @@ def _isced(o: Offering) -> list[Issue]:
 def _skills(o: Offering) -> list[Issue]:
     uris = [s.uri for s in o.esco_skills if s.uri] + [u for lo in o.learning_outcomes for u in lo.esco_skills]
     bad = [u for u in uris if not _ESCO_SKILL.fullmatch(u)]
-    return [Issue("V12", "esco_skills", "not an ESCO skill URI")] if bad else []
+    issues = [Issue("V12", "esco_skills", "not an ESCO skill URI")] if bad else []
+    pinned = esco.pinned()  # set by quality.esco_skills; without it only the pattern is checked
+    if pinned is not None and any(u not in pinned.uris for u in uris if _ESCO_SKILL.fullmatch(u)):
+        issues.append(Issue("V12", "esco_skills", f"not in ESCO {pinned.version}"))
+    return issues
 
 
 def _codes(o: Offering) -> list[Issue]:
@@ -254,7 +278,7 @@ def _prices(o: Offering) -> list[Issue]:
     prices = o.all_prices()
     if any(p.amount < 0 for p in prices):
         return [_error("V16", "price", "negative amount")]
-    if any(not pycountry.currencies.get(alpha_3=p.currency or "") for p in prices):
+    if any(not _known("currencies", "alpha_3", p.currency or "") for p in prices):
         return [_error("V16", "price", "currency not ISO 4217")]
     if any(p.amount == 0 for p in o.price) and o.is_free is False:
         return [_error("V16", "is_free", "price 0 but not free")]
