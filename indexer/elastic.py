@@ -37,7 +37,7 @@ from offerings.errors import BackendUnavailable, ConfigError, IndexingError, Inv
 if TYPE_CHECKING:
     from config import Settings
 
-__all__ = ["ClusterEngine", "ElasticEngine", "OpenSearchEngine"]
+__all__ = ["ClusterEngine", "ElasticEngine", "OpenSearchEngine", "node_urls"]
 
 logger = logging.getLogger(__name__)
 
@@ -45,11 +45,18 @@ logger = logging.getLogger(__name__)
 _UNAVAILABLE_STATUSES = frozenset({408, 429, 500, 502, 503, 504})
 
 
+def node_urls(url: str) -> list[str]:
+    """The node URLs in ``search_url``: one, or several of one cluster comma-separated (blanks ignored)."""
+    return [node.strip() for node in url.split(",") if node.strip()]
+
+
 class ClusterEngine:
     """Elasticsearch/OpenSearch engine over the alias ``index``; subclasses supply the client.
 
     Args:
-        url: the cluster, e.g. ``http://127.0.0.1:9200`` (credentials may be in the URL).
+        url: the cluster, e.g. ``http://127.0.0.1:9200`` (credentials may be in the URL); several nodes
+            of one cluster comma-separated, e.g. ``http://10.0.0.1:9200,http://10.0.0.2:9200``: a
+            request a node cannot answer is retried on another, so searches survive a node's loss.
         index: the alias searches and writes go through.
         timeout: seconds per request.
         refresh: make every upsert and delete visible to searches before returning, as the SQLite
@@ -62,11 +69,12 @@ class ClusterEngine:
 
     def __init__(self, url: str, *, index: str = "microcred-offerings", timeout: float = 30.0,
                  refresh: bool = True) -> None:
-        if not url:
+        urls = node_urls(url)
+        if not urls:
             raise ConfigError(f"the {self.name} engine needs search_url (MICROCRED_SEARCH_URL)")
         if not index or index != index.lower() or index.startswith(("_", "-", "+")):
             raise ConfigError(f"search_index {index!r} is not a valid index alias (lower case, no leading _ - +)")
-        self.url = eq.safe_url(url)
+        self.url = ",".join(eq.safe_url(node) for node in urls)
         self.alias = index
         self.refresh = refresh
         self.client = self._connect(url, timeout)
@@ -358,8 +366,12 @@ class OpenSearchEngine(ClusterEngine):
             from opensearchpy import OpenSearch
         except ImportError as exc:
             raise ConfigError("the opensearch engine needs opensearch-py: pip install 'microcred[opensearch]'") from exc
-        # One retry only: an unreachable engine should say so quickly; the sync loop catches up later.
-        return OpenSearch(hosts=[url], timeout=timeout, max_retries=1, retry_on_timeout=False)
+        hosts = node_urls(url)
+        # One retry per node: an unreachable engine should say so quickly (the sync loop catches up
+        # later), yet a request a dead or failing node drops (connection error, 502/503/504) must
+        # reach every other node. Timeouts are not retried: a slow query would only run again.
+        return OpenSearch(hosts=hosts, timeout=timeout, max_retries=len(hosts), retry_on_timeout=False,
+                          retry_on_status=(502, 503, 504))
 
     @property
     def _helpers(self) -> Any:
@@ -391,8 +403,10 @@ class ElasticEngine(ClusterEngine):
             raise ConfigError(
                 "the elasticsearch engine needs the elasticsearch client: pip install 'microcred[elasticsearch]'"
             ) from exc
-        # One retry only: an unreachable engine should say so quickly; the sync loop catches up later.
-        return Elasticsearch(hosts=[url], request_timeout=timeout, max_retries=1, retry_on_timeout=False)
+        hosts = node_urls(url)
+        # As for OpenSearch: one retry per node, on connection errors and 429/502/503/504 (the client's default).
+        return Elasticsearch(hosts=hosts, request_timeout=timeout, max_retries=len(hosts), retry_on_timeout=False,
+                             retry_on_status=(429, 502, 503, 504))
 
     @property
     def _helpers(self) -> Any:
