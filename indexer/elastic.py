@@ -43,6 +43,8 @@ logger = logging.getLogger(__name__)
 
 # HTTP statuses that mean "not now" rather than "no": the sync loop catches up later.
 _UNAVAILABLE_STATUSES = frozenset({408, 429, 500, 502, 503, 504})
+# Connections kept per node: about the number of threads a web server answers searches with.
+_POOL_SIZE = 16
 
 
 def node_urls(url: str) -> list[str]:
@@ -370,8 +372,11 @@ class OpenSearchEngine(ClusterEngine):
         # One retry per node: an unreachable engine should say so quickly (the sync loop catches up
         # later), yet a request a dead or failing node drops (connection error, 502/503/504) must
         # reach every other node. Timeouts are not retried: a slow query would only run again.
+        # pool_maxsize: the web server answers searches from several threads at once; with
+        # urllib3's default of one kept connection per node every concurrent search beyond the
+        # first opened (and dropped) a new connection.
         return OpenSearch(hosts=hosts, timeout=timeout, max_retries=len(hosts), retry_on_timeout=False,
-                          retry_on_status=(502, 503, 504))
+                          retry_on_status=(502, 503, 504), pool_maxsize=_POOL_SIZE)
 
     @property
     def _helpers(self) -> Any:
