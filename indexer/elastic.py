@@ -66,8 +66,8 @@ class ClusterEngine:
     """
 
     name: ClassVar[str] = "cluster"
-    # What the contract tests may expect beyond the common contract.
-    capabilities: ClassVar[frozenset[str]] = frozenset({"stemming"})
+    # What the contract tests may expect beyond the common contract (Polish: client-side Snowball stems).
+    capabilities: ClassVar[frozenset[str]] = frozenset({"stemming", "stemming:pl"})
 
     def __init__(self, url: str, *, index: str = "microcred-offerings", timeout: float = 30.0,
                  refresh: bool = True) -> None:

@@ -34,12 +34,15 @@ from indexer import sqlite_sql as sql
 from indexer.base import FACET_DOCUMENT_FIELD, FACET_FIELDS, FacetValue, SearchPage, SearchQuery
 
 __all__ = [
+    "CLIENT_STEM_LANGUAGES",
     "ENGINE_KEYS",
     "FACET_SIZE",
     "LANGUAGES",
     "MAX_WINDOW",
     "SEARCH_BOOSTS",
+    "STEM_FIELDS",
     "bulk_error",
+    "client_stems",
     "corrected_from",
     "corrections_from",
     "ended_sort",
@@ -64,12 +67,21 @@ SEARCH_BOOSTS: dict[str, float] = {
     "description": 2.0,
     "provider": 1.0,
 }
-# Languages with a stemmed sub-field on every text field but the provider's name. Polish text is
-# matched (folded, unstemmed) by the main fields: its stemmer (Stempel) is a plugin that a stock
-# cluster lacks -- and that Maven Central does not carry (org.opensearch.plugin:analysis-stempel is
-# published elsewhere), so the test node cannot have it -- and a sub-field that only folds would
-# duplicate the main field at indexing cost. The SQLite engine stems Polish (Snowball).
+# Languages with a stemmed sub-field on every text field but the provider's name.
 LANGUAGES: tuple[str, ...] = ("de", "en", "fr", "es", "it", "nl", "pt")
+# Languages the cluster has no analyzer for: their stemmer (Polish: Stempel) is a plugin that a stock
+# cluster lacks -- and that Maven Central does not carry (org.opensearch.plugin:analysis-stempel is
+# published elsewhere), so the test node cannot have it. Documents in them get the Snowball stems the
+# SQLite engine indexes (:func:`indexer.sqlite_sql.stems`), computed here, in :data:`STEM_FIELDS`,
+# and every query term is stemmed the same way to match them.
+CLIENT_STEM_LANGUAGES: tuple[str, ...] = tuple(lang for lang in sql.STEM_LANGUAGES if lang not in LANGUAGES)
+# Field group -> its field of client-side stems (only documents in CLIENT_STEM_LANGUAGES have them).
+STEM_FIELDS: dict[str, str] = {
+    "title_text": "title_stems",
+    "skills": "skills_stems",
+    "subjects": "subjects_stems",
+    "description": "description_stems",
+}
 # A stemmed match is worth a little less than the (folded) word itself.
 STEM_WEIGHT = 0.8
 # Values returned per facet; more than any catalogue field we know of has (providers: ~5,000 HEIs in the EHEA).
@@ -77,7 +89,8 @@ FACET_SIZE = 10_000
 # Deepest result the engine pages to (index.max_result_window in the mapping).
 MAX_WINDOW = 100_000
 # Fields only the engine needs: indexed, never stored in _source, never returned.
-ENGINE_KEYS = frozenset({"title_key", "title_text", "provider_facet", "suggest_whole", "suggest_word"})
+ENGINE_KEYS = frozenset({"title_key", "title_text", "provider_facet", "suggest_whole", "suggest_word",
+                         *STEM_FIELDS.values()})
 # Separates key, kind and text in a suggestion entry; clean() removes it from texts.
 _SEP = "\x01"
 _TOKEN_CHAR = re.compile(r"[^\W_]")
@@ -99,18 +112,25 @@ _SORTS: dict[str, list[dict[str, Any]]] = {
     # Without a text query there is no score: by date, then title.
     "relevance": [{"start_date": _ASC_MISSING_LAST}, {"title_key": {"order": "asc"}}, _BY_ID],
 }
-# Ended offerings (their last date -- the latest end, or the start -- before today) sort after open
-# ones whatever the order. "Today" cannot be indexed, so it is a parameter of a sort script (epoch
-# milliseconds of today's start, UTC, as the dates are indexed).
+# Ended offerings (their ``last_date`` -- the latest, over the instances, of the end or else the
+# start -- before today) sort after open ones whatever the order. "Today" cannot be indexed, so it is
+# a parameter of a sort script (epoch milliseconds of today's start, UTC, as the dates are indexed).
+# A document indexed without ``last_date`` (an index mapped before it, or an older document) falls
+# back to the latest end or else the start, as :func:`indexer.sqlite_sql.last_date` does.
 _ENDED_SCRIPT = (
     "boolean dated = false; long last = 0L;"
+    " if (doc.containsKey('last_date') && doc['last_date'].size() != 0) {"
+    " last = doc['last_date'].value.toInstant().toEpochMilli(); dated = true; } else {"
     " if (doc['end_date'].size() != 0) { last = doc['end_date'].value.toInstant().toEpochMilli(); dated = true; }"
     " if (doc['start_date'].size() != 0) {"
     " long start = doc['start_date'].value.toInstant().toEpochMilli();"
-    " if (!dated || start > last) { last = start; dated = true; } }"
+    " if (!dated || start > last) { last = start; dated = true; } } }"
     " return dated && last < params.today ? 1 : 0;"
 )
 _HIGHLIGHT_FIELD = {"fragment_size": 200, "number_of_fragments": 1}
+# Records another one of their cluster represents: in the query itself (not the post_filter), so that
+# no total, facet count or page counts them.
+_NOT_DUPLICATE = {"term": {"duplicate": True}}
 # Folded (unstemmed) fields whose terms a misspelt word may be corrected to, by "did you mean".
 SPELLING_FIELDS: tuple[str, ...] = ("title_text", "description")
 
@@ -142,7 +162,23 @@ def index_document(doc: Mapping[str, Any]) -> dict[str, Any]:
         body["provider_facet"] = _SEP.join((str(doc["provider_id"]), rows.fts[3] or str(doc["provider_id"])))
     for field, whole in (("suggest_whole", 1), ("suggest_word", 0)):
         body[field] = sorted({_SEP.join((key, kind, text)) for key, kind, text, w in rows.suggestions if w == whole})
+    languages = tuple(lang for lang in rows.languages if lang in CLIENT_STEM_LANGUAGES)
+    if languages:
+        # Only documents in those languages pay for the stems (a few per cent of a catalogue).
+        texts = {
+            "title_text": rows.fts[0],
+            "skills": " ; ".join(sql.clean(s) for s in _listed(doc.get("skills")) if s),
+            "subjects": " ; ".join(sql.clean(s) for s in _listed(doc.get("subjects")) if s),
+            "description": rows.fts[2],
+        }
+        for group, field in STEM_FIELDS.items():
+            if texts[group]:
+                body[field] = sql.stems(texts[group], languages)
     return body
+
+
+def _listed(value: Any) -> list[Any]:
+    return list(value) if isinstance(value, (list, tuple)) else [value] if value else []
 
 
 def terms(q: str) -> list[str]:
@@ -156,13 +192,23 @@ def _group_fields(name: str) -> list[str]:
     return [name, *(f"{name}.{lang}^{STEM_WEIGHT}" for lang in LANGUAGES)]
 
 
+def client_stems(term: str) -> list[str]:
+    """The Snowball stems of one query term in each of :data:`CLIENT_STEM_LANGUAGES` (distinct, non-empty)."""
+    return [s for s in dict.fromkeys(sql.stems(term, (lang,)) for lang in CLIENT_STEM_LANGUAGES) if s]
+
+
 def _term_clause(term: str, *, last: bool) -> dict[str, Any]:
     """One term: matched in some field group; the last term may also be the start of a word."""
     groups = []
+    stemmed = client_stems(term)
     for name, boost in SEARCH_BOOSTS.items():
         queries: list[dict[str, Any]] = [
             {"multi_match": {"query": term, "fields": _group_fields(name), "type": "best_fields", "operator": "and"}}
         ]
+        if name in STEM_FIELDS:
+            # Weighted as the cluster-stemmed sub-fields are (STEM_WEIGHT within the group).
+            queries += [{"match": {STEM_FIELDS[name]: {"query": s, "operator": "and", "boost": STEM_WEIGHT}}}
+                        for s in stemmed]
         if last:
             queries.append({"match_bool_prefix": {name: {"query": term, "operator": "and"}}})
         groups.append({"dis_max": {"queries": queries, "boost": boost}})
@@ -236,7 +282,13 @@ def search_body(query: SearchQuery, *, today: str, offset: int, size: int) -> di
     """The search request of ``query`` (already validated) for results ``offset`` to ``offset + size``."""
     text = text_query(query.q)
     body: dict[str, Any] = {
-        "query": {"bool": {"must": [text] if text else [{"match_all": {}}], "filter": range_filters(query, today)}},
+        "query": {
+            "bool": {
+                "must": [text] if text else [{"match_all": {}}],
+                "filter": range_filters(query, today),
+                "must_not": [_NOT_DUPLICATE],
+            }
+        },
         "sort": [
             ended_sort(today),
             *([{"_score": {"order": "desc"}}, _BY_ID] if text and query.sort == "relevance" else _SORTS[query.sort]),
@@ -398,7 +450,13 @@ def suggest_body(prefix: str, size: int) -> dict[str, Any] | None:
     terms = {"include": include, "size": wanted, "execution_hint": "map"}
     return {
         "size": 0,
-        "query": _either({"prefix": {"suggest_whole": key}}, {"prefix": {"suggest_word": key}}),
+        # A duplicate has no completion keys (document_rows); the clause keeps the rule visible here.
+        "query": {
+            "bool": {
+                "filter": [_either({"prefix": {"suggest_whole": key}}, {"prefix": {"suggest_word": key}})],
+                "must_not": [_NOT_DUPLICATE],
+            }
+        },
         "aggs": {
             field: {"terms": {"field": field, **terms}}
             for field in ("suggest_whole", "suggest_word")

@@ -23,6 +23,7 @@ from collections.abc import Hashable, Iterable
 from typing import Any
 
 from indexer.base import SearchQuery
+from indexer.sqlite_sql import DUPLICATE_FACET
 
 __all__ = ["BitmapCache", "FacetBitmaps", "Members", "bitmap_of", "load", "members"]
 
@@ -206,6 +207,11 @@ def load(conn: sqlite3.Connection) -> FacetBitmaps:
     rows = conn.execute("SELECT field, value, group_concat(doc) FROM facets GROUP BY field, value")
     for name, value, docs in rows:
         values.setdefault(str(name), {})[str(value)] = bitmap_of(list(map(int, str(docs).split(","))), size)
+    # Records another one of their cluster represents are in no search: out of the base set, they are
+    # out of every total, facet count and page.
+    duplicates = values.pop(DUPLICATE_FACET, {}).get("1", 0)
+    everything &= ~duplicates
+    free &= ~duplicates
     logger.debug("facet bitmaps of %d documents loaded in %.0f ms", everything.bit_count(),
                  (time.perf_counter() - started) * 1000)
     rows = conn.execute("SELECT value, label FROM labels WHERE field = 'provider'")

@@ -36,6 +36,7 @@ __all__ = [
     "STEM_LANGUAGES",
     "TEMP_TABLES",
     "VOCAB_TABLE",
+    "DUPLICATE_FACET",
     "DocumentRows",
     "Where",
     "closest_term",
@@ -43,6 +44,8 @@ __all__ = [
     "facet_label",
     "highlight",
     "index_words",
+    "is_duplicate",
+    "last_date",
     "match_expression",
     "order_by",
     "query_terms",
@@ -54,9 +57,10 @@ __all__ = [
 ]
 
 # Layout of a generation file, kept in its ``PRAGMA user_version``: a generation of another format
-# (0: before the stemmed columns; 2: before ``last_date`` and Polish stems) is rebuilt from its own
+# (0: before the stemmed columns; 2: before ``last_date`` and Polish stems; 3: ``last_date`` from the
+# earliest start and latest end rather than the document's own ``last_date``) is rebuilt from its own
 # documents when the engine opens it.
-FORMAT = 3
+FORMAT = 4
 # Languages whose Snowball stemmer stems the text of documents in them, and every query (whose
 # language is unknown); the same set as the OpenSearch engine's stemmed sub-fields.
 STEM_LANGUAGES: dict[str, str] = {
@@ -83,7 +87,7 @@ CREATE TABLE IF NOT EXISTS docs (
     price REAL,
     free INTEGER NOT NULL DEFAULT 0,
     updated TEXT,
-    -- The latest date of the offering (its last end, else its start): it has ended when that is past.
+    -- The document's last_date (latest over its instances of the end, else the start): ended once past.
     last_date TEXT,
     doc TEXT NOT NULL
 );
@@ -116,6 +120,10 @@ CREATE TABLE IF NOT EXISTS suggestions (
 ) WITHOUT ROWID;
 """ + f"PRAGMA user_version = {FORMAT};\n"
 
+# The ``facets`` row marking a document that another record of its cluster represents (no schema
+# change: a field no query may name). Such a document has no other facet or completion rows, and the
+# bitmaps leave it out of every search (metadata-standard.md §3.7: one offering, one result).
+DUPLICATE_FACET = "_duplicate"
 # Keys the index needs but the API does not return.
 INTERNAL_KEYS = frozenset({"title_all", "seq"})
 # A stemmed match is worth a little less than the (folded) word itself.
@@ -252,11 +260,14 @@ def document_rows(doc: Mapping[str, Any]) -> DocumentRows:
         price=_number(doc.get("price")),
         free=bool(doc.get("free")),
         updated=doc.get("updated") or None,
-        last_date=max((str(d) for d in (doc.get("end_date"), doc.get("start_date")) if d), default=None),
+        last_date=last_date(doc),
         json=json.dumps(doc, ensure_ascii=False),
         fts=(clean(doc.get("title_all") or title), " ; ".join(skills), clean(doc.get("description")), provider),
         languages=_stem_languages(doc.get("languages")),
     )
+    if is_duplicate(doc):
+        rows.facets.add((DUPLICATE_FACET, "1"))
+        return rows
     for name in FACET_FIELDS:
         for value in _values(doc.get(FACET_DOCUMENT_FIELD.get(name, name))):
             if value is not None and value != "":
@@ -273,6 +284,28 @@ def document_rows(doc: Mapping[str, Any]) -> DocumentRows:
         # Learning outcomes are sentences: completing from their middle would only be noise.
         rows.suggestions |= _suggestion_keys(clean(skill), "skill", words=False)
     return rows
+
+
+def is_duplicate(doc: Mapping[str, Any]) -> bool:
+    """Whether another record of ``doc``'s cluster represents it in searches.
+
+    A document indexed before ``duplicate`` existed says so by its ``cluster`` naming another record.
+    """
+    if "duplicate" in doc:
+        return bool(doc["duplicate"])
+    cluster = doc.get("cluster")
+    return bool(cluster) and cluster != doc.get("id")
+
+
+def last_date(doc: Mapping[str, Any]) -> str | None:
+    """The day ``doc`` is over (its ``last_date``): ended once that is before today; None when undated.
+
+    A document written before ``last_date`` existed falls back to its latest end or else its start,
+    which is right for every offering but one whose later instance has a start and no end.
+    """
+    if "last_date" in doc:
+        return str(doc["last_date"]) if doc["last_date"] else None
+    return max((str(d) for d in (doc.get("end_date"), doc.get("start_date")) if d), default=None)
 
 
 def _stem_languages(value: Any) -> tuple[str, ...]:
@@ -412,6 +445,8 @@ def where(query: SearchQuery, *, text: bool, exclude: str | None = None, today: 
     params: list[Any] = []
     if text and match_expression(query.q):
         clauses.append(MATCHED)
+    # Duplicates are never a result (the bitmaps leave them out the same way).
+    clauses.append(f"d.n NOT IN (SELECT doc FROM facets WHERE field = '{DUPLICATE_FACET}')")
     for name, values in sorted(query.filters.items()):
         wanted = sorted({str(v) for v in values})
         if name == exclude or not wanted:

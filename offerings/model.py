@@ -363,6 +363,9 @@ def search_document(offering: Offering, *, completeness: int, tier: str, seq: in
         "seq": seq,
         # Added with the full record (additive; engines with fixed mappings store them unindexed).
         "cluster": o.cluster_id or o.record_id,
+        # Another record of the cluster represents it: engines leave this one out of every search,
+        # count, facet and completion, so the offering is one result (its sources come from the store).
+        "duplicate": (o.cluster_id or o.record_id) != o.record_id,
         "source_format": o.source_format,
         "offering_type": list(o.offering_type),
         "assessment": list(o.assessment_types),
@@ -375,6 +378,10 @@ def search_document(offering: Offering, *, completeness: int, tier: str, seq: in
         "ects_max": o.ects_range[-1] if o.ects_range else o.ects_credits,
         "duration": o.duration,
         "esco_skills": [s.uri for s in o.esco_skills if s.uri],
+        # The day the offering is over: the latest, over every instance, of its end or else its start.
+        # Engines rank it as ended once this is past; the earliest start and the latest end cannot
+        # say so when a later instance has a start but no end.
+        "last_date": _iso(max((d for i in o.instances if (d := i.end_date or i.start_date)), default=None)),
     }
 
 
