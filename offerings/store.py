@@ -121,12 +121,17 @@ class Store(SourceRegistry):
             # record whose cluster changes is re-indexed).
             store_clusters.assign(conn, [o for o, _ in batch])
             ids = [o.record_id for o, _ in batch]
-            existing = {
-                row.id: (row.content_hash, row.deleted)
-                for row in conn.execute(
-                    select(records.c.id, records.c.content_hash, records.c.deleted).where(records.c.id.in_(ids))
-                )
-            }
+            existing: dict[str, tuple[str, bool]] = {}
+            # Records that represented a cluster before this batch: writing one may leave its cluster
+            # without a representative (see store_clusters.succeed).
+            representatives: set[str] = set()
+            for row in conn.execute(
+                select(records.c.id, records.c.content_hash, records.c.deleted, records.c.cluster)
+                .where(records.c.id.in_(ids))
+            ):
+                existing[row.id] = (row.content_hash, row.deleted)
+                if not row.deleted and (row.cluster or row.id) == row.id:
+                    representatives.add(row.id)
             outcomes: list[str] = []
             inserts: list[dict[str, Any]] = []
             updates: list[dict[str, Any]] = []
@@ -136,6 +141,7 @@ class Store(SourceRegistry):
                 before = existing.get(offering.record_id)
                 if before is not None and (before == (digest, offering.deleted) or (offering.deleted and before[1])):
                     outcomes.append("unchanged")
+                    representatives.discard(offering.record_id)
                     continue
                 values = _record_values(offering, document, raw, digest, now)
                 if before is None:
@@ -155,6 +161,8 @@ class Store(SourceRegistry):
                 conn.execute(records.insert(), inserts)
             if updates:
                 conn.execute(update(records).where(records.c.id == bindparam("b_id")), updates)
+            representatives.intersection_update(values["id"] for values in updates)
+            store_clusters.succeed(conn, representatives, lambda count: self._next_seq(conn, count), now)
         return outcomes
 
     def upsert(self, offering: Offering, raw: bytes | None = None) -> str:
@@ -167,7 +175,7 @@ class Store(SourceRegistry):
             return self._tombstone(conn, list(record_ids))
 
     def _tombstone(self, conn: Connection, ids: list[str]) -> int:
-        count = 0
+        tombstoned: list[str] = []
         now = utcnow()
         for record_id in ids:
             row = conn.execute(select(records.c.deleted).where(records.c.id == record_id)).first()
@@ -178,8 +186,10 @@ class Store(SourceRegistry):
                 .where(records.c.id == record_id)
                 .values(deleted=True, seq=self._next_seq(conn), updated_at=now)
             )
-            count += 1
-        return count
+            tombstoned.append(record_id)
+        # The other members of a cluster this record represented get a new representative.
+        store_clusters.succeed(conn, tombstoned, lambda count: self._next_seq(conn, count), now)
+        return len(tombstoned)
 
     def _next_seq(self, conn: Connection, count: int = 1) -> int:
         """Reserve ``count`` sequence numbers; returns the last one reserved.
@@ -260,6 +270,25 @@ class Store(SourceRegistry):
         with self.engine.connect() as conn:
             found = [_stored(row) for row in conn.execute(query).mappings()]
         return sorted(found, key=lambda r: r.id != cluster)
+
+    def clusters_of(self, clusters: Iterable[str]) -> dict[str, list[StoredRecord]]:
+        """The live records of each of ``clusters`` (ordered as :meth:`cluster_members`), in one query:
+        a page of search results lists every source of each result (without raw payloads)."""
+        wanted = sorted(set(clusters))
+        found: dict[str, list[StoredRecord]] = {cluster: [] for cluster in wanted}
+        if not wanted:
+            return found
+        query = (
+            select(*_WITHOUT_RAW)
+            .where(records.c.cluster.in_(wanted), records.c.deleted.is_(False))
+            .order_by(records.c.created_at, records.c.seq)
+        )
+        with self.engine.connect() as conn:
+            for row in conn.execute(query).mappings():
+                found[row["cluster"]].append(_stored(row))
+        for cluster, members in found.items():
+            members.sort(key=lambda r, cluster=cluster: r.id != cluster)
+        return found
 
     def live_records(self, source_id: str, *, batch: int = 500) -> Iterator[StoredRecord]:
         """Every live record of a source, streamed in batches (for its quality report)."""

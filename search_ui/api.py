@@ -23,7 +23,7 @@ from search_ui.jsonld import JSONLD_MIMETYPE, course_jsonld
 from search_ui.labels import relabel_facets
 from search_ui.params import parse_int, parse_search, reject_unknown, single
 from search_ui.problems import Gone
-from search_ui.records import isotime, record_dict, result_dict, source_ref
+from search_ui.records import isotime, record_dict, results_with_sources, source_ref
 
 __all__ = ["bp", "listed_sources", "live_record", "source_dict", "source_names", "sources_by_id"]
 
@@ -69,9 +69,12 @@ def search() -> Response:
     """Search the catalogue: the pinned ``{"total", "page", "size", "results", "facets"}`` shape."""
     query = parse_search(request.args)
     found = services.engine().search(query)
-    found.facets = relabel_facets(found.facets, source_names(services.store()))
+    store = services.store()
+    sources = sources_by_id(store)
+    found.facets = relabel_facets(found.facets, {source.id: source.name for source in sources.values()})
     page = found.to_dict()
-    page["results"] = [result_dict(doc) for doc in page["results"]]
+    # Each result is one offering: it lists every source it reached us from (issue 5 §5).
+    page["results"] = results_with_sources(page["results"], store, sources)
     return jsonify(page)
 
 

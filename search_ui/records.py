@@ -3,13 +3,21 @@
 from __future__ import annotations
 
 import logging
-from collections.abc import Mapping
+from collections.abc import Mapping, Sequence
 from datetime import datetime
 from typing import Any
 
-from offerings.store import Source, StoredRecord
+from offerings.store import Source, Store, StoredRecord
 
-__all__ = ["PINNED_RESULT_KEYS", "isotime", "record_dict", "result_dict", "source_ref"]
+__all__ = [
+    "PINNED_RESULT_KEYS",
+    "isotime",
+    "record_dict",
+    "result_dict",
+    "results_with_sources",
+    "source_entries",
+    "source_ref",
+]
 
 logger = logging.getLogger(__name__)
 
@@ -59,9 +67,38 @@ def record_dict(record: StoredRecord, sources: Mapping[str, Source]) -> dict[str
     return data
 
 
-def result_dict(document: dict[str, Any]) -> dict[str, Any]:
-    """One search hit as the API returns it: the engine's document, with every pinned key present."""
+def result_dict(document: dict[str, Any], sources: list[dict[str, Any]] | None = None) -> dict[str, Any]:
+    """One search hit as the API returns it: the engine's document, with every pinned key present,
+    and ``sources``: every source of the offering (:func:`source_entries`), its own when not given."""
     result = dict(document)
     for key in PINNED_RESULT_KEYS:
         result.setdefault(key, None)
+    result["sources"] = sources if sources is not None else source_entries(document, [], {})
     return result
+
+
+def source_entries(
+    document: Mapping[str, Any], members: Sequence[StoredRecord], sources: Mapping[str, Source]
+) -> list[dict[str, Any]]:
+    """``[{id, name, url, record_id, record_url}]``: the source of each record of a hit's cluster
+    (``members``, the representative first), or of the hit alone when the store lists none (the
+    index is a moment behind the store)."""
+    if not members:
+        own = source_ref(str(document.get("source")), sources)
+        return [own | {"record_id": document.get("id"), "record_url": document.get("url")}]
+    return [
+        source_ref(member.source_id, sources) | {"record_id": member.id, "record_url": member.offering.record_url}
+        for member in members
+    ]
+
+
+def results_with_sources(
+    documents: Sequence[dict[str, Any]], store: Store, sources: Mapping[str, Source]
+) -> list[dict[str, Any]]:
+    """The hits of a page as :func:`result_dict` gives them, each listing every source of its offering:
+    one store query for the whole page."""
+    clusters = store.clusters_of(str(doc.get("cluster") or doc.get("id")) for doc in documents)
+    return [
+        result_dict(doc, source_entries(doc, clusters.get(str(doc.get("cluster") or doc.get("id")), []), sources))
+        for doc in documents
+    ]

@@ -20,11 +20,12 @@ from offerings import quality_report
 from offerings.errors import InvalidQuery
 from offerings.model import pick_text
 from search_ui import services
-from search_ui.api import listed_sources, live_record, source_dict, source_names
+from search_ui.api import listed_sources, live_record, source_dict, sources_by_id
 from search_ui.jsonld import course_jsonld
 from search_ui.labels import code_label, relabel_facets
 from search_ui.params import MAX_WINDOW, NOT_COMMA_SEPARATED, parse_search
 from search_ui.quality_page import quality_section
+from search_ui.records import results_with_sources
 from search_ui.supplement import annex_rows, instance_rows, price_lines, provenance_notes
 
 __all__ = ["bp"]
@@ -122,7 +123,11 @@ def search() -> tuple[str, int]:
         context["error"] = exc
         return render_template("search.html", **context), 400
     page = services.engine().search(query)
-    page.facets = relabel_facets(page.facets, source_names(services.store()))
+    store = services.store()
+    sources = sources_by_id(store)
+    page.facets = relabel_facets(page.facets, {source.id: source.name for source in sources.values()})
+    # Each result lists every source of its offering ("also offered via ..."): one store query a page.
+    page.results = results_with_sources(page.results, store, sources)
     facets = _facets(page, query)
     first = (page.page - 1) * page.size + 1
     context.update(

@@ -6,9 +6,11 @@ from __future__ import annotations
 import json
 from collections.abc import Iterator
 from pathlib import Path
+from typing import Any
 
 import pytest
 from flask.testing import FlaskClient
+from sqlalchemy import event
 
 from indexer.sqlite import SqliteEngine
 from indexer.sync import sync
@@ -17,6 +19,7 @@ from offerings.export_elm import ELM_PROFILE
 from offerings.model import Offering, Organisation, make_record_id
 from offerings.store import Source, Store
 from search_ui import create_app
+from search_ui.services import EXTENSION
 from tests.conftest import make_settings
 from tests.offerings.factories import full_offering
 
@@ -106,3 +109,34 @@ def test_a_source_shows_its_quality_report(client: FlaskClient) -> None:
 def test_unknown_format_names_the_choices(client: FlaskClient) -> None:
     response = client.get(f"/api/v1/offerings/{FULL.record_id}?format=rdf")
     assert response.status_code == 400 and "elm" in response.get_json(force=True)["detail"]
+
+
+def test_a_search_result_lists_every_source_of_its_offering(client: FlaskClient) -> None:
+    store: Store = client.application.extensions[EXTENSION].store
+    statements: list[str] = []
+
+    def record(_conn: Any, _cursor: Any, statement: str, *_args: Any) -> None:
+        statements.append(statement)
+
+    event.listen(store.engine, "before_cursor_execute", record)
+    try:
+        page = client.get("/api/v1/offerings").get_json()
+    finally:
+        event.remove(store.engine, "before_cursor_execute", record)
+    # FULL and TWIN are one offering (same landing page): one result, counted once, both sources.
+    assert page["total"] == 1 and [r["id"] for r in page["results"]] == [FULL.record_id]
+    assert page["results"][0]["sources"] == [
+        {"id": "elm-feed", "name": "Zed ELM feed", "url": "http://127.0.0.1:9/loq.json",
+         "record_id": FULL.record_id, "record_url": FULL.record_url},
+        {"id": "oai-repo", "name": "Zed repository", "url": "http://127.0.0.1:9/oai",
+         "record_id": TWIN.record_id, "record_url": TWIN.record_url},
+    ]
+    # The sources of a whole page come from one query of the records.
+    assert len([s for s in statements if "FROM records" in s]) == 1
+
+
+def test_the_search_page_shows_the_other_source(client: FlaskClient) -> None:
+    html = client.get("/search").get_data(as_text=True)
+    assert html.count('class="result"') == 1
+    assert "Also offered via" in html
+    assert f'href="/offerings/{TWIN.record_id}">Zed repository</a>' in html

@@ -108,11 +108,50 @@ def test_records_of_one_source_never_cluster_and_home_pages_never_match(two_sour
     assert title_key(_offering("s", "1", provider=[])) is None
 
 
-def test_a_tombstone_leaves_the_cluster(two_sources: Store) -> None:
+def test_a_tombstone_leaves_the_cluster_and_the_oldest_member_represents_it(two_sources: Store) -> None:
     first, second = _offering("oai", "oai:1"), _offering("feed", "c-1")
     two_sources.upsert_many([(first, None), (second, None)])
+    before = two_sources.get(second.record_id)
+    assert before.cluster == first.record_id
     two_sources.delete_many([first.record_id])
-    assert [r.id for r in two_sources.cluster_members(first.record_id)] == [second.record_id]
+    assert two_sources.cluster_members(first.record_id) == []
+    after = two_sources.get(second.record_id)
+    # Its own representative now, in the column and the document, with a new change for the index sync.
+    assert after.cluster == after.offering.cluster_id == second.record_id
+    assert after.seq > two_sources.get(first.record_id).seq > before.seq
+    assert [r.id for r in two_sources.cluster_members(second.record_id)] == [second.record_id]
+    # Harvested again unchanged, it stays as it is: the stored hash covers the new cluster.
+    assert two_sources.upsert(_offering("feed", "c-1")) == "unchanged"
+
+
+def test_the_oldest_remaining_member_succeeds_a_deleted_representative(two_sources: Store) -> None:
+    two_sources.add_source(Source(id="third", url="http://127.0.0.1:1/third.xml", kind="feed"))
+    first, second, third = _offering("oai", "oai:1"), _offering("feed", "c-1"), _offering("third", "t-1")
+    two_sources.upsert(first)
+    two_sources.upsert(second)
+    two_sources.upsert(third)
+    # The representative withdrawn by its harvest (a tombstone upserted), not by delete_many.
+    assert two_sources.upsert(_offering("oai", "oai:1", deleted=True)) == "deleted"
+    assert [r.id for r in two_sources.cluster_members(second.record_id)] == [second.record_id, third.record_id]
+    assert two_sources.clusters_of([second.record_id, first.record_id, "nothing"]) == {
+        second.record_id: two_sources.cluster_members(second.record_id), first.record_id: [], "nothing": []}
+
+
+def test_a_representative_whose_keys_change_leaves_its_members_a_cluster_of_their_own(two_sources: Store) -> None:
+    first, second = _offering("oai", "oai:1"), _offering("feed", "c-1")
+    two_sources.upsert_many([(first, None), (second, None)])
+    two_sources.upsert(_offering("oai", "oai:1", title={"en": "Something else entirely"}))
+    assert two_sources.get(first.record_id).cluster == first.record_id
+    assert two_sources.get(second.record_id).cluster == second.record_id
+
+
+def test_an_unchanged_representative_keeps_its_members(two_sources: Store) -> None:
+    first, second = _offering("oai", "oai:1"), _offering("feed", "c-1")
+    two_sources.upsert_many([(first, None), (second, None)])
+    seq = two_sources.max_seq()
+    two_sources.upsert(_offering("oai", "oai:1", description={"en": "Now with a description"}))
+    assert two_sources.get(second.record_id).cluster == first.record_id
+    assert two_sources.max_seq() == seq + 1  # only the representative's own change
 
 
 def test_quality_is_stored_with_the_record(two_sources: Store) -> None:
