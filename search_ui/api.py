@@ -138,14 +138,14 @@ def offering(record_id: str) -> Response:
         store = services.store()
         sources = sources_by_id(store)
         data = record_dict(record, sources)
-        data["cluster"] = _cluster(store, record, sources)
+        data["cluster"] = cluster_dict(store, record, sources)
         response = jsonify(data)
     # Caches must keep the JSON and JSON-LD answers apart.
     response.vary.add("Accept")
     return response
 
 
-def _cluster(store: Store, record: StoredRecord, sources: dict[str, Source]) -> dict[str, Any]:
+def cluster_dict(store: Store, record: StoredRecord, sources: dict[str, Source]) -> dict[str, Any]:
     """Every source this offering reached us from (metadata-standard.md §3.7: both records are kept)."""
     cluster = record.cluster or record.id
     members = store.cluster_members(cluster) or [record]

@@ -20,7 +20,7 @@ from offerings import quality_report
 from offerings.errors import InvalidQuery
 from offerings.model import pick_text
 from search_ui import services
-from search_ui.api import listed_sources, live_record, source_dict, sources_by_id
+from search_ui.api import cluster_dict, listed_sources, live_record, source_dict, sources_by_id
 from search_ui.jsonld import course_jsonld
 from search_ui.labels import code_label, relabel_facets
 from search_ui.params import MAX_WINDOW, NOT_COMMA_SEPARATED, parse_search
@@ -164,6 +164,7 @@ def offering(record_id: str) -> str:
         missing=record.quality.get("missing", []),
         warnings=record.quality.get("warnings", []),
         jsonld=course_jsonld(record, page_url=page_url),
+        cluster=cluster_dict(services.store(), record, sources_by_id(services.store())),
     )
 
 

@@ -140,3 +140,12 @@ def test_the_search_page_shows_the_other_source(client: FlaskClient) -> None:
     assert html.count('class="result"') == 1
     assert "Also offered via" in html
     assert f'href="/offerings/{TWIN.record_id}">Zed repository</a>' in html
+
+
+def test_the_detail_page_lists_every_source_of_the_offering(client: FlaskClient) -> None:
+    for here, other in ((FULL.record_id, TWIN.record_id), (TWIN.record_id, FULL.record_id)):
+        html = client.get(f"/offerings/{here}").get_data(as_text=True)
+        assert "Where this offering is published" in html
+        assert "Zed repository" in html
+        assert f'href="/offerings/{other}">{other}</a>' in html
+        assert f'href="/offerings/{here}">' not in html.split("Where this offering is published")[1]
