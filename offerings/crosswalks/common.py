@@ -9,12 +9,14 @@ issuer countries, the country from the source configuration (inferred), ECTS con
 
 from __future__ import annotations
 
+import json
 import re
 from collections.abc import Iterable
 from typing import Any
 
 from offerings import parsing, vocab, vocabularies
 from offerings.crosswalks import SourceContext, SourceRecord
+from offerings.errors import CrosswalkError
 from offerings.isced import isced_f_code
 from offerings.model import LangMap, Offering, Organisation, Provenance, make_record_id
 
@@ -24,6 +26,7 @@ __all__ = [
     "base_offering",
     "credential_type_from_text",
     "finish",
+    "json_payload",
     "lang_or_und",
     "merge_text",
     "says_no_prerequisites",
@@ -74,6 +77,18 @@ def merge_text(pairs: Iterable[tuple[str | None, str | None]]) -> LangMap:
         if cleaned:
             out.setdefault(lang_or_und(lang), cleaned)
     return out
+
+
+def json_payload(record: SourceRecord) -> Any:
+    """The record's payload parsed as JSON.
+
+    Raises:
+        CrosswalkError: the payload is not JSON.
+    """
+    try:
+        return json.loads(record.payload)
+    except (ValueError, UnicodeDecodeError) as exc:
+        raise CrosswalkError(f"not JSON: {exc}", field="metadata") from exc
 
 
 def base_offering(record: SourceRecord, context: SourceContext, source_format: str) -> Offering:

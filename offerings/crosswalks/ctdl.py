@@ -16,7 +16,7 @@ from typing import Any
 
 from offerings import parsing, vocab, vocabularies
 from offerings.crosswalks import SourceContext, SourceRecord
-from offerings.crosswalks.common import Marks, as_list, base_offering, finish, lang_or_und
+from offerings.crosswalks.common import Marks, as_list, base_offering, finish, json_payload, lang_or_und
 from offerings.errors import CrosswalkError
 from offerings.model import (
     Concept,
@@ -181,10 +181,7 @@ def to_offering(record: SourceRecord, context: SourceContext) -> Offering:
     offering = base_offering(record, context, "ctdl_jsonld")
     if record.deleted:
         return offering
-    try:
-        document = json.loads(record.payload)
-    except (ValueError, UnicodeDecodeError) as exc:
-        raise CrosswalkError(f"not JSON: {exc}", field="metadata") from exc
+    document = json_payload(record)
     node = _compact(document) if isinstance(document, dict) and "@type" in document else None
     if node is None or _type(node) not in OPPORTUNITY_TYPES:
         found = [n for n in map(_compact, _nodes(document)) if _type(n) in OPPORTUNITY_TYPES]

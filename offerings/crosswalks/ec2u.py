@@ -8,13 +8,20 @@ institution is the API's owner: it is the provider, and the awarding body by def
 
 from __future__ import annotations
 
-import json
 import re
 from typing import Any
 
 from offerings import parsing, vocab
 from offerings.crosswalks import SourceContext, SourceRecord
-from offerings.crosswalks.common import Marks, as_list, base_offering, finish, lang_or_und, says_no_prerequisites
+from offerings.crosswalks.common import (
+    Marks,
+    as_list,
+    base_offering,
+    finish,
+    json_payload,
+    lang_or_und,
+    says_no_prerequisites,
+)
 from offerings.errors import CrosswalkError
 from offerings.model import Identifier, LearningOutcome, Offering, Organisation, PartOf
 
@@ -28,10 +35,7 @@ _JKU = ("Johannes Kepler Universität Linz", "de", "AT")
 
 
 def _load(record: SourceRecord) -> dict[str, Any]:
-    try:
-        data = json.loads(record.payload)
-    except (ValueError, UnicodeDecodeError) as exc:
-        raise CrosswalkError(f"not JSON: {exc}", field="metadata") from exc
+    data = json_payload(record)
     if not isinstance(data, dict):
         raise CrosswalkError("the record is not a JSON object", field="metadata")
     return data

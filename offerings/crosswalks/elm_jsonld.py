@@ -14,7 +14,7 @@ from collections.abc import Iterator
 from typing import Any
 
 from offerings.crosswalks import SourceContext, SourceRecord
-from offerings.crosswalks.common import Marks, as_list, base_offering, finish
+from offerings.crosswalks.common import Marks, as_list, base_offering, finish, json_payload
 from offerings.crosswalks.elm_reader import MAX_DEPTH, read_opportunity, uri_of
 from offerings.crosswalks.elm_reader import SHALLOW_RELATIONS as _SHALLOW
 from offerings.errors import CrosswalkError
@@ -102,10 +102,7 @@ def to_offering(record: SourceRecord, context: SourceContext) -> Offering:
     offering = base_offering(record, context, "elm_jsonld")
     if record.deleted:
         return offering
-    try:
-        document = json.loads(record.payload)
-    except (ValueError, UnicodeDecodeError) as exc:
-        raise CrosswalkError(f"not JSON: {exc}", field="metadata") from exc
+    document = json_payload(record)
     if isinstance(document, dict) and "VerifiableCredential" in types_of(document):
         raise CrosswalkError("an issued credential, not a learning opportunity", field="type")
     candidates = [document] if is_opportunity(document) else find_opportunities(document)

@@ -20,7 +20,7 @@ from typing import Any
 
 from offerings import parsing, vocab, vocabularies
 from offerings.crosswalks import SourceContext, SourceRecord
-from offerings.crosswalks.common import Marks, as_list, base_offering, finish, lang_or_und
+from offerings.crosswalks.common import Marks, as_list, base_offering, finish, json_payload, lang_or_und
 from offerings.errors import CrosswalkError
 from offerings.model import (
     Concept,
@@ -267,10 +267,7 @@ def to_offering(record: SourceRecord, context: SourceContext) -> Offering:
     offering = base_offering(record, context, SOURCE_FORMAT)
     if record.deleted:
         return offering
-    try:
-        document = json.loads(record.payload)
-    except (ValueError, UnicodeDecodeError) as exc:
-        raise CrosswalkError(f"not JSON: {exc}", field="metadata") from exc
+    document = json_payload(record)
     nodes = _records(document)
     node = next((n for n in nodes if _identifier(n) == record.identifier), nodes[0] if nodes else None)
     if node is None:
