@@ -1,7 +1,13 @@
-"""``make bench``: run every benchmark, each measurement in its own process, and write docs/benchmarks.md."""
+"""``make bench``: run every benchmark, each measurement in its own process, and write docs/benchmarks.md.
+
+``python -m bench --million`` (``make bench BENCH_ARGS=--million``) runs only the long measurement of
+the SQLite engine at 1,000,000 offerings and writes its own section, keeping the others; an ordinary
+run keeps the last such section.
+"""
 
 from __future__ import annotations
 
+import argparse
 import json
 import os
 import platform
@@ -12,6 +18,7 @@ from pathlib import Path
 
 REPO = Path(__file__).resolve().parents[1]
 REPORT = REPO / "docs" / "benchmarks.md"
+MILLION_HEADING = "## SQLite engine at 1,000,000"
 SIZES = [int(n) for n in os.environ.get("BENCH_HARVEST_SIZES", "20000,100000").split(",")]
 
 
@@ -57,6 +64,13 @@ def engines_section() -> list[str]:
     return report_lines(_run, int(os.environ.get("BENCH_ENGINE_DOCS", "100000")))
 
 
+def datasette_section() -> list[str]:
+    """The SQLite engine behind microcred's HTTP API vs Datasette serving the same documents."""
+    from bench.datasette import report_lines
+
+    return report_lines(_run, int(os.environ.get("BENCH_DATASETTE_DOCS", "100000")))
+
+
 def crawl_section() -> list[str]:
     """The web harvester (politeness at the loopback-allowed maximum) vs a bare scrapy spider; extraction cost."""
     pages = int(os.environ.get("BENCH_CRAWL_PAGES", "2000"))
@@ -92,22 +106,86 @@ def crawl_section() -> list[str]:
     ]
 
 
-def main() -> None:
-    """Run the benchmarks and write the report."""
-    lines = [
+def _sections(text: str) -> dict[str, list[str]]:
+    """The ``## `` sections of a report, keyed by heading (the text before the first one is left out)."""
+    found: dict[str, list[str]] = {}
+    current: list[str] | None = None
+    for line in text.splitlines():
+        if line.startswith("## "):
+            current = found.setdefault(line, [])
+        if current is not None:
+            current.append(line)
+    return found
+
+
+def _million_section(text: str) -> list[str]:
+    """The 1,000,000-offering section of an earlier report, or nothing."""
+    for heading, lines in _sections(text).items():
+        if heading.startswith(MILLION_HEADING):
+            while lines and not lines[-1].strip():
+                lines.pop()
+            return lines
+    return []
+
+
+def _header() -> list[str]:
+    return [
         "# Benchmarks",
         "",
         f"Written by `make bench` on {datetime.now(UTC):%Y-%m-%d %H:%M} UTC; {platform.python_implementation()} "
         f"{platform.python_version()}, {os.cpu_count()} cores, {platform.machine()}. Numbers from one run on a",
         "shared 2-core machine: compare rows within a run, not across runs.",
         "",
+    ]
+
+
+def million() -> None:
+    """``--million``: measure the SQLite engine at 1,000,000 offerings and put that section into the report.
+
+    Every other section of docs/benchmarks.md is kept as it is.
+    """
+    from bench.engines import million_lines
+
+    section = million_lines(_run)
+    old = REPORT.read_text() if REPORT.exists() else "\n".join(_header())
+    kept = old.splitlines()
+    previous = _million_section(old)
+    if previous:
+        # Replace the old section in place: it starts at its heading and runs for len(previous) lines.
+        start = kept.index(previous[0])
+        kept[start : start + len(previous)] = section
+    else:
+        while kept and not kept[-1].strip():
+            kept.pop()
+        kept += ["", *section]
+    REPORT.write_text("\n".join(kept) + "\n")
+    print(f"wrote the 1,000,000-offering section of {REPORT}", file=sys.stderr)
+
+
+def main() -> None:
+    """Run the benchmarks and write the report (``--million``: only the long 1,000,000-offering run)."""
+    parser = argparse.ArgumentParser(prog="python -m bench", description=__doc__.splitlines()[0])
+    parser.add_argument(
+        "--million", action="store_true", help="only the SQLite engine at 1,000,000 offerings (long), into its section"
+    )
+    if parser.parse_args().million:
+        million()
+        return
+    # The 1,000,000 run is a separate, long invocation: an ordinary run keeps its last figures.
+    previous = _million_section(REPORT.read_text()) if REPORT.exists() else []
+    lines = [
+        *_header(),
         *harvest_section(),
         "",
         *crawl_section(),
         "",
         *engines_section(),
         "",
+        *datasette_section(),
+        "",
     ]
+    if previous:
+        lines += [*previous, ""]
     REPORT.write_text("\n".join(lines))
     print(f"wrote {REPORT}", file=sys.stderr)
 

@@ -8,7 +8,9 @@ engine in its own process and prints one JSON line:
 * ``bulk``: bare ``opensearchpy.helpers.bulk`` of the same documents into an index with the same
   mapping and build settings, the yardstick for the OpenSearch engine's build rate;
 * ``bulk-prepared``: the same, of the bodies the engine sends (its own keys added beforehand, untimed),
-  which leaves only the engine's client-side overhead to compare.
+  which leaves only the engine's client-side overhead to compare;
+* ``sqlite --stream`` (for 1,000,000 documents, ``python -m bench --million``): the documents streamed
+  into ``rebuild()`` in chunks, with the index size on disk and peak RSS reported as well.
 
 Documents are generated, reproducibly, from :func:`microcred.demo.provider.synthetic_records`
 (realistic multilingual titles and descriptions) with facet values spread like a real
@@ -29,12 +31,16 @@ import sys
 import tempfile
 import time
 from collections.abc import Callable, Iterator
+from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 
 REPO = Path(__file__).resolve().parents[1]
 NODE_SCRIPT = REPO / "scripts" / "opensearch-test-node"
 DOCS = 100_000
+MILLION = 1_000_000
+# Records generated at a time: a million documents held at once would cost gigabytes the engine never needs.
+CHUNK = 100_000
 SEED = 7
 WARM_UP = 10
 SCHEDULES = ("part_time", "full_time", "self_paced")
@@ -47,48 +53,61 @@ logger = logging.getLogger(__name__)
 
 def documents(count: int, *, seed: int = SEED) -> list[dict[str, Any]]:
     """``count`` search documents shaped like :func:`offerings.model.search_document`'s."""
+    return list(iter_documents(count, seed=seed))
+
+
+def iter_documents(count: int, *, seed: int = SEED, chunk: int = CHUNK) -> Iterator[dict[str, Any]]:
+    """The documents of :func:`documents`, generated ``chunk`` records at a time (for 1,000,000 of them).
+
+    The first ``chunk`` documents are exactly those of ``documents(chunk)``; later chunks draw their
+    records with seeds of their own and number their identifiers on, so that no two ids collide.
+    """
     from microcred.demo.provider import synthetic_records
     from offerings import vocab
 
     rng = random.Random(seed)
-    docs = []
-    for seq, record in enumerate(synthetic_records(count, seed=seed), start=1):
-        # ~1,500 providers: the feed's institutions with their schools and faculties.
-        provider = record.publisher if rng.random() < 0.1 else f"{record.publisher}, School {rng.randint(1, 100)}"
-        price = record.price_eur
-        languages = [record.language] + (["en"] if record.language != "en" and rng.random() < 0.3 else [])
-        docs.append({
-            "id": f"synthetic:{record.identifier.rsplit(':', 1)[-1]}",
-            "source": f"feed-{rng.randint(1, 40)}",
-            "title": record.title,
-            "title_all": record.title,
-            "description": record.description,
-            "subjects": list(record.subjects),
-            "skills": [f"{record.subjects[0]}: {rng.choice(('apply', 'analyse', 'design', 'evaluate'))}"],
-            "provider": provider,
-            "provider_id": "-".join(vocab.fold(provider).replace(",", "").split()),
-            "country": [record.country],
-            "ects_credits": float(record.ects) if record.ects is not None else None,
-            "workload_hours": None,
-            "eqf_level": record.eqf_level,
-            "languages": languages,
-            "mode": [record.mode] if record.mode else [],
-            "schedule": rng.choice(SCHEDULES),
-            "isced_f": [rng.choice(ISCED)],
-            "credential_type": rng.choice(CREDENTIALS),
-            "qa_type": [rng.choice(QA_TYPES)],
-            "url": record.landing_url,
-            "start_date": record.start_date.isoformat() if record.start_date else None,
-            "end_date": record.end_date.isoformat() if record.end_date else None,
-            "price": price,
-            "currency": "EUR" if price is not None else None,
-            "free": price == 0,
-            "completeness": rng.randint(40, 100),
-            "tier": rng.choice(("bronze", "silver", "gold")),
-            "updated": record.datestamp.isoformat() + "Z",
-            "seq": seq,
-        })
-    return docs
+    seq = 0
+    for first in range(0, count, chunk):
+        # Chunk 0 keeps the seed, so that the 100,000-document runs see the same documents.
+        records = synthetic_records(min(chunk, count - first), seed=seed + first)
+        for record in records:
+            seq += 1
+            # ~1,500 providers: the feed's institutions with their schools and faculties.
+            provider = record.publisher if rng.random() < 0.1 else f"{record.publisher}, School {rng.randint(1, 100)}"
+            price = record.price_eur
+            languages = [record.language] + (["en"] if record.language != "en" and rng.random() < 0.3 else [])
+            yield {
+                "id": f"synthetic:mc-{seq:07d}" if first else f"synthetic:{record.identifier.rsplit(':', 1)[-1]}",
+                "source": f"feed-{rng.randint(1, 40)}",
+                "title": record.title,
+                "title_all": record.title,
+                "description": record.description,
+                "subjects": list(record.subjects),
+                "skills": [f"{record.subjects[0]}: {rng.choice(('apply', 'analyse', 'design', 'evaluate'))}"],
+                "provider": provider,
+                "provider_id": "-".join(vocab.fold(provider).replace(",", "").split()),
+                "country": [record.country],
+                "ects_credits": float(record.ects) if record.ects is not None else None,
+                "workload_hours": None,
+                "eqf_level": record.eqf_level,
+                "languages": languages,
+                "mode": [record.mode] if record.mode else [],
+                "schedule": rng.choice(SCHEDULES),
+                "isced_f": [rng.choice(ISCED)],
+                "credential_type": rng.choice(CREDENTIALS),
+                "qa_type": [rng.choice(QA_TYPES)],
+                "url": record.landing_url,
+                "start_date": record.start_date.isoformat() if record.start_date else None,
+                "end_date": record.end_date.isoformat() if record.end_date else None,
+                "price": price,
+                "currency": "EUR" if price is not None else None,
+                "free": price == 0,
+                "completeness": rng.randint(40, 100),
+                "tier": rng.choice(("bronze", "silver", "gold")),
+                "updated": record.datestamp.isoformat() + "Z",
+                "seq": seq,
+            }
+        del records  # let the chunk go before the next one is drawn
 
 
 def queries(docs: list[dict[str, Any]], count: int, *, seed: int = SEED) -> list[Any]:
@@ -192,6 +211,81 @@ def measure(engine_name: str, count: int, url: str | None) -> dict[str, Any]:
     return {"engine": engine_name, **result, "peak_rss_mib": round(peak, 1)}
 
 
+def _disk_mib(path: Path) -> float:
+    """Size on disk of every file under ``path`` (the index's generation files, WAL and pointer), MiB."""
+    return round(sum(f.stat().st_size for f in path.rglob("*") if f.is_file()) / 2**20, 1)
+
+
+def measure_streamed(count: int) -> dict[str, Any]:
+    """The SQLite engine at ``count`` documents streamed in chunks: build time, index size, peak RSS, latency.
+
+    Generating the documents is not the engine's work, so the time spent inside the generator is
+    measured apart and taken out of the build time (both are reported). The 50 searches are the
+    same as at 100,000 documents: they are drawn from the first chunk, which is those documents.
+    """
+    from indexer.sqlite import SqliteEngine
+
+    # Only what queries() reads of a document, for the first DOCS of them: a few MiB, not gigabytes.
+    pool: list[dict[str, Any]] = []
+    generating = 0.0
+
+    def stream() -> Iterator[dict[str, Any]]:
+        nonlocal generating
+        source = iter_documents(count)
+        while True:
+            started = time.perf_counter()
+            doc = next(source, None)
+            generating += time.perf_counter() - started
+            if doc is None:
+                return
+            if len(pool) < DOCS:
+                pool.append({k: doc[k] for k in ("title", "country", "languages")})
+            yield doc
+
+    with tempfile.TemporaryDirectory(dir=os.environ.get("BENCH_TMPDIR")) as tmp:
+        engine = SqliteEngine(Path(tmp) / "search")
+        started = time.perf_counter()
+        indexed = engine.rebuild(stream(), last_seq=count).indexed
+        total = time.perf_counter() - started
+        if indexed != count:
+            raise SystemExit(f"indexed {indexed} of {count} documents")
+        build = total - generating
+        result: dict[str, Any] = {
+            "docs": count,
+            "seconds": round(build, 1),
+            "docs_per_second": round(count / build),
+            "generation_seconds": round(generating, 1),
+            "index_mib": _disk_mib(Path(tmp) / "search"),
+        }
+        result |= _latencies(engine, queries(pool, 50 + WARM_UP))
+        engine.close()
+    peak = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
+    return {"engine": "sqlite", **result, "peak_rss_mib": round(peak, 1)}
+
+
+def million_lines(run: Callable[..., dict[str, Any]], count: int = MILLION) -> list[str]:
+    """The docs/benchmarks.md section of the SQLite engine at ``count`` (a million) offerings."""
+    m = run("bench.engines", "--engine", "sqlite", "--docs", str(count), "--stream")
+    print(f"sqlite at {count}: {m}", file=sys.stderr)
+    gib = m["index_mib"] / 1024
+    return [
+        f"## SQLite engine at {count:,} offerings",
+        "",
+        f"Measured {datetime.now(UTC):%Y-%m-%d %H:%M} UTC by `make bench BENCH_ARGS=--million` (a separate, long run;",
+        "`make bench` keeps this section as it is). The same generator as above, streamed into the engine's",
+        f"`rebuild()` {CHUNK:,} records at a time, so that the documents are never all in memory; the first",
+        f"{DOCS:,} are the documents of the 100,000 runs and the 50 searches are the same. *Build s* leaves out",
+        f"the time spent generating documents ({m['generation_seconds']} s, measured apart). *Index size* is",
+        "every file of the index directory after the build (generation file, WAL, pointer). Peak RSS is the",
+        "measuring process's: generator chunk, engine and SQLite page cache together.",
+        "",
+        "| offerings | build docs/s | build s | index size MiB | peak RSS MiB | search p50 ms | search p95 ms |",
+        "|---:|---:|---:|---:|---:|---:|---:|",
+        f"| {count:,} | {m['docs_per_second']:,} | {m['seconds']:,} | {m['index_mib']:,} ({gib:.1f} GiB) "
+        f"| {m['peak_rss_mib']:,} | {m['p50_ms']} | {m['p95_ms']} |",
+    ]
+
+
 def opensearch_node() -> Iterator[str | None]:
     """The test node's URL for the benchmark (started under a lease of ours, released after), or None."""
     lease = str(os.getpid())
@@ -264,9 +358,15 @@ def main() -> None:
     parser.add_argument("--engine", choices=("sqlite", "opensearch", "bulk", "bulk-prepared"), required=True)
     parser.add_argument("--docs", type=int, default=DOCS)
     parser.add_argument("--url")
+    parser.add_argument("--stream", action="store_true", help="sqlite only: stream the documents (1,000,000)")
     args = parser.parse_args()
     logging.basicConfig(level=logging.WARNING)
-    print(json.dumps(measure(args.engine, args.docs, args.url)))
+    if args.stream:
+        if args.engine != "sqlite":
+            parser.error("--stream measures the sqlite engine only")
+        print(json.dumps(measure_streamed(args.docs)))
+    else:
+        print(json.dumps(measure(args.engine, args.docs, args.url)))
 
 
 if __name__ == "__main__":
