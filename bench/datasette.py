@@ -43,6 +43,7 @@ from typing import Any
 
 import requests
 
+from indexer import sqlite_sql as sql
 from indexer.base import FACET_FIELDS, SearchQuery
 
 __all__ = [
@@ -83,7 +84,7 @@ PLAIN_FACETS: dict[str, str] = {
 FTS_COLUMNS = ("title", "description", "provider", "subjects", "skills")
 SCALAR_COLUMNS = (
     "id", "title", "description", "provider", "provider_id", "eqf_level", "schedule", "credential_type", "source",
-    "ects_credits", "price", "free", "start_date", "end_date", "updated", "url",
+    "ects_credits", "price", "free", "start_date", "end_date", "last_date", "updated", "url",
 )
 LIST_COLUMNS = ("country", "languages", "mode", "isced_f", "qa_type", "subjects", "skills")
 # microcred's sorts as Datasette sort parameters; "relevance" has no equivalent with a text query.
@@ -141,6 +142,7 @@ DIFFERENCES = (
 def _row(doc: dict[str, Any]) -> dict[str, Any]:
     """One ``offerings`` row: scalar columns as they are, list columns as JSON arrays."""
     row = {name: doc.get(name) for name in SCALAR_COLUMNS}
+    row["last_date"] = sql.last_date(doc)  # as microcred's index reads it (documents may predate the field)
     row["free"] = int(bool(doc.get("free")))
     for name in LIST_COLUMNS:
         row[name] = json.dumps(list(doc.get(name) or []), ensure_ascii=False)
@@ -228,7 +230,7 @@ def translate(query: SearchQuery, *, facet_size: int = FACET_SIZE) -> list[tuple
     if query.free:
         params.append(("free__exact", "1"))
     if query.open:
-        params.append(("_where", f"(start_date is null or start_date >= '{date.today().isoformat()}')"))
+        params.append(("_where", f"(last_date is null or last_date >= '{date.today().isoformat()}')"))
     if query.sort in SORTS:
         params.append(SORTS[query.sort])
     elif not terms:

@@ -52,7 +52,7 @@ class SearchQuery:
     starts_after: str | None = None  # ISO date, inclusive
     starts_before: str | None = None  # ISO date, inclusive
     free: bool = False
-    open: bool = False  # only offerings with a start date today or later (or none stated)
+    open: bool = False  # leave out ended offerings (every instance past); undated ones stay
     sort: str = "relevance"
     page: int = 1
     size: int = 20

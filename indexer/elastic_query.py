@@ -246,8 +246,8 @@ def range_filters(query: SearchQuery, today: str) -> list[dict[str, Any]]:
     if query.free:
         filters.append({"term": {"free": True}})
     if query.open:
-        unstated = {"bool": {"must_not": {"exists": {"field": "start_date"}}}}
-        filters.append(_either(unstated, {"range": {"start_date": {"gte": today}}}))
+        # Not ended: no last date, or one today or later (the documents' ``last_date``, as the sort).
+        filters.append({"bool": {"must_not": {"range": {"last_date": {"lt": today}}}}})
     return filters
 
 

@@ -159,8 +159,7 @@ class FacetBitmaps:
         if query.starts_after is not None or query.starts_before is not None:
             found &= self.between(conn, "start_date", query.starts_after, query.starts_before)
         if query.open:
-            undated = self.everything & ~self.stated(conn, "start_date")
-            found &= undated | self.between(conn, "start_date", today, None)
+            found &= ~self.ended(conn, today)
         return found
 
     def counts(self, query: SearchQuery, base: int) -> tuple[int, dict[str, list[tuple[str, int]]], int]:

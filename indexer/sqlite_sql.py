@@ -469,7 +469,7 @@ def where(query: SearchQuery, *, text: bool, exclude: str | None = None, today: 
     if query.free:
         clauses.append("d.free = 1")
     if query.open:
-        clauses.append("(d.start_date IS NULL OR d.start_date >= ?)")
+        clauses.append("(d.last_date IS NULL OR d.last_date >= ?)")
         params.append(today or date.today().isoformat())
     return Where(" AND ".join(clauses) or "1", params)
 

@@ -211,14 +211,17 @@ def matches(doc: dict[str, Any], query: SearchQuery, *, exclude: str | None = No
         query.starts_after is None or (start is not None and start >= query.starts_after),
         query.starts_before is None or (start is not None and start <= query.starts_before),
         not query.free or doc["free"],
-        not query.open or start is None or start >= TODAY.isoformat(),
+        not query.open or not ended(doc),
     ]
     return all(checks)
 
 
 def ended(doc: dict[str, Any]) -> bool:
     """Whether an offering has ended: its last date (last instance end, else its start) is before today."""
-    last = max((d for d in (doc.get("end_date"), doc.get("start_date")) if d), default=None)
+    if "last_date" in doc:
+        last = doc["last_date"]
+    else:
+        last = max((d for d in (doc.get("end_date"), doc.get("start_date")) if d), default=None)
     return last is not None and last < TODAY.isoformat()
 
 
