@@ -21,8 +21,9 @@ from pathlib import Path
 BATCH = 100  # records per page, a common repository default
 
 
-def serve_feed(records: int) -> None:
-    """Record the synthetic feed, serve it on loopback, print the base URL, and serve until stdin closes."""
+def serve_feed(records: int, latency: float = 0.0) -> None:
+    """Record the synthetic feed, serve it on loopback (each answer ``latency`` seconds late), print the
+    base URL, and serve until stdin closes."""
     from bench.replay import record_feed, replay_app
     from microcred.demo import serve
     from microcred.demo.provider import synthetic_provider
@@ -36,7 +37,7 @@ def serve_feed(records: int) -> None:
         responses = record_feed(synthetic_provider(records, batch_size=BATCH), "http://127.0.0.1/oai")
         cache.parent.mkdir(parents=True, exist_ok=True)
         cache.write_bytes(pickle.dumps(responses))
-    with serve(replay_app(responses), port=0) as server:
+    with serve(replay_app(responses, latency=latency), port=0) as server:
         print(server.base_url + "/oai", flush=True)
         sys.stdin.read()
 
@@ -66,10 +67,11 @@ def _microcred(url: str, data_dir: Path) -> int:
         catalogue.close()
 
 
-def measure(mode: str, records: int) -> dict[str, float | int | str]:
-    """Time one full harvest of an ``records``-record feed served by a child process."""
+def measure(mode: str, records: int, latency: float = 0.0) -> dict[str, float | int | str]:
+    """Time one full harvest of an ``records``-record feed served by a child process (each answer
+    ``latency`` seconds late)."""
     server = subprocess.Popen(
-        [sys.executable, "-m", "bench.harvest", "--serve", "--records", str(records)],
+        [sys.executable, "-m", "bench.harvest", "--serve", "--records", str(records), "--latency", str(latency)],
         stdin=subprocess.PIPE,
         stdout=subprocess.PIPE,
         text=True,
@@ -99,11 +101,12 @@ def main(argv: list[str] | None = None) -> None:
     parser.add_argument("--mode", choices=("sickle", "microcred"))
     parser.add_argument("--records", type=int, default=20_000)
     parser.add_argument("--serve", action="store_true", help="serve the recorded feed (used by --mode)")
+    parser.add_argument("--latency", type=float, default=0.0, help="seconds the server takes to answer each request")
     args = parser.parse_args(argv)
     if args.serve:
-        serve_feed(args.records)
+        serve_feed(args.records, args.latency)
         return
-    json.dump(measure(args.mode or "microcred", args.records), sys.stdout)
+    json.dump(measure(args.mode or "microcred", args.records, args.latency), sys.stdout)
     sys.stdout.write("\n")
 
 

@@ -8,6 +8,7 @@ serves them by request (``verb`` + ``resumptionToken`` or first-page arguments).
 from __future__ import annotations
 
 import re
+import time
 from collections.abc import Callable, Iterable
 from typing import Any
 from urllib.parse import parse_qs
@@ -39,10 +40,15 @@ def record_feed(provider: Provider, base_url: str) -> dict[tuple[tuple[str, str]
         params = {"verb": "ListRecords", "resumptionToken": token}
 
 
-def replay_app(responses: dict[tuple[tuple[str, str], ...], bytes]) -> Callable[..., Iterable[bytes]]:
-    """A WSGI app answering recorded requests (404 for anything else)."""
+def replay_app(
+    responses: dict[tuple[tuple[str, str], ...], bytes], *, latency: float = 0.0
+) -> Callable[..., Iterable[bytes]]:
+    """A WSGI app answering recorded requests (404 for anything else), each ``latency`` seconds after
+    it arrives: a live repository spends time building every page, the recording does not."""
 
     def app(environ: dict[str, Any], start_response: Callable[..., Any]) -> Iterable[bytes]:
+        if latency:
+            time.sleep(latency)
         query = {k: v[0] for k, v in parse_qs(environ.get("QUERY_STRING", ""), keep_blank_values=True).items()}
         body = responses.get(_key(query))
         if body is None:
