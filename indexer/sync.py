@@ -15,7 +15,7 @@ from typing import Any
 
 from indexer.base import IndexReport, SearchEngine
 from offerings.model import search_document
-from offerings.store import Store, StoredRecord
+from offerings.store import IndexChange, Store, StoredRecord
 
 __all__ = ["document_for", "rebuild", "sync", "verify"]
 
@@ -36,15 +36,14 @@ def document_for(record: StoredRecord) -> dict[str, Any]:
     )
 
 
-def _documents(records: list[StoredRecord], report: IndexReport) -> list[dict[str, Any]]:
-    """Documents of the live records; a record that cannot become one is reported and skipped."""
+def _documents(changes: list[IndexChange], report: IndexReport) -> list[dict[str, Any]]:
+    """Documents of the live changes; a record that could not become one is reported and skipped."""
     documents = []
-    for record in records:
-        try:
-            documents.append(document_for(record))
-        except Exception as exc:  # a bad record is skipped and counted, never the end of the run
-            logger.warning("cannot build search document for %s: %s", record.id, exc)
-            report.errors.append({"id": record.id, "error": f"{type(exc).__name__}: {exc}"})
+    for change in changes:
+        if change.document is not None:
+            documents.append(change.document)
+        elif change.error is not None:
+            report.errors.append({"id": change.id, "error": change.error})
     return documents
 
 
@@ -61,7 +60,8 @@ def sync(store: Store, engine: SearchEngine, *, batch: int = 500) -> IndexReport
     report = IndexReport()
     seq = engine.last_seq()
     while True:
-        changes = store.changes_since(seq, limit=batch)
+        # Search documents as the store keeps them: no Offering is rebuilt from its JSON on this path.
+        changes = store.index_changes(seq, limit=batch)
         if not changes:
             break
         # The store keeps one row per offering, so an id occurs at most once in a batch and the
@@ -84,15 +84,14 @@ def sync(store: Store, engine: SearchEngine, *, batch: int = 500) -> IndexReport
     return report
 
 
-def _live_documents(store: Store, report: IndexReport) -> Iterator[dict[str, Any]]:
-    batch: list[StoredRecord] = []
-    for record in store.iter_changes(0):
-        if not record.deleted:
-            batch.append(record)
-        if len(batch) >= 500:
-            yield from _documents(batch, report)
-            batch = []
-    yield from _documents(batch, report)
+def _live_documents(store: Store, report: IndexReport, *, batch: int = 500) -> Iterator[dict[str, Any]]:
+    seq = 0
+    while True:
+        changes = store.index_changes(seq, limit=batch)
+        if not changes:
+            return
+        yield from _documents([c for c in changes if not c.deleted], report)
+        seq = changes[-1].seq
 
 
 def rebuild(store: Store, engine: SearchEngine) -> IndexReport:
@@ -134,8 +133,12 @@ def verify(store: Store, engine: SearchEngine) -> dict[str, Any]:
     applied = engine.last_seq()
     live: dict[str, int] = {}
     deleted: dict[str, int] = {}
-    for record in store.iter_changes(0):
-        (deleted if record.deleted else live)[record.id] = record.seq
+    seq = 0
+    # Ids and sequences only: comparing them needs no document, let alone an Offering.
+    while changes := store.index_changes(seq, limit=1000, documents=False):
+        for change in changes:
+            (deleted if change.deleted else live)[change.id] = change.seq
+        seq = changes[-1].seq
     indexed = _indexed(engine, set(live))
     missing = sorted(i for i, seq in live.items() if seq <= applied and i not in indexed)
     stale = sorted(i for i, seq in live.items() if seq <= applied and i in indexed and indexed[i] < seq)

@@ -14,7 +14,7 @@ from datetime import date, timedelta
 from typing import Any
 
 from offerings.model import Offering
-from offerings.validation import Issue, validate
+from offerings.validation import Issue, issues_of, validate
 
 __all__ = [
     "CORE_ELEMENTS",
@@ -165,7 +165,8 @@ def assess(offering: Offering, *, today: date | None = None) -> Quality:
     weighted = declared + 0.6 * (present - declared)
     optional = _optional(offering)
     discovery = _discovery(offering)
-    issues = validate(offering, today=today)
+    # The crosswalk validated this offering already, unless the enrichment replaced it since.
+    issues = issues_of(offering, today=today)
     found = [str(i) for i in issues if i.severity == "warning"]
     score = round(
         100 * (0.60 * weighted / 9 + 0.15 * sum(optional.values()) / 4 + 0.25 * sum(discovery.values()) / 6)

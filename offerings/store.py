@@ -22,12 +22,12 @@ from sqlalchemy.engine import Connection
 
 from offerings import store_clusters
 from offerings.errors import NotFound
-from offerings.model import Offering
+from offerings.model import Offering, search_document
 from offerings.quality import assess
 from offerings.registry import Source, SourceRegistry, utcnow
 from offerings.tables import counters, records
 
-__all__ = ["RunCounts", "Source", "StoredRecord", "Store", "utcnow"]
+__all__ = ["IndexChange", "RunCounts", "Source", "StoredRecord", "Store", "utcnow"]
 
 logger = logging.getLogger(__name__)
 MIGRATIONS = Path(__file__).with_name("migrations")
@@ -65,6 +65,22 @@ class StoredRecord:
     updated_at: datetime
     raw: bytes | None = None
     cluster: str | None = None
+
+
+@dataclass(slots=True, frozen=True)
+class IndexChange:
+    """A change as a search index needs it: the record's search document, without the record itself.
+
+    ``document`` is :func:`offerings.model.search_document` of a live record (None for a tombstone, or
+    when the documents were not asked for). ``error`` says why a live record has no document: it could
+    not become one, and the sync reports it and skips it.
+    """
+
+    id: str
+    seq: int
+    deleted: bool
+    document: dict[str, Any] | None = None
+    error: str | None = None
 
 
 def _sqlite_pragmas(dbapi_connection: Any, _record: Any) -> None:
@@ -119,7 +135,7 @@ class Store(SourceRegistry):
         with self.engine.begin() as conn:
             # The same offering from another source: share its cluster (set before hashing, so a
             # record whose cluster changes is re-indexed).
-            store_clusters.assign(conn, [o for o, _ in batch])
+            match_keys = store_clusters.assign(conn, [o for o, _ in batch])
             ids = [o.record_id for o, _ in batch]
             existing: dict[str, tuple[str, bool]] = {}
             # Records that represented a cluster before this batch: writing one may leave its cluster
@@ -135,7 +151,7 @@ class Store(SourceRegistry):
             outcomes: list[str] = []
             inserts: list[dict[str, Any]] = []
             updates: list[dict[str, Any]] = []
-            for offering, raw in batch:
+            for (offering, raw), keys in zip(batch, match_keys, strict=True):
                 document = offering.to_dict()
                 digest = offering.content_hash(document)
                 before = existing.get(offering.record_id)
@@ -143,7 +159,7 @@ class Store(SourceRegistry):
                     outcomes.append("unchanged")
                     representatives.discard(offering.record_id)
                     continue
-                values = _record_values(offering, document, raw, digest, now)
+                values = _record_values(offering, document, raw, digest, now, keys)
                 if before is None:
                     inserts.append(values | {"created_at": now})
                     outcomes.append("deleted" if offering.deleted else "added")
@@ -213,7 +229,8 @@ class Store(SourceRegistry):
             NotFound: no such offering.
         """
         with self.engine.connect() as conn:
-            row = conn.execute(select(records).where(records.c.id == record_id)).mappings().first()
+            # Not the search document: only the index reads it (index_changes).
+            row = conn.execute(select(*_WITHOUT_RAW, records.c.raw).where(records.c.id == record_id)).mappings().first()
         if row is None:
             raise NotFound(f"no offering {record_id!r}")
         return _stored(row, with_raw=with_raw)
@@ -225,6 +242,30 @@ class Store(SourceRegistry):
         query = select(*_WITHOUT_RAW).where(records.c.seq > seq).order_by(records.c.seq).limit(limit)
         with self.engine.connect() as conn:
             return [_stored(row) for row in conn.execute(query).mappings()]
+
+    def index_changes(self, seq: int, *, limit: int = 1000, documents: bool = True) -> list[IndexChange]:
+        """Changes after ``seq`` in sequence order, as the search index applies them (see :class:`IndexChange`).
+
+        The search document is the one the store computed when it wrote the record, with the columns that
+        change without a rewrite (sequence, time, completeness, tier) taken from the row; a record written
+        without one (before migration 0004, or since rewritten by a cluster move) gets it computed from its
+        stored offering here. ``documents=False`` reads only ids, sequences and tombstone flags.
+        """
+        columns = [records.c.id, records.c.seq, records.c.deleted]
+        if documents:
+            columns += [records.c.completeness, records.c.tier, records.c.updated_at, records.c.content_hash,
+                        records.c.search, records.c.search_hash]
+        query = select(*columns).where(records.c.seq > seq).order_by(records.c.seq).limit(limit)
+        with self.engine.connect() as conn:
+            rows = conn.execute(query).all()
+            if not documents:
+                return [IndexChange(id=row.id, seq=row.seq, deleted=bool(row.deleted)) for row in rows]
+            stale = [r.id for r in rows if not r.deleted and (r.search is None or r.search_hash != r.content_hash)]
+            offerings: dict[str, Any] = {}
+            if stale:
+                query = select(records.c.id, records.c.document).where(records.c.id.in_(stale))
+                offerings = dict(conn.execute(query).all())
+        return [_index_change(row, offerings.get(row.id)) for row in rows]
 
     def iter_changes(self, seq: int = 0, *, batch: int = 1000) -> Iterator[StoredRecord]:
         """Every change after ``seq``, streamed in batches."""
@@ -263,7 +304,7 @@ class Store(SourceRegistry):
         """The live records of one cluster (the same offering from every source): the record that
         names the cluster first, then the others oldest first."""
         query = (
-            select(records)
+            select(*_WITHOUT_RAW)
             .where(records.c.cluster == cluster, records.c.deleted.is_(False))
             .order_by(records.c.created_at, records.c.seq)
         )
@@ -295,7 +336,7 @@ class Store(SourceRegistry):
         last = ""
         while True:
             query = (
-                select(records)
+                select(*_WITHOUT_RAW)
                 .where(records.c.source_id == source_id, records.c.deleted.is_(False), records.c.id > last)
                 .order_by(records.c.id)
                 .limit(batch)
@@ -314,15 +355,59 @@ class Store(SourceRegistry):
             return set(conn.execute(query).scalars())
 
 
-# Every column of a stored record except its raw payload.
-_WITHOUT_RAW = [column for column in records.c if column.name != "raw"]
+# Every column of a stored record except its raw payload (and its search document, which only the index reads).
+_WITHOUT_RAW = [column for column in records.c if column.name not in ("raw", "search", "search_hash")]
+
+
+def _index_change(row: Any, stored: dict[str, Any] | None) -> IndexChange:
+    """The :class:`IndexChange` of a row of :meth:`Store.index_changes` (``stored``: its offering's JSON,
+    read only when the row has no current search document)."""
+    if row.deleted:
+        return IndexChange(id=row.id, seq=row.seq, deleted=True)
+    updated = row.updated_at.isoformat() + "Z"
+    if stored is None:
+        # Same keys in the same order as search_document(): only the values that change without a
+        # rewrite of the record are the row's.
+        document = dict(row.search)
+        document.update(completeness=row.completeness, tier=row.tier, updated=updated, seq=row.seq)
+        return IndexChange(id=row.id, seq=row.seq, deleted=False, document=document)
+    try:
+        document = search_document(
+            Offering.from_dict(stored), completeness=row.completeness, tier=row.tier, seq=row.seq, updated=updated
+        )
+    except Exception as exc:  # a bad record is skipped and counted by the sync, never the end of its run
+        logger.warning("cannot build search document for %s: %s", row.id, exc)
+        return IndexChange(id=row.id, seq=row.seq, deleted=False, error=f"{type(exc).__name__}: {exc}")
+    return IndexChange(id=row.id, seq=row.seq, deleted=False, document=document)
+
+
+def _search_values(offering: Offering, completeness: int, tier: str, digest: str) -> dict[str, Any]:
+    """The ``search`` and ``search_hash`` columns of a record being written.
+
+    A record that cannot become a search document is stored all the same, without one: the index sync
+    then tries again from the record and reports it there, as it always did.
+    """
+    if offering.deleted:
+        return {"search": None, "search_hash": None}
+    try:
+        # seq and updated are not known yet (the row gets them below); index_changes() puts them in.
+        document = search_document(offering, completeness=completeness, tier=tier, seq=0, updated="")
+    except Exception:  # reported by the sync, see above
+        logger.debug("no search document for %s", offering.record_id, exc_info=True)
+        return {"search": None, "search_hash": None}
+    return {"search": document, "search_hash": digest}
 
 
 def _record_values(
-    offering: Offering, document: dict[str, Any], raw: bytes | None, digest: str, now: datetime
+    offering: Offering,
+    document: dict[str, Any],
+    raw: bytes | None,
+    digest: str,
+    now: datetime,
+    keys: tuple[str | None, str | None],
 ) -> dict[str, Any]:
     quality = assess(offering)
-    url, title = store_clusters.match_keys(offering)
+    url, title = keys  # store_clusters.match_keys(offering), computed by assign()
     return {
         "id": offering.record_id,
         "source_id": offering.source_id,
@@ -342,6 +427,7 @@ def _record_values(
         "deleted": offering.deleted,
         "datestamp": offering.harvest_datestamp,
         "updated_at": now,
+        **_search_values(offering, quality.score, quality.tier, digest),
     }
 
 

@@ -73,14 +73,16 @@ def match_keys(offering: Offering) -> tuple[str | None, str | None]:
     return url_key(offering.record_url), title_key(offering)
 
 
-def assign(conn: Connection, batch: Sequence[Offering]) -> None:
+def assign(conn: Connection, batch: Sequence[Offering]) -> list[tuple[str | None, str | None]]:
     """Set ``cluster_id`` on every offering of ``batch``: the cluster of a live record of *another*
     source with the same URL or title key (the lowest cluster id when several match), else its own id.
 
     Records of one source never cluster with each other: a feed listing two runs that share a page
-    states two offerings, not one.
+    states two offerings, not one. Returns the :func:`match_keys` of each offering, in order (the store
+    writes them too, and computing them twice was a noticeable part of a harvest).
     """
-    keys = {o.record_id: match_keys(o) for o in batch}
+    computed = [match_keys(o) for o in batch]
+    keys = {o.record_id: k for o, k in zip(batch, computed, strict=True)}
     urls = {u for u, _ in keys.values() if u}
     titles = {t for _, t in keys.values() if t}
     known: list[tuple[str, str, str | None, str | None]] = []
@@ -103,6 +105,7 @@ def assign(conn: Connection, batch: Sequence[Offering]) -> None:
         offering.cluster_id = clusters[0] if clusters else offering.record_id
         # Later records of the same batch see this one as stored.
         known.append((offering.source_id, offering.cluster_id, url, title))
+    return computed
 
 
 def succeed(conn: Connection, representatives: Collection[str], next_seq: Callable[[int], int], now: datetime) -> int:

@@ -98,6 +98,10 @@ records = Table(
     Column("match_title", String(40)),
     Column("core_present", Integer, nullable=False, default=0),
     Column("status", String(20)),
+    # Added by migration 0004: the search document (see offerings.store.IndexChange) and the content hash
+    # it was computed from; a row whose hash differs (or has none) gets its document computed when read.
+    Column("search", JSON),
+    Column("search_hash", String(64)),
     Index("ix_records_seq", "seq", unique=True),
     Index("ix_records_source", "source_id", "deleted"),
     Index("ix_records_cluster", "cluster"),
