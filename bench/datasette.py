@@ -80,11 +80,12 @@ PLAIN_FACETS: dict[str, str] = {
     "schedule": "schedule",
     "credential_type": "credential_type",
     "source": "source",
+    "tier": "tier",
 }
 FTS_COLUMNS = ("title", "description", "provider", "subjects", "skills")
 SCALAR_COLUMNS = (
     "id", "title", "description", "provider", "provider_id", "eqf_level", "schedule", "credential_type", "source",
-    "ects_credits", "price", "free", "start_date", "end_date", "last_date", "updated", "url",
+    "tier", "ects_credits", "price", "free", "start_date", "end_date", "last_date", "updated", "url",
 )
 LIST_COLUMNS = ("country", "languages", "mode", "isced_f", "qa_type", "subjects", "skills")
 # microcred's sorts as Datasette sort parameters; "relevance" has no equivalent with a text query.
@@ -493,7 +494,7 @@ def report_lines(run: Callable[..., dict[str, Any]], count: int) -> list[str]:
         "(lists as JSON arrays, faceted with `_facet_array`), indexes on the single-valued facet and sort columns, "
         "FTS5 over title, description, provider, subjects and skills with the same tokenizer. Datasette's time "
         "limits are lifted and its facet suggestions off, so that both compute complete answers. One client "
-        f"process asks both for each of the 50 searches of the engine table in turn (all ten facets, page size 20) "
+        f"process asks both for each of the 50 searches of the engine table in turn (all eleven facets, page size 20) "
         f"after {WARM_UP} warm-up searches; a time runs from the request to the parsed JSON. *Build* is microcred's "
         "`rebuild()`, and sqlite-utils' insert, FTS table and indexes."
     )

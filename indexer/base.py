@@ -33,6 +33,8 @@ FACET_FIELDS: tuple[str, ...] = (
     "credential_type",
     "qa_type",
     "source",
+    # The completeness tier of metadata-standard.md §4.2 (Annex I complete, partly derived, incomplete).
+    "tier",
 )
 # Document field holding each facet's values (the API says `language`, the document `languages`).
 FACET_DOCUMENT_FIELD: dict[str, str] = {"language": "languages", "provider": "provider_id"}

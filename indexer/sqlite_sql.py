@@ -58,9 +58,9 @@ __all__ = [
 
 # Layout of a generation file, kept in its ``PRAGMA user_version``: a generation of another format
 # (0: before the stemmed columns; 2: before ``last_date`` and Polish stems; 3: ``last_date`` from the
-# earliest start and latest end rather than the document's own ``last_date``) is rebuilt from its own
-# documents when the engine opens it.
-FORMAT = 4
+# earliest start and latest end rather than the document's own ``last_date``; 4: before the ``tier``
+# facet) is rebuilt from its own documents when the engine opens it.
+FORMAT = 5
 # Languages whose Snowball stemmer stems the text of documents in them, and every query (whose
 # language is unknown); the same set as the OpenSearch engine's stemmed sub-fields.
 STEM_LANGUAGES: dict[str, str] = {

@@ -44,6 +44,7 @@ FACET_TITLES: dict[str, str] = {
     "credential_type": "Credential",
     "qa_type": "Quality assurance",
     "source": "Source",
+    "tier": "Record completeness",
 }
 TIERS: dict[str, str] = {
     TIER_COMPLETE: "EU Annex I complete",
@@ -134,6 +135,8 @@ def code_label(field: str, value: object) -> str:
         return CREDENTIAL_TYPES.get(text) or humanise(text)
     if field == "qa_type":
         return QA_TYPES.get(text) or humanise(text)
+    if field == "tier":
+        return tier_label(text)
     if field == "stackability":
         return STACKABILITY.get(text) or humanise(text)
     if field == "assessment":

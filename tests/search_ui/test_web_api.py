@@ -282,3 +282,19 @@ def test_unexpected_error_is_a_logged_500_problem(app: Flask, caplog: pytest.Log
     assert response.status_code == 500 and response.mimetype == PROBLEM
     assert "secret internals" not in response.get_data(as_text=True)
     assert "unhandled error" in caplog.text and "secret internals" in caplog.text
+
+
+def test_completeness_tier_is_a_facet_and_a_filter(client: FlaskClient, catalogue: Catalogue) -> None:
+    # metadata-standard.md §4.2: the score's tier is exposed for facets; counts come from the store.
+    store_tiers: dict[str, set[str]] = {}
+    for source in catalogue.store.list_sources():
+        for record in catalogue.store.live_records(source.id):
+            store_tiers.setdefault(record.tier, set()).add(record.id)
+    page = search(client, "size=100")
+    counts = {v["value"]: (v["count"], v["label"]) for v in page["facets"]["tier"]}
+    assert {tier: count for tier, (count, _) in counts.items()} == {t: len(ids) for t, ids in store_tiers.items()}
+    assert all(label and label != tier for tier, (_, label) in counts.items())
+    for tier, want in store_tiers.items():
+        assert ids(search(client, f"tier={tier}&size=100")) == want
+    response = client.get("/api/v1/offerings?tier=no%20such")
+    assert response.status_code == 400 and json.loads(response.get_data(as_text=True))["parameter"] == "tier"
