@@ -16,7 +16,7 @@ from typing import Any
 from offerings import vocab, vocabularies
 from offerings.model import LangMap, Offering, Organisation, pick_text
 
-__all__ = ["ELM_CONTEXT", "ELM_PROFILE", "learning_opportunity"]
+__all__ = ["ELM_CONTEXT", "ELM_PROFILE", "learning_opportunity", "prune"]
 
 logger = logging.getLogger(__name__)
 
@@ -31,13 +31,13 @@ _SCHEMES = {
 _QA_TO_ELM = {code: elm for code, (_, elm) in vocabularies.QA_TYPES.items()}
 
 
-def _prune(value: Any) -> Any:
-    """Drop None, empty strings, lists and dicts, recursively: an absent key states nothing."""
+def prune(value: Any) -> Any:
+    """Drop None, empty strings, lists and dicts, recursively: in an export an absent key states nothing."""
     if isinstance(value, dict):
-        pruned = {k: _prune(v) for k, v in value.items()}
+        pruned = {k: prune(v) for k, v in value.items()}
         return {k: v for k, v in pruned.items() if v not in (None, "", [], {})}
     if isinstance(value, list):
-        return [v for v in (_prune(item) for item in value) if v not in (None, "", [], {})]
+        return [v for v in (prune(item) for item in value) if v not in (None, "", [], {})]
     return value
 
 
@@ -138,7 +138,7 @@ def learning_opportunity(offering: Offering, *, page_url: str | None = None) -> 
         "status": o.source_status,
         "learningAchievementSpecification": _specification(o, base),
     }
-    return _prune(document)  # type: ignore[no-any-return]
+    return prune(document)  # type: ignore[no-any-return]
 
 
 def _identifier(value: str, scheme: str | None) -> dict[str, Any]:

@@ -10,6 +10,7 @@ import logging
 from typing import Any
 
 from offerings import vocab
+from offerings.export_elm import prune
 from offerings.isced import isced_f_label, isced_f_uri
 from offerings.model import Offering, Organisation, pick_text
 from offerings.store import StoredRecord
@@ -26,16 +27,6 @@ CREDENTIAL_CATEGORIES = {
     "digital_badge": "Badge",
     "diploma_or_degree": "Degree",
 }
-
-
-def _prune(value: Any) -> Any:
-    """Drop None, empty strings, lists and dicts, recursively."""
-    if isinstance(value, dict):
-        pruned = {k: _prune(v) for k, v in value.items()}
-        return {k: v for k, v in pruned.items() if v not in (None, "", [], {})}
-    if isinstance(value, list):
-        return [v for v in (_prune(item) for item in value) if v not in (None, "", [], {})]
-    return value
 
 
 def _one_or_many(values: list[Any]) -> Any:
@@ -152,4 +143,4 @@ def course_jsonld(record: StoredRecord, *, page_url: str) -> dict[str, Any]:
         "isAccessibleForFree": o.is_free,
         "dateModified": record.updated_at.isoformat() + "Z" if record.updated_at else None,
     }
-    return _prune(document)  # type: ignore[no-any-return]
+    return prune(document)  # type: ignore[no-any-return]

@@ -14,7 +14,7 @@ import re
 from collections.abc import Iterable
 from typing import Any
 
-from offerings import parsing, vocab, vocabularies
+from offerings import parsing, vocab, vocabularies, xml
 from offerings.crosswalks import SourceContext, SourceRecord
 from offerings.errors import CrosswalkError
 from offerings.isced import isced_f_code
@@ -27,6 +27,7 @@ __all__ = [
     "credential_type_from_text",
     "finish",
     "json_payload",
+    "xml_payload",
     "lang_or_und",
     "merge_text",
     "says_no_prerequisites",
@@ -89,6 +90,18 @@ def json_payload(record: SourceRecord) -> Any:
         return json.loads(record.payload)
     except (ValueError, UnicodeDecodeError) as exc:
         raise CrosswalkError(f"not JSON: {exc}", field="metadata") from exc
+
+
+def xml_payload(record: SourceRecord, *, what: str = "not") -> Any:
+    """The record's payload parsed safely (:func:`offerings.xml.parse`) as an lxml element.
+
+    Raises:
+        CrosswalkError: the payload is not well-formed XML (``what`` starts the message).
+    """
+    try:
+        return xml.parse(record.payload)
+    except xml.XmlError as exc:
+        raise CrosswalkError(f"{what} well-formed XML: {exc}", field="metadata") from exc
 
 
 def base_offering(record: SourceRecord, context: SourceContext, source_format: str) -> Offering:

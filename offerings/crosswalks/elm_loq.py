@@ -14,9 +14,8 @@ from typing import Any
 
 from lxml import etree
 
-from offerings import xml
 from offerings.crosswalks import SourceContext, SourceRecord
-from offerings.crosswalks.common import Marks, base_offering, finish
+from offerings.crosswalks.common import Marks, base_offering, finish, xml_payload
 from offerings.crosswalks.elm_reader import MAX_DEPTH, read_opportunity
 from offerings.crosswalks.elm_reader import SHALLOW_RELATIONS as _SHALLOW
 from offerings.errors import CrosswalkError
@@ -134,10 +133,7 @@ def to_offering(record: SourceRecord, context: SourceContext) -> Offering:
     offering = base_offering(record, context, "elm_loq_xml")
     if record.deleted:
         return offering
-    try:
-        root = xml.parse(record.payload)
-    except xml.XmlError as exc:
-        raise CrosswalkError(f"not well-formed XML: {exc}", field="metadata") from exc
+    root = xml_payload(record)
     if etree.QName(root).namespace != NS:
         raise CrosswalkError(f"not an ELM LOQ document (root {etree.QName(root).text})", field="metadata")
     index = _index(root)

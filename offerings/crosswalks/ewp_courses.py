@@ -12,9 +12,9 @@ from collections.abc import Iterator
 
 from lxml import etree
 
-from offerings import parsing, vocab, xml
+from offerings import parsing, vocab
 from offerings.crosswalks import SourceContext, SourceRecord
-from offerings.crosswalks.common import Marks, base_offering, finish, lang_or_und
+from offerings.crosswalks.common import Marks, base_offering, finish, lang_or_und, xml_payload
 from offerings.errors import CrosswalkError
 from offerings.model import Identifier, Instance, Offering, Organisation, OtherCredit
 
@@ -56,10 +56,7 @@ def to_offering(record: SourceRecord, context: SourceContext) -> Offering:
     offering = base_offering(record, context, "ewp_courses")
     if record.deleted:
         return offering
-    try:
-        los = xml.parse(record.payload)
-    except xml.XmlError as exc:
-        raise CrosswalkError(f"not well-formed XML: {exc}", field="metadata") from exc
+    los = xml_payload(record)
     if los.tag != f"{{{NS['c']}}}learningOpportunitySpecification":
         raise CrosswalkError(f"not an EWP learningOpportunitySpecification ({etree.QName(los).text})", field="metadata")
     marks = Marks()

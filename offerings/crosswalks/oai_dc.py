@@ -14,9 +14,9 @@ import re
 
 from lxml import etree
 
-from offerings import parsing, vocab, xml
+from offerings import parsing, vocab
 from offerings.crosswalks import SourceContext, SourceRecord
-from offerings.crosswalks.common import Marks, base_offering, finish
+from offerings.crosswalks.common import Marks, base_offering, finish, xml_payload
 from offerings.errors import CrosswalkError
 from offerings.isced import isced_f_code
 from offerings.model import (
@@ -86,10 +86,7 @@ def to_offering(record: SourceRecord, context: SourceContext) -> Offering:
     base = base_offering(record, context, "oai_dc")
     if record.deleted:
         return base
-    try:
-        meta = xml.parse(record.payload)
-    except xml.XmlError as exc:
-        raise CrosswalkError(f"metadata is not well-formed XML: {exc}", field="metadata") from exc
+    meta = xml_payload(record, what="metadata is not")
     if etree.QName(meta).localname != "dc":
         raise CrosswalkError(f"expected oai_dc:dc, found {etree.QName(meta).text}", field="metadata")
 

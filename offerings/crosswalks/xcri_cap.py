@@ -15,9 +15,16 @@ from collections.abc import Iterator
 
 from lxml import etree
 
-from offerings import parsing, vocab, xml
+from offerings import parsing, vocab
 from offerings.crosswalks import SourceContext, SourceRecord
-from offerings.crosswalks.common import Marks, base_offering, credential_type_from_text, finish, says_no_prerequisites
+from offerings.crosswalks.common import (
+    Marks,
+    base_offering,
+    credential_type_from_text,
+    finish,
+    says_no_prerequisites,
+    xml_payload,
+)
 from offerings.errors import CrosswalkError
 from offerings.model import (
     Contact,
@@ -124,10 +131,7 @@ def to_offering(record: SourceRecord, context: SourceContext) -> Offering:
     offering = base_offering(record, context, "xcri_cap_1_2")
     if record.deleted:
         return offering
-    try:
-        root = xml.parse(record.payload)
-    except xml.XmlError as exc:
-        raise CrosswalkError(f"not well-formed XML: {exc}", field="metadata") from exc
+    root = xml_payload(record)
     if etree.QName(root).namespace != NS["x"]:
         raise CrosswalkError(f"not an XCRI-CAP 1.2 document (root {etree.QName(root).text})", field="metadata")
     course = root if _local(root) == "course" else root.find(".//x:course", NS)
