@@ -12,7 +12,7 @@ from __future__ import annotations
 import hashlib
 import json
 import logging
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from typing import Any
 from urllib.parse import urljoin
 
@@ -109,24 +109,26 @@ def _json_format(data: Any) -> str | None:
 def split(document: Document, *, url: str | None = None) -> Iterator[SourceRecord]:
     """The records of a parsed document, one per offering; ``url`` is where it was fetched (for
     schema.org's relative ``@id``s)."""
-    if document.format == "xcri_cap":
-        yield from xcri_cap.split(document.data)
-    elif document.format == "elm_loq":
-        yield from elm_loq.split(document.data)
-    elif document.format == "ewp_courses":
-        yield from ewp_courses.split(document.data)
-    elif document.format == "elm_jsonld":
-        yield from elm_jsonld.split(document.data)
-    elif document.format == "ctdl":
-        yield from ctdl.split(document.data)
-    elif document.format == "microhe":
-        yield from microhe.split(document.data)
+    splitter = _SPLITTERS.get(document.format)
+    if splitter is not None:
+        yield from splitter(document.data)
     elif document.format == "schema_org":
         yield from _schema_courses(document.data, url)
     elif document.format == "oai_dc":
         yield from _oai_dc(document.data)
     else:
         yield from _custom_api(document)
+
+
+# Formats whose crosswalk module splits its own documents.
+_SPLITTERS: dict[str, Callable[[Any], Iterator[SourceRecord]]] = {
+    "xcri_cap": xcri_cap.split,
+    "elm_loq": elm_loq.split,
+    "ewp_courses": ewp_courses.split,
+    "elm_jsonld": elm_jsonld.split,
+    "ctdl": ctdl.split,
+    "microhe": microhe.split,
+}
 
 
 def _custom_api(document: Document) -> Iterator[SourceRecord]:
