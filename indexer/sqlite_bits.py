@@ -9,23 +9,26 @@ value of every facet at 100,000 offerings, however many documents match. Disjunc
 column sorted once.
 
 The bitmaps of one index state are loaded once (``facets`` grouped by value, ~0.4 s at 100,000
-offerings) and shared by every search of that state; any write makes a new state.
+offerings) and shared by every search of that state. Any write makes a new state; the bitmaps of
+the state before are then patched (:func:`patch`): the documents the writes touched, which the
+``changes`` table lists per version, are re-read, rather than every facet row.
 """
 
 from __future__ import annotations
 
 import bisect
+import heapq
 import logging
 import sqlite3
 import threading
 import time
-from collections.abc import Hashable, Iterable
+from collections.abc import Iterable
 from typing import Any
 
 from indexer.base import SearchQuery
-from indexer.sqlite_sql import DUPLICATE_FACET
+from indexer.sqlite_sql import CHANGES_KEPT, DUPLICATE_FACET
 
-__all__ = ["BitmapCache", "FacetBitmaps", "Members", "bitmap_of", "load", "members"]
+__all__ = ["BitmapCache", "FacetBitmaps", "Members", "bitmap_of", "load", "members", "patch"]
 
 logger = logging.getLogger(__name__)
 
@@ -33,6 +36,13 @@ logger = logging.getLogger(__name__)
 RANGE_COLUMNS = ("ects", "price", "start_date", "last_date")
 # A list of numbers is packed bit by bit below one number per this many documents (see bitmap_of).
 SPARSE_BITS = 64
+# A sorted column is patched change by change while there are fewer changes than one per this many
+# values; else it is merged anew.
+COLUMN_EDITS = 100
+_ABSENT = object()
+# Bitmaps are patched when the writes since their state touched at most one document in this many;
+# beyond, loading them afresh costs less.
+PATCH_FRACTION = 4
 
 
 def bitmap_of(numbers: Iterable[int], size: int) -> int:
@@ -76,13 +86,45 @@ class Members:
 
 
 class _Column:
-    """One ``docs`` column's non-null values, sorted, with their documents in the same order."""
+    """One ``docs`` column's non-null values, sorted (ties by document), with their documents in
+    the same order, and each document's value."""
 
-    __slots__ = ("documents", "values")
+    __slots__ = ("documents", "value_of", "values")
 
     def __init__(self, rows: list[tuple[Any, int]]) -> None:
         self.values = [value for value, _n in rows]
         self.documents = [n for _value, n in rows]
+        self.value_of = dict(zip(self.documents, self.values, strict=True))
+
+    def _position(self, value: Any, n: int) -> int:
+        # Within a run of equal values the documents ascend: a second bisection finds n's place.
+        low = bisect.bisect_left(self.values, value)
+        high = bisect.bisect_right(self.values, value, low)
+        return bisect.bisect_left(self.documents, n, low, high)
+
+    def patched(self, changed: list[int], fresh: list[tuple[Any, int]]) -> _Column:
+        """A copy with the documents ``changed`` taking the values ``fresh`` (sorted; a changed
+        document missing from it has no value any more). ``self`` is left as it is."""
+        if not any(n in self.value_of for n in changed) and not fresh:
+            return self
+        if len(changed) * COLUMN_EDITS > len(self.values):
+            # Many changes: one merge (linear) beats an edit per change (each moves the lists' tails).
+            gone = set(changed)
+            kept = [(v, n) for v, n in zip(self.values, self.documents, strict=True) if n not in gone]
+            return _Column(list(heapq.merge(kept, fresh)))
+        column = _Column.__new__(_Column)
+        column.values, column.documents, column.value_of = list(self.values), list(self.documents), dict(self.value_of)
+        for n in changed:
+            old = column.value_of.pop(n, _ABSENT)
+            if old is not _ABSENT:
+                at = column._position(old, n)
+                del column.values[at], column.documents[at]
+        for value, n in fresh:
+            at = column._position(value, n)
+            column.values.insert(at, value)
+            column.documents.insert(at, n)
+            column.value_of[n] = value
+        return column
 
 
 class FacetBitmaps:
@@ -113,6 +155,16 @@ class FacetBitmaps:
         for value in wanted:
             found |= by_value.get(str(value), 0)
         return found
+
+    def columns(self) -> dict[str, _Column]:
+        """The sorted columns read so far."""
+        with self._lock:
+            return dict(self._columns)
+
+    def set_column(self, name: str, column: _Column) -> None:
+        """Use ``column`` as the sorted column ``name`` (patched from an older state's)."""
+        with self._lock:
+            self._columns[name] = column
 
     def _column(self, conn: sqlite3.Connection, name: str) -> _Column:
         if name not in RANGE_COLUMNS:
@@ -218,20 +270,82 @@ def load(conn: sqlite3.Connection) -> FacetBitmaps:
     return FacetBitmaps(size, everything, free, values, labels)
 
 
+def _listed(numbers: list[int]) -> str:
+    """A JSON array of numbers: one parameter for ``IN (SELECT value FROM json_each(?))``."""
+    return "[" + ",".join(map(str, numbers)) + "]"
+
+
+def patch(old: FacetBitmaps, conn: sqlite3.Connection, since: int, now: int) -> FacetBitmaps | None:
+    """``old`` (the bitmaps of version ``since`` of the generation ``conn`` reads) brought to version
+    ``now`` by re-reading only the documents the writes in between touched; None when those are not
+    all recorded (a version before the ``changes`` table, or trimmed away) or too many to pay.
+
+    ``old`` is left as it is: searches of its state may still be using it.
+    """
+    row = conn.execute("SELECT value FROM meta WHERE key = 'changes_from'").fetchone()
+    if row is None or since + 1 < int(row[0]) or since <= now - CHANGES_KEPT or since > now:
+        return None
+    started = time.perf_counter()
+    changed = [int(n) for (n,) in conn.execute(
+        "SELECT DISTINCT n FROM changes WHERE version > ? AND version <= ? ORDER BY n", (since, now))]
+    if len(changed) * PATCH_FRACTION > max(old.everything.bit_count(), 1):
+        return None
+    size = max(old.size, changed[-1] + 1 if changed else 0)
+    listed = _listed(changed)
+    keep = ~bitmap_of(changed, size)
+    present: dict[int, bool] = {int(n): bool(free) for n, free in conn.execute(
+        "SELECT n, free FROM docs WHERE n IN (SELECT value FROM json_each(?))", (listed,))}
+    facet_rows = conn.execute(
+        "SELECT field, value, doc FROM facets WHERE doc IN (SELECT value FROM json_each(?))", (listed,)).fetchall()
+    duplicates = {int(doc) for name, _value, doc in facet_rows if name == DUPLICATE_FACET}
+    searchable = [n for n in present if n not in duplicates]
+    everything = (old.everything & keep) | bitmap_of(searchable, size)
+    free = (old.free & keep) | bitmap_of([n for n in searchable if present[n]], size)
+    values = {name: {value: bits & keep for value, bits in by_value.items()} for name, by_value in old.values.items()}
+    added: dict[tuple[str, str], list[int]] = {}
+    for name, value, doc in facet_rows:
+        if name != DUPLICATE_FACET:
+            added.setdefault((str(name), str(value)), []).append(int(doc))
+    for (name, value), docs in added.items():
+        by_value = values.setdefault(name, {})
+        by_value[value] = by_value.get(value, 0) | bitmap_of(docs, size)
+    # A value no document has any more is not a value (as when loaded).
+    values = {name: {v: b for v, b in by_value.items() if b} for name, by_value in values.items()}
+    rows = conn.execute("SELECT value, label FROM labels WHERE field = 'provider'")
+    labels = {str(value): str(label) for value, label in rows}
+    bitmaps = FacetBitmaps(size, everything, free, values, labels)
+    # Labels of the fixed vocabularies stay right; a provider's may have changed.
+    bitmaps.label_keys = {name: dict(keys) for name, keys in old.label_keys.items() if name != "provider"}
+    for name, column in old.columns().items():
+        fresh = conn.execute(
+            f"SELECT {name}, n FROM docs WHERE n IN (SELECT value FROM json_each(?)) AND {name} IS NOT NULL"
+            f" ORDER BY {name}, n", (listed,)).fetchall()
+        bitmaps.set_column(name, column.patched(changed, fresh))
+    logger.debug("facet bitmaps patched from version %d to %d (%d documents) in %.1f ms", since, now,
+                 len(changed), (time.perf_counter() - started) * 1000)
+    return bitmaps
+
+
 class BitmapCache:
     """The bitmaps of the most recently searched index state (older states are not searched again)."""
 
     def __init__(self) -> None:
-        self._entry: tuple[Hashable, FacetBitmaps] | None = None
+        self._entry: tuple[tuple[str, int], FacetBitmaps] | None = None
         self._lock = threading.Lock()
 
-    def get(self, key: Hashable, conn: sqlite3.Connection) -> FacetBitmaps:
-        """The bitmaps of state ``key``, loaded through ``conn`` (inside its read transaction) if needed."""
+    def get(self, key: tuple[str, int], conn: sqlite3.Connection) -> FacetBitmaps:
+        """The bitmaps of state ``key`` (generation, version), through ``conn`` (inside its read
+        transaction on that state) if they are not at hand: patched from an older version of the same
+        generation when its changes are recorded, else loaded."""
         with self._lock:
             entry = self._entry
             if entry is not None and entry[0] == key:
                 return entry[1]
-            # Loaded under the lock: concurrent first searches of a new state load it once.
-            bitmaps = load(conn)
+            # Under the lock: concurrent first searches of a new state load or patch it once.
+            bitmaps = None
+            if entry is not None and entry[0][0] == key[0]:
+                bitmaps = patch(entry[1], conn, entry[0][1], key[1])
+            if bitmaps is None:
+                bitmaps = load(conn)
             self._entry = (key, bitmaps)
             return bitmaps

@@ -157,6 +157,26 @@ def _segments(full: int, ended: int) -> tuple[int, ...]:
 
 
 def _ranked_numbers(
+    conn: sqlite3.Connection, expression: str, segment: int, matched: int, titled: int, size: int, start: int,
+    count: int,
+) -> list[int]:
+    """Results ``start`` to ``start + count`` of ``segment`` (documents ``expression`` matches): those
+    with every term in their title (``titled``) first, each tier by (bm25, id) (see
+    :func:`~indexer.sqlite_sql.title_expression`)."""
+    numbers: list[int] = []
+    for tier in (segment & titled, segment & ~titled):
+        if len(numbers) >= count:
+            break
+        tier_count = tier.bit_count()
+        if start >= tier_count:
+            start -= tier_count
+            continue
+        numbers += _ranked_tier(conn, expression, tier, matched, size, start, count - len(numbers))
+        start = 0
+    return numbers
+
+
+def _ranked_tier(
     conn: sqlite3.Connection, expression: str, segment: int, matched: int, size: int, start: int, count: int
 ) -> list[int]:
     """Results ``start`` to ``start + count`` of ``segment`` (documents ``expression`` matches) by
@@ -254,7 +274,7 @@ def _sorted_numbers(
 
 def _page(
     conn: sqlite3.Connection, query: SearchQuery, expression: str | None, today: str, bitmaps: FacetBitmaps,
-    matched: int, full: int,
+    matched: int, titled: int, full: int,
 ) -> list[dict[str, Any]]:
     """The requested page: open offerings first, then ended ones, each in the requested order."""
     start = (query.page - 1) * query.size
@@ -269,7 +289,7 @@ def _page(
             start -= members_count
             continue
         if query.sort == "relevance" and expression:
-            numbers += _ranked_numbers(conn, expression, segment, matched, bitmaps.size, start, count)
+            numbers += _ranked_numbers(conn, expression, segment, matched, titled, bitmaps.size, start, count)
         else:
             order = sql.order_by(query, ranked=False)
             numbers += _sorted_numbers(conn, order, segment, population, bitmaps.size, start, count)
@@ -367,16 +387,17 @@ def did_you_mean(conn: sqlite3.Connection, query: SearchQuery, today: str) -> st
 
 
 def answer(
-    conn: sqlite3.Connection, query: SearchQuery, *, today: str, state: Hashable, caches: Caches
+    conn: sqlite3.Connection, query: SearchQuery, *, today: str, state: tuple[str, int], caches: Caches
 ) -> tuple[Counts, list[dict[str, Any]]]:
     """Counts (from ``caches`` when known) and the requested page of ``query`` on index state ``state``.
 
-    The caller holds a read transaction on that state, so that counts and page come from one snapshot.
+    ``state`` is (generation, version). The caller holds a read transaction on that state, so that
+    counts and page come from one snapshot.
     """
     expression = sql.match_expression(query.q)
     bitmaps = caches.bitmaps.get(state, conn)
     base = bitmaps.ranges(conn, query, today)
-    matched = bitmaps.everything
+    matched = titled = bitmaps.everything
     if expression:
         matched = _matched(conn, expression, state=state, caches=caches, size=bitmaps.size)
         base &= matched
@@ -392,4 +413,6 @@ def answer(
         caches.counts.put(key, counts)
     else:
         full = bitmaps.selected(query, base)
-    return counts, _page(conn, query, expression, today, bitmaps, matched, full)
+    if expression and query.sort == "relevance":
+        titled = _matched(conn, sql.title_expression(expression), state=state, caches=caches, size=bitmaps.size)
+    return counts, _page(conn, query, expression, today, bitmaps, matched, titled, full)

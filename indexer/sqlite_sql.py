@@ -18,7 +18,6 @@ import unicodedata
 from collections.abc import Mapping
 from dataclasses import dataclass, field
 from datetime import date
-from functools import lru_cache
 from typing import Any
 
 import snowballstemmer
@@ -36,6 +35,8 @@ __all__ = [
     "STEM_LANGUAGES",
     "TEMP_TABLES",
     "VOCAB_TABLE",
+    "CHANGES_TABLE",
+    "CHANGES_KEPT",
     "DUPLICATE_FACET",
     "DocumentRows",
     "Where",
@@ -52,9 +53,20 @@ __all__ = [
     "stem_columns",
     "stems",
     "suggestion_range",
+    "title_expression",
     "validate",
     "where",
 ]
+
+# The documents (``docs.n``) each write transaction touched, by the index version it made: a process
+# whose bitmaps are of an older version of the same generation re-reads just those documents rather
+# than every facet row (see indexer.sqlite_bits.patch). Created by the first write that records into
+# it, which also sets ``meta.changes_from``; rows older than CHANGES_KEPT versions are dropped.
+CHANGES_TABLE = (
+    "CREATE TABLE IF NOT EXISTS changes (version INTEGER NOT NULL, n INTEGER NOT NULL,"
+    " PRIMARY KEY (version, n)) WITHOUT ROWID"
+)
+CHANGES_KEPT = 1000
 
 # Layout of a generation file, kept in its ``PRAGMA user_version``: a generation of another format
 # (0: before the stemmed columns; 2: before ``last_date`` and Polish stems; 3: ``last_date`` from the
@@ -145,6 +157,9 @@ _NON_WORD = re.compile(r"[\W_]+")
 _WORD = re.compile(r"[^\W_]+")
 # Snowball stemmers keep state while stemming: each thread has its own.
 _STEMMERS = threading.local()
+# Stems remembered per language (see _stemmed).
+_STEM_CACHE: dict[str, dict[str, str]] = {}
+STEM_CACHE_SIZE = 200_000
 
 # Each matches one index of SCHEMA exactly; missing values sort last either way.
 _ORDERS = {
@@ -318,8 +333,7 @@ def _stem_languages(value: Any) -> tuple[str, ...]:
     return tuple(found) or (DEFAULT_STEM_LANGUAGE,)
 
 
-@lru_cache(maxsize=200_000)
-def _stem(language: str, word: str) -> str:
+def _new_stem(language: str, word: str) -> str:
     stemmers: dict[str, Any] | None = getattr(_STEMMERS, "by_language", None)
     if stemmers is None:
         stemmers = _STEMMERS.by_language = {}
@@ -327,6 +341,32 @@ def _stem(language: str, word: str) -> str:
     if stemmer is None:
         stemmer = stemmers[language] = snowballstemmer.stemmer(STEM_LANGUAGES[language])
     return str(stemmer.stemWord(word))
+
+
+def _stemmed(language: str, words: list[str]) -> str:
+    """The stems of ``words`` in ``language``, space-separated.
+
+    A plain dict per language remembers stems (a lookup per word is most of the cost once the
+    vocabulary is known; an lru_cache keyed by (language, word) cost twice as much): emptied when
+    it grows past STEM_CACHE_SIZE. Dict reads and writes are atomic, so threads may share it.
+    """
+    cache = _STEM_CACHE.get(language)
+    if cache is None:
+        cache = _STEM_CACHE.setdefault(language, {})
+    try:
+        return " ".join([cache[w] for w in words])
+    except KeyError:
+        pass
+    if len(cache) > STEM_CACHE_SIZE:
+        cache.clear()
+    for w in words:
+        if w not in cache:
+            cache[w] = _new_stem(language, w)
+    return " ".join([cache.get(w) or _new_stem(language, w) for w in words])
+
+
+def _stem(language: str, word: str) -> str:
+    return _stemmed(language, [word])
 
 
 def _words(text: str) -> list[str]:
@@ -339,7 +379,7 @@ def stems(text: str, languages: tuple[str, ...]) -> str:
     words = _words(text)
     if not words:
         return ""
-    runs = dict.fromkeys(" ".join(_stem(language, w) for w in words) for language in languages)
+    runs = dict.fromkeys(_stemmed(language, words) for language in languages)
     return " ; ".join(runs)
 
 
@@ -400,6 +440,17 @@ def match_expression(q: str) -> str | None:
         stemmed = [_quote(s) for s in alternatives if s and s != plain]
         groups.append("(" + " OR ".join([quoted, *stemmed]) + ")" if stemmed else quoted)
     return " AND ".join(groups)
+
+
+def title_expression(expression: str) -> str:
+    """``expression`` restricted to the title columns: the documents of the first relevance tier.
+
+    Relevance ranks documents with every query term in their title (as written or stemmed) above
+    the rest, each tier by bm25. bm25 alone nearly always does so already (a title hit weighs five
+    times a description hit and tf saturates), and the tier lets a broad query rank only its
+    title matches (a fifth of the matches for a common word) instead of every match.
+    """
+    return f"{{title title_stems}} : ({expression})"
 
 
 def _iso_date(parameter: str, value: str | None) -> None:

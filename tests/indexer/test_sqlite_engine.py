@@ -141,3 +141,29 @@ def test_an_index_of_the_old_format_is_upgraded_when_opened(tmp_path: Path) -> N
     assert rebuild(store, upgraded).indexed == len(CORPUS) - 1
     upgraded.close()
     store.close()
+
+
+def test_a_document_failing_mid_write_is_refused_whole_and_the_rest_written(tmp_path: Path) -> None:
+    """Documents are written a chunk per savepoint; a failure inside a chunk (here a change sequence
+    SQLite cannot store, met after the old version's rows were already removed) must leave neither a
+    half-written document nor a lost neighbour."""
+    from bench.engines import documents
+    from indexer import sqlite as engine_module
+
+    engine = SqliteEngine(tmp_path / "search")
+    docs = documents(3 * engine_module.WRITE_CHUNK)
+    assert engine.upsert(docs).indexed == len(docs)
+    victim = docs[engine_module.WRITE_CHUNK + 7]
+    title_word = sql.index_words(victim["title"])[0]
+    before = engine.search(SearchQuery(q=title_word, size=100))
+    changed = [dict(doc, title_all=doc["title"] + " Zyxwvut") for doc in docs]
+    changed[engine_module.WRITE_CHUNK + 7] = dict(victim, title_all="Replaced Zyxwvut", seq=2**70)
+    report = engine.upsert(changed)
+    assert report.indexed == len(docs) - 1
+    assert [e["id"] for e in report.errors] == [victim["id"]] and "OverflowError" in report.errors[0]["error"]
+    # The refused document is still its old self, in every table; every other one is the new version.
+    assert engine.get(victim["id"]) == json.loads(json.dumps(victim))
+    assert engine.search(SearchQuery(q=title_word, size=100)).total == before.total
+    assert engine.search(SearchQuery(q="Zyxwvut", size=1)).total == len(docs) - 1
+    assert engine.search(SearchQuery(q="Replaced")).total == 0
+    engine.close()

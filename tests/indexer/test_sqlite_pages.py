@@ -56,10 +56,13 @@ def expected_ids(conn: sqlite3.Connection, query: SearchQuery, today: str) -> li
     ended = "(d.last_date IS NOT NULL AND d.last_date < ?)"
     if expression:
         order = sql.order_by(query, ranked=True)
+        # Relevance: documents with every term in the title first.
+        tier = "d.n NOT IN (SELECT rowid FROM docs_fts WHERE docs_fts MATCH ?), " if query.sort == "relevance" else ""
+        tier_params = [sql.title_expression(expression)] if tier else []
         rows = conn.execute(
             f"SELECT d.id FROM docs_fts JOIN docs d ON d.n = docs_fts.rowid WHERE docs_fts MATCH ? AND {filters.sql}"
-            f" ORDER BY {ended}, {order}",
-            [expression, *filters.params, today],
+            f" ORDER BY {ended}, {tier}{order}",
+            [expression, *filters.params, today, *tier_params],
         )
     else:
         rows = conn.execute(
