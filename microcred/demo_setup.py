@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import errno
 import logging
+from urllib.parse import urlsplit
 
 from microcred.demo import serve
 from microcred.demo.server import FeedApp, FeedServer, demo_app
@@ -19,14 +20,30 @@ logger = logging.getLogger(__name__)
 DEMO_PORT = 8001
 
 
-def _serve_feeds(app: FeedApp) -> FeedServer:
+def _previous_port(catalogue: Catalogue) -> int | None:
+    """The port the demo sources were registered with by an earlier start, if any."""
     try:
-        return serve(app, host="127.0.0.1", port=DEMO_PORT)
-    except OSError as exc:
-        if exc.errno != errno.EADDRINUSE:
-            raise
-        # Another process has the usual port; any free port will do, the sources follow it below.
-        return serve(app, host="127.0.0.1", port=0)
+        url = catalogue.store.get_source(f"demo-{WEB_SLUG}").url
+    except NotFound:
+        return None
+    try:
+        return urlsplit(url).port
+    except ValueError:
+        return None
+
+
+def _serve_feeds(app: FeedApp, catalogue: Catalogue) -> FeedServer:
+    # The port of the previous start first: the web catalogue's records are known by their page
+    # URLs, so a new port would give them new identifiers (and the old ones would be withdrawn).
+    previous = _previous_port(catalogue)
+    for port in dict.fromkeys(p for p in (previous, DEMO_PORT) if p):
+        try:
+            return serve(app, host="127.0.0.1", port=port)
+        except OSError as exc:
+            if exc.errno != errno.EADDRINUSE:
+                raise
+    # Another process has those ports; any free port will do, the sources follow it below.
+    return serve(app, host="127.0.0.1", port=0)
 
 
 def _register(catalogue: Catalogue, source_id: str, url: str, **details: str) -> Source:
@@ -45,7 +62,7 @@ def start_demo(catalogue: Catalogue) -> FeedServer:
     URLs follow the server's port) and harvests incrementally, so the data persists.
     """
     app = demo_app()
-    server = _serve_feeds(app)
+    server = _serve_feeds(app, catalogue)
     sources = [
         _register(
             catalogue,

@@ -2,9 +2,14 @@
 
 from __future__ import annotations
 
+import socket
 from pathlib import Path
+from urllib.parse import urlsplit
+
+import pytest
 
 from indexer.base import SearchQuery
+from microcred import demo_setup
 from microcred.demo_setup import start_demo
 from microcred.wiring import Catalogue, demo_settings
 from tests.conftest import make_settings
@@ -38,3 +43,29 @@ def test_demo_populates_the_catalogue_and_survives_a_restart(tmp_path: Path) -> 
     finally:
         server.stop()
         catalogue.close()
+
+
+def test_a_restart_keeps_the_port_when_the_usual_one_is_taken(tmp_path: Path,
+                                                             monkeypatch: pytest.MonkeyPatch) -> None:
+    """With the usual port held by another process, the demo serves elsewhere, and a restart serves on
+    that same port again: the web catalogue's records are known by their page URLs, which must not change."""
+    settings = demo_settings(make_settings(tmp_path, allow_private_feeds=False))
+    with socket.socket() as blocker:
+        blocker.bind(("127.0.0.1", 0))
+        blocker.listen()
+        usual = blocker.getsockname()[1]
+        monkeypatch.setattr(demo_setup, "DEMO_PORT", usual)
+        ports = []
+        for _start in range(2):
+            catalogue = Catalogue(settings)
+            server = start_demo(catalogue)
+            try:
+                ports.append(server.port)
+                web = catalogue.store.get_source("demo-universidad-alcarria")
+                assert urlsplit(web.url).port == server.port != usual
+                run = catalogue.store.runs(web.id)[0]
+                assert run["status"] == "success" and (run["added"] > 10 if _start == 0 else run["added"] == 0)
+            finally:
+                server.stop()
+                catalogue.close()
+    assert ports[0] == ports[1]
