@@ -8,7 +8,9 @@ tombstones so that deletes reach every index and aggregator.
 
 from __future__ import annotations
 
+import json
 import logging
+import re
 from collections.abc import Iterable, Iterator
 from dataclasses import dataclass
 from datetime import datetime
@@ -17,8 +19,8 @@ from typing import Any
 
 from alembic import command
 from alembic.config import Config
-from sqlalchemy import Engine, bindparam, create_engine, event, func, select, update
-from sqlalchemy.engine import Connection
+from sqlalchemy import Engine, bindparam, create_engine, event, func, select, text, update
+from sqlalchemy.engine import Connection, make_url
 
 from offerings import store_clusters
 from offerings.errors import NotFound
@@ -31,6 +33,8 @@ __all__ = ["IndexChange", "RunCounts", "Source", "StoredRecord", "Store", "utcno
 
 logger = logging.getLogger(__name__)
 MIGRATIONS = Path(__file__).with_name("migrations")
+# The PostgreSQL advisory lock key migrations take (any constant of our own; per database).
+_MIGRATION_LOCK = 0x6D6963726F637265  # "microcre"
 
 
 @dataclass(slots=True)
@@ -93,6 +97,48 @@ def _sqlite_pragmas(dbapi_connection: Any, _record: Any) -> None:
     cursor.close()
 
 
+# PostgreSQL text cannot hold U+0000, and its json type stores a "\u0000" escape but cannot extract it (->>
+# fails for the whole query), while SQLite keeps both. Feeds are JSON too and may carry one: on PostgreSQL it
+# becomes U+FFFD (the replacement character) instead of failing the batch (and every landing check of the
+# source). Only PostgreSQL: SQLite keeps every string as it was.
+_NUL = "\x00"
+_REPLACEMENT = "\ufffd"
+# A \u0000 escape in json.dumps output: preceded by an even run of backslashes (escaped backslashes), so not
+# the text "\u0000" itself.
+_NUL_ESCAPE = re.compile(r"(?<!\\)((?:\\\\)*)\\u0000")
+
+
+def _json_for_postgresql(value: Any) -> str:
+    """``json.dumps`` (SQLAlchemy's default serialiser) with U+0000 escapes turned into U+FFFD."""
+    dumped = json.dumps(value)
+    # The regular expression only where an escape is (a plain substring test is ten times cheaper).
+    return _NUL_ESCAPE.sub(r"\1\\ufffd", dumped) if "\\u0000" in dumped else dumped
+
+
+def _no_nul(value: Any) -> Any:
+    return value.replace(_NUL, _REPLACEMENT) if isinstance(value, str) and _NUL in value else value
+
+
+def _no_nul_for_postgresql(
+    _conn: Any, _cursor: Any, statement: str, parameters: Any, _context: Any, _executemany: bool
+) -> tuple[str, Any]:
+    """Replace U+0000 in every string bound to a statement (dict, positional or executemany parameters)."""
+    if isinstance(parameters, dict):
+        # A new dict only when needed: a batch insert binds thousands of values, nearly never with a NUL.
+        if any(isinstance(value, str) and _NUL in value for value in parameters.values()):
+            return statement, {key: _no_nul(value) for key, value in parameters.items()}
+        return statement, parameters
+    if isinstance(parameters, (list, tuple)):
+        rows = [
+            {key: _no_nul(value) for key, value in row.items()} if isinstance(row, dict)
+            else tuple(_no_nul(value) for value in row) if isinstance(row, (list, tuple))
+            else _no_nul(row)
+            for row in parameters
+        ]
+        return statement, rows if isinstance(parameters, list) else tuple(rows)
+    return statement, parameters
+
+
 class Store(SourceRegistry):
     """Sources, harvest runs and offerings in one SQL database."""
 
@@ -100,9 +146,13 @@ class Store(SourceRegistry):
         if url.startswith("sqlite:///"):
             Path(url.removeprefix("sqlite:///")).parent.mkdir(parents=True, exist_ok=True)
         self.url = url
-        self.engine: Engine = create_engine(url, future=True)
+        postgresql = make_url(url).get_backend_name() == "postgresql"
+        options: dict[str, Any] = {"json_serializer": _json_for_postgresql} if postgresql else {}
+        self.engine: Engine = create_engine(url, future=True, **options)
         if self.engine.dialect.name == "sqlite":
             event.listen(self.engine, "connect", _sqlite_pragmas)
+        if postgresql:
+            event.listen(self.engine, "before_cursor_execute", _no_nul_for_postgresql, retval=True)
         if migrate:
             self.migrate()
 
@@ -111,6 +161,12 @@ class Store(SourceRegistry):
         config = Config()
         config.set_main_option("script_location", str(MIGRATIONS))
         with self.engine.begin() as conn:
+            if conn.dialect.name == "postgresql":
+                # Processes opening a new database together (gunicorn workers and the scheduler) would each
+                # create its tables, and all but one fail on the catalogue's unique keys: they take turns here
+                # (the lock goes with the transaction), and the later ones find the schema at head. SQLite's
+                # single writer lock has them take turns already.
+                conn.execute(text("SELECT pg_advisory_xact_lock(:key)"), {"key": _MIGRATION_LOCK})
             config.attributes["connection"] = conn
             command.upgrade(config, "head")
 

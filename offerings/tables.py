@@ -55,9 +55,10 @@ harvest_runs = Table(
     Column("finished_at", DateTime),
     Column("status", String(20), nullable=False),  # running, success, partial, failed
     Column("full", Boolean, nullable=False, default=False),
-    Column("from_date", String(30)),
-    Column("until_date", String(30)),
-    Column("response_date", String(30)),
+    # Text since migration 0005: response_date is the provider's, verbatim (and VARCHAR(30) in older SQLite files).
+    Column("from_date", Text),
+    Column("until_date", Text),
+    Column("response_date", Text),
     Column("seen", Integer, nullable=False, default=0),
     Column("added", Integer, nullable=False, default=0),
     Column("updated", Integer, nullable=False, default=0),
@@ -89,7 +90,7 @@ records = Table(
     Column("quality", JSON, nullable=False, default=dict),
     Column("seq", Integer, nullable=False),
     Column("deleted", Boolean, nullable=False, default=False),
-    Column("datestamp", String(30)),
+    Column("datestamp", Text),  # the source's own, verbatim: Text since migration 0005
     Column("created_at", DateTime, nullable=False),
     Column("updated_at", DateTime, nullable=False),
     # Added by migration 0002: duplicate cluster, its match keys, Annex I core count, computed status.

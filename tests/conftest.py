@@ -1,8 +1,10 @@
-"""Shared fixtures: isolated settings, a real SQLite store, the shared samples folder."""
+"""Shared fixtures: isolated settings, a real store (SQLite; PostgreSQL too for tests marked ``stores``), the
+shared samples folder."""
 
 from __future__ import annotations
 
 import os
+from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
 
@@ -10,6 +12,7 @@ import pytest
 
 from config import Settings, load_settings
 from offerings.store import Store
+from tests import postgres
 
 REPO = Path(__file__).resolve().parents[1]
 SAMPLES = REPO.parent / "shared" / "samples"
@@ -39,10 +42,40 @@ def settings(tmp_path: Path) -> Settings:
     return make_settings(tmp_path)
 
 
+# The store backends a test marked ``stores`` runs on, each a real database (see tests/postgres.py).
+STORE_BACKENDS = ("sqlite", "postgresql")
+
+
+def pytest_generate_tests(metafunc: pytest.Metafunc) -> None:
+    """Run each test marked ``stores`` that uses the ``store`` fixture once per store backend."""
+    if metafunc.definition.get_closest_marker("stores") and "store_backend" in metafunc.fixturenames:
+        metafunc.parametrize("store_backend", STORE_BACKENDS, indirect=True)
+
+
 @pytest.fixture
-def store(settings: Settings) -> Store:
-    """A real SQLite store, migrated."""
-    s = Store(settings.store_url)
+def store_backend(request: pytest.FixtureRequest) -> str:
+    """The backend of the ``store`` fixture: both for tests marked ``stores``, else SQLite, or the one
+    ``STORE_TEST_BACKEND`` names (``postgresql``: every test's store on PostgreSQL, for a one-off run)."""
+    return str(getattr(request, "param", os.environ.get("STORE_TEST_BACKEND") or "sqlite"))
+
+
+@pytest.fixture(scope="session")
+def postgres_server() -> Iterator[str]:
+    """A real PostgreSQL for the session (scripts/postgres-test-server): its ``postgres`` database's URL."""
+    yield from postgres.server()
+
+
+@pytest.fixture
+def postgres_database(postgres_server: str) -> Iterator[str]:
+    """A fresh, empty PostgreSQL database of the test's own (dropped afterwards): its URL."""
+    yield from postgres.database(postgres_server)
+
+
+@pytest.fixture
+def store(settings: Settings, store_backend: str, request: pytest.FixtureRequest) -> Iterator[Store]:
+    """A real store, migrated: SQLite in tmp_path, or a fresh PostgreSQL database (tests marked ``stores``)."""
+    url = settings.store_url if store_backend == "sqlite" else request.getfixturevalue("postgres_database")
+    s = Store(url)
     yield s
     s.close()
 

@@ -98,6 +98,7 @@ def _warned(store: Store, record_id: str) -> bool:
     return V3 in store.get(record_id).quality["warnings"]
 
 
+@pytest.mark.stores  # the landing_checks table on SQLite and PostgreSQL
 def test_two_failed_checks_in_a_row_warn_one_does_not(store: Store, settings: Settings, site: FeedServer) -> None:
     ids = _load(store, site.base_url, ["/ok", "/gone", "/broken", "/moved", "/head-refused"])
     first = check_source(store, "s", settings)
@@ -124,6 +125,7 @@ def test_two_failed_checks_in_a_row_warn_one_does_not(store: Store, settings: Se
     assert check_source(store, "s", settings).warned == 0 and store.max_seq() == seq + 2
 
 
+@pytest.mark.stores  # the landing_checks table on SQLite and PostgreSQL
 def test_the_source_quality_report_lists_the_warning(store: Store, settings: Settings, site: FeedServer) -> None:
     ids = _load(store, site.base_url, ["/ok", "/gone"])
     check_source(store, "s", settings)
@@ -132,6 +134,7 @@ def test_the_source_quality_report_lists_the_warning(store: Store, settings: Set
     assert {"warning": V3, "records": 1, "examples": [ids["/gone"]]} in report["warnings"]
 
 
+@pytest.mark.stores  # the landing_checks table on SQLite and PostgreSQL
 def test_a_recovered_page_clears_the_warning(
     store: Store, settings: Settings, site: FeedServer, pages: Pages
 ) -> None:
@@ -152,6 +155,7 @@ def test_a_recovered_page_clears_the_warning(
     assert not _warned(store, ids["/flaky"])
 
 
+@pytest.mark.stores  # the landing_checks table on SQLite and PostgreSQL
 def test_a_new_url_starts_a_new_streak(store: Store, settings: Settings, site: FeedServer) -> None:
     ids = _load(store, site.base_url, ["/gone"])
     check_source(store, "s", settings)
@@ -196,6 +200,7 @@ def test_a_redirect_loop_and_a_closed_port_fail_with_their_reasons(
     assert by_id[_offering(1, "").record_id].reason == "no answer: ConnectionError"
 
 
+@pytest.mark.stores  # the landing_checks table on SQLite and PostgreSQL
 def test_the_cap_goes_round_the_source(store: Store, settings: Settings, site: FeedServer) -> None:
     ids = _load(store, site.base_url, ["/ok", "/gone", "/broken", "/moved"])
     first = {c.record_id for c in check_source(store, "s", settings, limit=3).checks}

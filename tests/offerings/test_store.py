@@ -1,4 +1,4 @@
-"""The store: upserts, change sequence, tombstones, sources and runs, on real SQLite."""
+"""The store: upserts, change sequence, tombstones, sources and runs, on real SQLite and PostgreSQL."""
 
 from __future__ import annotations
 
@@ -7,10 +7,14 @@ from datetime import timedelta
 import pytest
 from sqlalchemy import inspect
 
+from offerings import landing_store
 from offerings.errors import NotFound, StoreError
 from offerings.model import Instance, Offering, Organisation, make_record_id
 from offerings.store import Source, Store, utcnow
 from offerings.tables import metadata
+
+# Every test that uses the store runs on SQLite and on a real PostgreSQL (tests/conftest.py).
+pytestmark = pytest.mark.stores
 
 
 def _offering(n: int, **changes: object) -> Offering:
@@ -48,6 +52,34 @@ def test_upsert_outcomes_and_sequence(store: Store, src: Source) -> None:
     assert store.upsert(_offering(1, title={"en": "Course one, revised"})) == "updated"
     assert store.max_seq() == 3
     assert store.get(_offering(1).record_id).offering.main_title == "Course one, revised"
+
+
+def test_source_dates_are_kept_verbatim_whatever_their_length(store: Store, src: Source) -> None:
+    # Fractional seconds and an offset: 33 characters, more than the VARCHAR(30) before migration 0005.
+    stamp = "2026-11-29T17:46:00.1234567+01:00"
+    store.upsert(_offering(1, harvest_datestamp=stamp))
+    assert store.get(_offering(1).record_id).offering.harvest_datestamp == stamp
+    run = store.start_run("src", full=False)
+    store.finish_run(run, status="success", response_date=stamp, from_date=stamp, until_date=stamp)
+    (latest,) = store.runs("src")
+    assert latest["response_date"] == latest["from_date"] == latest["until_date"] == stamp
+
+
+def test_a_nul_character_from_a_feed_never_fails_a_write(store: Store, src: Source, store_backend: str) -> None:
+    # JSON feeds may carry U+0000, which PostgreSQL text cannot hold (nor its json type extract): there it
+    # becomes U+FFFD; SQLite keeps it. The text "\\u0000" (a backslash and five characters) stays as it is.
+    weird = _offering(1, original_identifier="id-1\x00", title={"en": "Null\x00 course \\u0000"},
+                      record_url="https://uni.example/c\x00ourse")
+    assert store.upsert(weird) == "added"
+    kept = (lambda text: text) if store_backend == "sqlite" else (lambda text: text.replace("\x00", "\ufffd"))
+    stored = store.get(weird.record_id).offering
+    assert stored.title == {"en": kept("Null\x00 course \\u0000")} and stored.record_url == kept(weird.record_url)
+    # Due for its landing check on both (SQLite's json_extract returns the URL up to the NUL, PostgreSQL all of it).
+    assert [record_id for record_id, _ in landing_store.due(store, "src", 10)] == [weird.record_id]
+    landing_store.record_results(store, "src", [(weird.record_id, weird.record_url or "", None, "no\x00 answer")])
+    run = store.start_run("src", full=False)
+    store.finish_run(run, status="failed", error="bad byte \x00 in the feed")
+    assert store.runs("src")[0]["error"] == kept("bad byte \x00 in the feed")
 
 
 def test_tombstones(store: Store, src: Source) -> None:

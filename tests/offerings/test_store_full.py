@@ -19,6 +19,9 @@ from offerings.store_clusters import title_key, url_key
 from offerings.tables import records, sources
 from tests.offerings.factories import full_offering
 
+# Every test that uses the store runs on SQLite and on a real PostgreSQL (tests/conftest.py).
+pytestmark = pytest.mark.stores
+
 ADDED = {"cluster", "match_url", "match_title", "core_present", "status"}
 
 
@@ -43,8 +46,16 @@ def two_sources(store: Store) -> Store:
     return store
 
 
-def test_migration_0002_upgrades_a_store_of_the_first_release(tmp_path: Path) -> None:
-    url = f"sqlite:///{tmp_path / 'old.db'}"
+@pytest.fixture
+def blank_url(store_backend: str, tmp_path: Path, request: pytest.FixtureRequest) -> str:
+    """The URL of an empty database of the backend under test (no schema yet)."""
+    if store_backend == "sqlite":
+        return f"sqlite:///{tmp_path / 'old.db'}"
+    return str(request.getfixturevalue("postgres_database"))
+
+
+def test_migration_0002_upgrades_a_store_of_the_first_release(blank_url: str) -> None:
+    url = blank_url
     engine = create_engine(url)
     config = Config()
     config.set_main_option("script_location", str(MIGRATIONS))
