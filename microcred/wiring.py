@@ -14,6 +14,7 @@ from harvesters.runner import harvest_source, parse_interval
 from indexer import get_engine
 from indexer.base import SearchEngine
 from indexer.sync import sync
+from offerings import vocab
 from offerings.errors import BackendUnavailable, StoreError
 from offerings.store import Source, Store
 
@@ -61,7 +62,18 @@ class Catalogue:
         probe_report: dict[str, Any] | None = None,
         source_id: str | None = None,
     ) -> Source:
-        """Register a source (active at once on the operator's authority)."""
+        """Register a source (active at once on the operator's authority).
+
+        Raises:
+            StoreError: the URL is registered already, or ``country`` names no country.
+        """
+        if country:
+            # A name or a three-letter code is taken ("Netherlands" → NL); anything else would be
+            # stored as the records' country, and PostgreSQL would refuse more than two letters.
+            code = vocab.country_code(country)
+            if code is None:
+                raise StoreError(f"country {country!r} is not an ISO 3166-1 country code or name")
+            country = code
         registered = self.store.list_sources()
         taken = {s.id for s in registered}
         if any(s.url == url for s in registered):

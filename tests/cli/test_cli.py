@@ -84,3 +84,14 @@ def test_blocked_url_is_a_clear_error(env: Path, monkeypatch: pytest.MonkeyPatch
 def test_unknown_source_is_a_clear_error(env: Path) -> None:
     result = CliRunner().invoke(cli, ["sources", "show", "nope"])
     assert result.exit_code == 1 and "no source 'nope'" in result.output
+
+
+def test_country_is_a_country(env: Path, feed_server: FeedServer) -> None:  # noqa: F811
+    # A name is taken as its code; something that is no country is refused before anything is stored.
+    result = CliRunner().invoke(cli, ["sources", "add", feed_server.url_for(NL), "--country", "Atlantis"])
+    assert result.exit_code == 1 and "country 'Atlantis' is not an ISO 3166-1 country" in result.output
+    assert "Traceback" not in result.output
+    code, output = _run("sources", "add", feed_server.url_for(NL), "--country", "Netherlands")
+    assert code == 0, output
+    code, output = _run("sources", "show", "hogeschool-zuiderzee", "--json")
+    assert json.loads(output)["country"] == "NL"
