@@ -32,6 +32,7 @@ from typing import Any
 
 from offerings.errors import ConfigError
 from offerings.model import Offering, Organisation, Provenance, QualityAssurance
+from offerings.validation import forget
 
 __all__ = ["INFERRED", "Institution", "Registry", "enrich", "load"]
 
@@ -120,6 +121,8 @@ def enrich(offering: Offering, registry: Registry | None) -> Offering:
             provenance["quality_assurance"] = Provenance(
                 source_path=f"DEQAR {inst.deqar_id}", method="enriched", confidence=0.9
             )
+            # The replacement is validated afresh; what was remembered for the original is not needed.
+            forget(offering)
             return dataclasses.replace(
                 offering,
                 quality_assurance=[*offering.quality_assurance, inferred],

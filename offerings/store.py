@@ -28,6 +28,7 @@ from offerings.model import Offering, search_document
 from offerings.quality import assess
 from offerings.registry import Source, SourceRegistry, utcnow
 from offerings.tables import counters, records
+from offerings.validation import forget
 
 __all__ = ["IndexChange", "RunCounts", "Source", "StoredRecord", "Store", "utcnow"]
 
@@ -212,6 +213,8 @@ class Store(SourceRegistry):
                 digest = offering.content_hash(document)
                 before = existing.get(offering.record_id)
                 if before is not None and (before == (digest, offering.deleted) or (offering.deleted and before[1])):
+                    # Not assessed: what the crosswalk's validation remembered for it is not needed.
+                    forget(offering)
                     outcomes.append("unchanged")
                     representatives.discard(offering.record_id)
                     continue

@@ -16,6 +16,7 @@ from offerings import deqar, esco, validation
 from offerings.errors import CrosswalkError
 from offerings.model import Offering, Organisation
 from offerings.quality import assess
+from offerings.store import Source, Store
 from offerings.validation import forget, issues_of, reject_invalid, validate
 from tests.conftest import REPO
 from tests.offerings.factories import full_offering
@@ -59,6 +60,8 @@ def test_an_enriched_offering_is_validated_again() -> None:
     offering = reject_invalid(bare)
     enriched = deqar.enrich(offering, registry)
     assert enriched is not offering and enriched.quality_assurance
+    # The original never reaches the store: what was remembered for it is dropped, not left to pile up.
+    assert id(offering) not in validation._REMEMBERED
     assert issues_of(enriched) == validate(enriched)
     assert assess(enriched) == assess(dataclasses.replace(enriched))
 
@@ -89,3 +92,14 @@ def test_memory_is_bounded() -> None:
     for _ in range(validation._REMEMBER_MAX + 10):
         reject_invalid(full_offering())
     assert len(validation._REMEMBERED) <= validation._REMEMBER_MAX
+
+
+def test_an_unchanged_offering_leaves_nothing_remembered(store: Store) -> None:
+    """A harvest that finds most records unchanged must not keep their issues (nor the offerings) until
+    the memory's bound: that grew a harvest's memory with the feed's size."""
+    store.add_source(Source(id=_warned().source_id, url="http://127.0.0.1/oai"))
+    store.upsert(reject_invalid(_warned()))
+    again = reject_invalid(_warned())
+    assert id(again) in validation._REMEMBERED
+    assert store.upsert(again) == "unchanged"
+    assert id(again) not in validation._REMEMBERED
