@@ -116,7 +116,8 @@ def reject_invalid(offering: Offering) -> Offering:
     for issue in issues:
         if issue.severity == "error":
             raise CrosswalkError(f"rejected: {issue}", field=issue.field)
-    _remember(offering, today, issues)
+    if not offering.deleted:  # a tombstone is never assessed: remembering it would only pin it
+        _remember(offering, today, issues)
     return offering
 
 

@@ -103,3 +103,11 @@ def test_an_unchanged_offering_leaves_nothing_remembered(store: Store) -> None:
     assert id(again) in validation._REMEMBERED
     assert store.upsert(again) == "unchanged"
     assert id(again) not in validation._REMEMBERED
+
+
+def test_a_tombstone_is_not_remembered() -> None:
+    # Deleted records go to the store as deletions, never assessed: remembering them pinned each one
+    # (with its lists) until the memory's bound, a harvest's memory growing with the feed.
+    tombstone = dataclasses.replace(_warned(), deleted=True)
+    assert reject_invalid(tombstone) is tombstone
+    assert id(tombstone) not in validation._REMEMBERED
