@@ -34,6 +34,7 @@ from offerings.parsing_time import (
 from offerings.parsing_units import (
     Credits,
     PriceText,
+    _FoldedRegex,
     clean_text,
     ects_to_hours,
     fold,
@@ -90,14 +91,19 @@ _ECTS_UNIT = (
     r"|(?:credits?|creditos?|crediti|punkty) ECTS"
     r"|EC\b|CFU\b|op\b|opintopistee?t?\b|hp\b|hogskolepoang|studiepoeng|LP\b|Leistungspunkte|CP\b)"
 )
-_ECTS_RE = re.compile(_NUMBER + r"(?:\s*[-–]\s*" + _NUMBER + r")?\s*" + _ECTS_UNIT, re.IGNORECASE)
+# The patterns run over folded text are _FoldedRegex (case-insensitive answers, case-sensitive speed).
+_ECTS_RE = _FoldedRegex(re.compile(_NUMBER + r"(?:\s*[-–]\s*" + _NUMBER + r")?\s*" + _ECTS_UNIT, re.IGNORECASE))
 _HOURS_RE = re.compile(
     _NUMBER + r"\s*(?:h\b|hrs?\b|hours?\b|horas\b|heures\b|stunden\b|std\b|ore\b|uur\b|tuntia\b|timmar\b|godzin\w*)",
     re.IGNORECASE,
 )
-_EQF_RE = re.compile(
-    r"\b(?:EQF|EQR|CEC|QEQ|level|niveau|niveles?|livello|nivel|poziom|stufe)\s*(?:level\s*|niveau\s*)?[:\-]?\s*([1-8])\b",
-    re.IGNORECASE,
+_EQF_RE = _FoldedRegex(
+    re.compile(
+        r"\b(?:EQF|EQR|CEC|QEQ|level|niveau|niveles?|livello|nivel|poziom|stufe)\s*(?:level\s*|niveau\s*)?[:\-]?\s*"
+        r"([1-8])\b",
+        re.IGNORECASE,
+    ),
+    needs=("eqf", "eqr", "cec", "qeq", "level", "niveau", "nivel", "livello", "poziom", "stufe"),
 )
 _MODE_WORDS: dict[str, tuple[str, ...]] = {
     "blended": (
@@ -228,22 +234,31 @@ def parse_modes(text: str | None) -> list[str]:
     return found
 
 
-_START_RE = re.compile(
-    r"\b(?:start(?:s|ing)?(?: date| on)?|begins?|beginn|debut|inicio|inizio|aanvang|start ?datum|rozpoczecie)"
-    r"\s*[:\-]?\s*(\d{4}-\d{2}-\d{2}|\d{1,2}[./-]\d{1,2}[./-]\d{4})",
-    re.IGNORECASE,
+_START_RE = _FoldedRegex(
+    re.compile(
+        r"\b(?:start(?:s|ing)?(?: date| on)?|begins?|beginn|debut|inicio|inizio|aanvang|start ?datum|rozpoczecie)"
+        r"\s*[:\-]?\s*(\d{4}-\d{2}-\d{2}|\d{1,2}[./-]\d{1,2}[./-]\d{4})",
+        re.IGNORECASE,
+    ),
+    needs=("start", "begin", "debut", "inicio", "inizio", "aanvang", "rozpoczecie"),
 )
-_END_RE = re.compile(
-    r"\b(?:ends?|ending|end date|ende|fin|fine|einde|until|bis)"
-    r"\s*[:\-]?\s*(\d{4}-\d{2}-\d{2}|\d{1,2}[./-]\d{1,2}[./-]\d{4})",
-    re.IGNORECASE,
+_END_RE = _FoldedRegex(
+    re.compile(
+        r"\b(?:ends?|ending|end date|ende|fin|fine|einde|until|bis)"
+        r"\s*[:\-]?\s*(\d{4}-\d{2}-\d{2}|\d{1,2}[./-]\d{1,2}[./-]\d{4})",
+        re.IGNORECASE,
+    ),
+    needs=("end", "fin", "einde", "until", "bis"),
 )
 _PRICE_RE = re.compile(
     r"(?:(EUR|GBP|USD|CHF|SEK|NOK|DKK|PLN|CZK|HUF|RON|BGN|ISK|€|£|\$)\s*(\d[\d .,'’]*\d|\d))"
     r"|(?:(\d[\d .,'’]*\d|\d)\s*(EUR|GBP|USD|CHF|SEK|NOK|DKK|PLN|CZK|HUF|RON|BGN|ISK|€|£|euros?\b))",
     re.IGNORECASE,
 )
-_FREE_RE = re.compile(r"\b(?:free of charge|free|gratuit|kostenlos|gratis|gratuito|bezplatn\w*|kosteloos)\b", re.I)
+_FREE_RE = _FoldedRegex(
+    re.compile(r"\b(?:free of charge|free|gratuit|kostenlos|gratis|gratuito|bezplatn\w*|kosteloos)\b", re.I),
+    needs=("free", "gratuit", "kostenlos", "gratis", "bezplatn", "kosteloos"),
+)
 _CURRENCY_SIGNS = {"€": "EUR", "£": "GBP", "$": "USD", "EURO": "EUR", "EUROS": "EUR"}
 
 

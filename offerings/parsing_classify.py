@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import re
 from collections.abc import Iterable, Iterator
+from functools import lru_cache
 
 from offerings.parsing_units import fold
 
@@ -23,34 +24,103 @@ __all__ = [
 ]
 
 
+_TOKEN = re.compile(r"\w+")
+# Token index of every keyword pattern (see _Keywords): each phrase is filed under one token it cannot match
+# without — an exact word of the text, or the stem a word of the text starts with ("exam*").
+_BY_WORD: dict[str, set[int]] = {}
+_BY_STEM: dict[str, set[int]] = {}
+_STEM_LENGTHS: list[int] = []
+# Which patterns a word can stand for, per word seen: natural language repeats its words, so each is looked
+# up once. Bounded; cleared when a pattern is added (a remembered answer would miss it).
+_WORD_KEYS: dict[str, frozenset[int]] = {}
+_WORD_KEYS_MAX = 50_000
+_patterns_made = 0
+
+
+def _file_phrases(phrases: Iterable[str]) -> int:
+    """Enter the phrases of a new pattern in the token index; returns the pattern's number."""
+    global _patterns_made
+    ident = _patterns_made
+    _patterns_made += 1
+    for phrase in phrases:
+        stem = phrase.removesuffix("*")
+        words = _TOKEN.findall(stem)
+        # A trailing * lets the last word run on, so only the words before it are exact ("oral exam*": the
+        # word "oral", then a word starting "exam") — unless the stem ends in a non-word character.
+        exact = words[:-1] if phrase.endswith("*") and words and stem.endswith(words[-1]) else words
+        if exact:
+            # The longest word is the rarest guess: "part of the programme" is filed under "programme".
+            _BY_WORD.setdefault(max(exact, key=len), set()).add(ident)
+        elif words:
+            _BY_STEM.setdefault(words[-1], set()).add(ident)
+        else:
+            _BY_WORD.setdefault("", set()).add(ident)  # no word at all: every text may match
+    _STEM_LENGTHS[:] = sorted({len(stem) for stem in _BY_STEM})
+    _WORD_KEYS.clear()
+    _keys_in.cache_clear()
+    return ident
+
+
+def _word_keys(word: str) -> frozenset[int]:
+    """The patterns ``word`` is the filed token of, exactly or by stem."""
+    found = set(_BY_WORD.get(word, ()))
+    for length in _STEM_LENGTHS:
+        if length > len(word):
+            break
+        found.update(_BY_STEM.get(word[:length], ()))
+    return frozenset(found)
+
+
+@lru_cache(maxsize=256)
+def _keys_in(text: str) -> frozenset[int]:
+    """The numbers of the keyword patterns that may match ``text`` (remembered: each parser asks again)."""
+    words = set(_TOKEN.findall(text))
+    new = words.difference(_WORD_KEYS)
+    if new:
+        if len(_WORD_KEYS) + len(new) > _WORD_KEYS_MAX:
+            _WORD_KEYS.clear()
+            new = words
+        for word in new:
+            _WORD_KEYS[word] = _word_keys(word)
+    always = frozenset(_BY_WORD.get("", ()))
+    try:
+        # Every word is remembered now; the union runs in C.
+        return always.union(*map(_WORD_KEYS.__getitem__, words))
+    except KeyError:  # another thread cleared the memory in between
+        return always.union(*map(_word_keys, words))
+
+
 class _Keywords:
-    """A compiled keyword alternation with a substring pre-check.
+    """A compiled keyword alternation with two pre-checks that never hide a match.
 
     Python's ``re`` tries every alternative at every position of the text, which made these patterns
-    most of the crosswalk's time. Every alternative begins with a fixed literal (the phrase, or its
-    stem before ``*``), so a text containing none of those literals cannot match: ``in`` tests (a C
-    substring search each) answer that far faster, and the regex runs only when one is present, with
-    exactly the result it always had.
+    most of the crosswalk's time. A phrase matches only as whole words (``(?<![\\w-])…(?![\\w-])``), so
+    each of its words is a whole word of the text (the last one, before a ``*``, the start of one): a
+    text whose words (one ``\\w+`` scan, shared by every pattern) include none of the words the
+    pattern's phrases are filed under cannot match. Nor can one holding none of the literals (the
+    phrase, or its stem before ``*``; ``in`` tests, a C substring search each). The regex runs only when
+    both allow it, with exactly the result it always had.
     """
 
-    __slots__ = ("literals", "pattern", "regex")
+    __slots__ = ("ident", "literals", "pattern", "regex")
 
-    def __init__(self, regex: re.Pattern[str], literals: tuple[str, ...]) -> None:
+    def __init__(self, regex: re.Pattern[str], literals: tuple[str, ...], ident: int) -> None:
         self.regex = regex
         self.pattern = regex.pattern
         self.literals = literals
+        self.ident = ident
 
     def maybe(self, text: str) -> bool:
-        """False when ``text`` certainly holds no match (no literal occurs in it)."""
-        # map() over the bound method keeps the whole loop in C.
-        return any(map(text.__contains__, self.literals))
+        """False when ``text`` certainly holds no match (no filed word, or no literal, occurs in it)."""
+        # map() over the bound method keeps the literal loop in C.
+        return self.ident in _keys_in(text) and any(map(text.__contains__, self.literals))
 
     def search(self, text: str) -> re.Match[str] | None:
-        """``re.Pattern.search``, skipped when no literal occurs in ``text``."""
+        """``re.Pattern.search``, skipped when the pre-checks rule a match out."""
         return self.regex.search(text) if self.maybe(text) else None
 
     def finditer(self, text: str) -> Iterator[re.Match[str]]:
-        """``re.Pattern.finditer``, skipped when no literal occurs in ``text``."""
+        """``re.Pattern.finditer``, skipped when the pre-checks rule a match out."""
         return self.regex.finditer(text) if self.maybe(text) else iter(())
 
 
@@ -70,7 +140,7 @@ def _words(*phrases: str) -> _Keywords:
     ordered = sorted(phrases, key=len, reverse=True)
     parts = [re.escape(p[:-1]) + r"\w*" if p.endswith("*") else re.escape(p) for p in ordered]
     regex = re.compile(r"(?<![\w-])(?:" + "|".join(parts) + r")(?![\w-])")
-    return _Keywords(regex, _minimal(p.removesuffix("*") for p in phrases))
+    return _Keywords(regex, _minimal(p.removesuffix("*") for p in phrases), _file_phrases(phrases))
 
 
 # Order matters: oral and peer review are removed from the text before written exams and peer assessment
@@ -107,9 +177,10 @@ _ASSESSMENT: tuple[tuple[str, _Keywords], ...] = (
                                    "assiduite", "asistencia", "frequenza", "aanwezigheid")),
 )
 _REMOVED_BEFORE = {"written_examination": ("oral_examination",), "peer_assessment": ("peer_review",)}
-# Every literal of every type, checked first: a text without any names no assessment, and nothing more runs.
-# (Masking a match cannot create another, so "no type matches the unmasked text" means none at all.)
-_ANY_ASSESSMENT = _minimal(literal for _, pattern in _ASSESSMENT for literal in pattern.literals)
+# Every type's pattern number, checked first: a text that none of them may match names no assessment, and
+# nothing more runs. (Masking a match cannot create another, so "no type matches the unmasked text" means
+# none at all.)
+_ANY_ASSESSMENT = frozenset(pattern.ident for _, pattern in _ASSESSMENT)
 
 
 def parse_assessment(text: str | None) -> list[str]:
@@ -120,7 +191,7 @@ def parse_assessment(text: str | None) -> list[str]:
     if not text:
         return []
     folded = fold(text)[:5000]
-    if not any(map(folded.__contains__, _ANY_ASSESSMENT)):
+    if _ANY_ASSESSMENT.isdisjoint(_keys_in(folded)):
         return []
     spans: dict[str, list[tuple[int, int]]] = {}
     found: list[str] = []
@@ -220,6 +291,9 @@ _AGENCIES = (
 )
 _AGENCY = _words(*_AGENCIES)
 _ACCREDITED = re.compile(r"\b(?:accredit\w*|akkredit\w*|accredit\w*|acredita\w*|geaccrediteerd|reconnu par)\b")
+# Every match of _ACCREDITED holds one of these ("geaccrediteerd" holds "accredit"): checked first, as most
+# texts hold none.
+_ACCREDITED_STEMS = ("accredit", "akkredit", "acredita", "reconnu par")
 _ESG = _words("esg", "european standards and guidelines")
 
 
@@ -234,7 +308,8 @@ def parse_qa(text: str | None) -> list[tuple[str, str | None]]:
     folded = fold(text)[:5000]
     agency = _AGENCY.search(folded)
     name = agency.group(0).upper() if agency and len(agency.group(0)) <= 6 else (agency.group(0) if agency else None)
-    if _ACCREDITED.search(folded) and (agency or re.search(r"accredited by|akkreditiert durch|accredite par", folded)):
+    accredited = any(map(folded.__contains__, _ACCREDITED_STEMS)) and _ACCREDITED.search(folded)
+    if accredited and (agency or re.search(r"accredited by|akkreditiert durch|accredite par", folded)):
         return [("external_programme", name)]
     if agency or _ESG.search(folded):
         return [("external_institutional", name)]

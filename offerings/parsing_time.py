@@ -11,7 +11,7 @@ import re
 from datetime import date, datetime
 from typing import NamedTuple
 
-from offerings.parsing_units import fold
+from offerings.parsing_units import _FoldedRegex, fold
 
 __all__ = [
     "DurationText",
@@ -23,6 +23,7 @@ __all__ = [
     "parse_iso_duration",
 ]
 
+# Each format's third character is its separator (parse_date skips the formats whose separator is absent).
 _DATE_FORMATS = ("%Y-%m-%d", "%d.%m.%Y", "%d/%m/%Y", "%d-%m-%Y", "%Y/%m/%d")
 # Month names (folded) in the main EU languages, and their common abbreviations.
 _MONTHS: dict[str, int] = {}
@@ -71,9 +72,13 @@ def parse_date(text: str | None) -> date | None:
         parsed: date | None = datetime.fromisoformat(value.replace("Z", "+00:00")).date()
     except ValueError:
         parsed = None
+        head = value[:10]
         for fmt in _DATE_FORMATS:
+            # A format whose separator the text lacks cannot match: spare strptime's costly failure.
+            if fmt[2] not in head:
+                continue
             try:
-                parsed = datetime.strptime(value[:10], fmt).date()
+                parsed = datetime.strptime(head, fmt).date()
                 break
             except ValueError:
                 continue
@@ -160,8 +165,10 @@ for _unit, _words in (
 ):
     for _word in _words.split():
         _UNITS[_word] = _unit
-_DURATION_RE = re.compile(
-    r"\b(\d+(?:[.,]\d+)?)(?:\s*(?:-|–|to|bis|a|à)\s*(\d+(?:[.,]\d+)?))?[\s-]*([a-z]+)\b", re.IGNORECASE
+# Runs over folded text only (see parsing_units._FoldedRegex).
+_DURATION_RE = _FoldedRegex(
+    re.compile(r"\b(\d+(?:[.,]\d+)?)(?:\s*(?:-|–|to|bis|a|à)\s*(\d+(?:[.,]\d+)?))?[\s-]*([a-z]+)\b", re.IGNORECASE),
+    number_first=True,
 )
 _APPROX = re.compile(r"\b(?:approx\w*|about|around|circa|ca\.?|ungefahr|environ|aprox\w*|circa|ongeveer)\b|~")
 _SEMESTER = re.compile(r"\b(?:(\d)\s*)?(?:semesters?|semestres?|semestri|semestre)\b")
@@ -190,18 +197,20 @@ def parse_duration(text: str | None) -> DurationText | None:
     folded = fold(value)
     if folded in _YEAR_CODES:
         return DurationText(_YEAR_CODES[folded], approx=folded == "semestre")
-    approx = bool(_APPROX.search(folded))
     for match in _DURATION_RE.finditer(folded):
         unit = _UNITS.get(match.group(3))
         if unit is None:
             continue
         low = float(match.group(1).replace(",", "."))
         high = float(match.group(2).replace(",", ".")) if match.group(2) else None
+        # Whether the text hedges matters only once a duration is found: most texts state none.
+        approx = bool(_APPROX.search(folded))
         found = DurationText(_iso(low, unit), approx, _iso(high, unit) if high and high > low else None)
         if _in_bounds(found):
             return found
         return None
-    semester = _SEMESTER.search(folded)
+    # Every spelling _SEMESTER knows holds "semest"; most texts hold none, and the search is not cheap.
+    semester = _SEMESTER.search(folded) if "semest" in folded else None
     if semester:
         count = int(semester.group(1) or 1)
         return DurationText(f"P{6 * count}M", approx=True) if count <= 6 else None

@@ -11,6 +11,9 @@ education; ``dc:relation`` links become supplementary documents or the programme
 from __future__ import annotations
 
 import re
+from datetime import date
+from functools import lru_cache
+from typing import NamedTuple
 
 from lxml import etree
 
@@ -41,6 +44,7 @@ _ORG_WORDS = re.compile(
     r"polytechn|faculty|fakult|centre|center|foundation|stiftung|gmbh|ltd|inc\b|ministry|council",
     re.IGNORECASE,
 )
+_MICRO_CREDENTIAL = re.compile(r"micro-?credential|mikro-?zertifikat|micro-?certificat", re.IGNORECASE)
 _TYPES = {
     "course": "course",
     "kurs": "course",
@@ -57,11 +61,26 @@ _TYPES = {
 }
 
 
-def _values(meta: etree._Element, name: str) -> list[etree._Element]:
-    return [el for el in meta.iter(f"{{{DC}}}{name}") if (el.text or "").strip()]
+class _DublinCore(dict[str, list[etree._Element]]):
+    """The DC elements of one record that hold text, by local name, each list in document order."""
 
 
-def _texts(meta: etree._Element, name: str) -> list[str]:
+def _dublin_core(meta: etree._Element) -> _DublinCore:
+    # One walk of the tree for every element name, where asking for each name walked it a dozen times.
+    found = _DublinCore()
+    prefix = f"{{{DC}}}"
+    for el in meta.iter():
+        tag = el.tag
+        if isinstance(tag, str) and tag.startswith(prefix) and (el.text or "").strip():
+            found.setdefault(tag[len(prefix) :], []).append(el)
+    return found
+
+
+def _values(meta: _DublinCore, name: str) -> list[etree._Element]:
+    return meta.get(name, [])
+
+
+def _texts(meta: _DublinCore, name: str) -> list[str]:
     return [" ".join((el.text or "").split()) for el in _values(meta, name)]
 
 
@@ -86,9 +105,10 @@ def to_offering(record: SourceRecord, context: SourceContext) -> Offering:
     base = base_offering(record, context, "oai_dc")
     if record.deleted:
         return base
-    meta = xml_payload(record, what="metadata is not")
-    if etree.QName(meta).localname != "dc":
-        raise CrosswalkError(f"expected oai_dc:dc, found {etree.QName(meta).text}", field="metadata")
+    root = xml_payload(record, what="metadata is not")
+    if etree.QName(root).localname != "dc":
+        raise CrosswalkError(f"expected oai_dc:dc, found {etree.QName(root).text}", field="metadata")
+    meta = _dublin_core(root)
 
     prov: dict[str, Provenance] = {}
     languages = list(dict.fromkeys(c for c in map(vocab.language_code, _texts(meta, "language")) if c))
@@ -112,8 +132,9 @@ def to_offering(record: SourceRecord, context: SourceContext) -> Offering:
     _identifiers(offering, meta)
     _relations(offering, _texts(meta, "relation"))
     _types(offering, _texts(meta, "type"))
-    _mined(offering, text, prov)
-    _mined_more(offering, text, prov)
+    mined = _mine(text, next(iter(offering.issuer_country), None))
+    _mined(offering, mined, prov)
+    _mined_more(offering, mined, prov)
     rights = _texts(meta, "rights")
     offering.record_license = rights[0] if rights else None
     # dc:date is ambiguous (issued, created, available…): only a date matching the header's is taken.
@@ -137,7 +158,7 @@ def _subjects(offering: Offering, subjects: list[str]) -> None:
 
 
 def _organisations(
-    offering: Offering, meta: etree._Element, context: SourceContext, text: str, prov: dict[str, Provenance]
+    offering: Offering, meta: _DublinCore, context: SourceContext, text: str, prov: dict[str, Provenance]
 ) -> None:
     names = _texts(meta, "publisher") or [n for n in _texts(meta, "creator") if _is_org(n)]
     if not names and context.name:
@@ -162,7 +183,7 @@ def _organisations(
         offering.issuer_country = [country]
 
 
-def _identifiers(offering: Offering, meta: etree._Element) -> None:
+def _identifiers(offering: Offering, meta: _DublinCore) -> None:
     urls = [v for v in _texts(meta, "identifier") + _texts(meta, "source") if re.match(r"https?://", v)]
     offering.record_url = urls[0] if urls else None
     others = [v for v in _texts(meta, "identifier") if not re.match(r"https?://", v)]
@@ -191,14 +212,80 @@ def _types(offering: Offering, types: list[str]) -> None:
             offering.offering_type.append(code)
 
 
-def _mined(offering: Offering, text: str, prov: dict[str, Provenance]) -> None:
+class _Mined(NamedTuple):
+    """What the §3.7 parsers read from one description text: immutable values only, so one answer serves
+    every record that repeats the text."""
+
+    credits: parsing.Credits | None
+    hours: float | tuple[float, float] | None
+    eqf: int | None
+    modes: tuple[str, ...]
+    start: date | None
+    end: date | None
+    price: tuple[float, str] | None
+    free: bool
+    micro_credential: bool
+    assessment: tuple[str, ...]
+    assessment_sentences: str
+    schedule: str | None
+    cycle: str | None
+    stackability: str | None
+    supervision: str | None
+    duration: parsing.DurationText | None
+    qa: tuple[tuple[str, str | None], ...]
+
+
+@lru_cache(maxsize=4096)
+def _names_assessment(sentence: str) -> bool:
+    """Whether ``sentence`` names an assessment type.
+
+    Remembered: a feed's descriptions share boilerplate sentences ("Assessment is by a final project."),
+    and each description is split and every sentence classified again.
+    """
+    return bool(parsing.parse_assessment(sentence))
+
+
+@lru_cache(maxsize=1024)
+def _mine(text: str, country: str | None) -> _Mined:
+    """Run every §3.7 parser over ``text`` (``country`` decides which national credit units are ECTS).
+
+    Remembered for the last texts: feeds repeat descriptions (one per run or cohort of a course, shared
+    boilerplate), and the parsers are the costliest part of the crosswalk.
+    """
+    assessment = tuple(parsing.parse_assessment(text))
+    sentences = ""
+    if assessment:
+        # §3.7: keep the text the types were read from, i.e. the sentences that name them.
+        named = [s for s in re.split(r"(?<=[.;!?])\s+|\n", text) if _names_assessment(s)]
+        sentences = " ".join(named)[:2000]
+    return _Mined(
+        credits=parsing.parse_credits(text, country),
+        hours=parsing.parse_workload(text),
+        eqf=parsing.parse_eqf(text),
+        modes=tuple(parsing.parse_modes(text)),
+        start=parsing.parse_start_date(text),
+        end=parsing.parse_end_date(text),
+        price=parsing.parse_price(text),
+        free=parsing.says_free(text),
+        micro_credential=bool(_MICRO_CREDENTIAL.search(text)),
+        assessment=assessment,
+        assessment_sentences=sentences,
+        schedule=parsing.parse_schedule(text),
+        cycle=parsing.parse_qf_ehea_cycle(text),
+        stackability=parsing.parse_stackability(text),
+        supervision=parsing.parse_supervision(text),
+        duration=parsing.parse_duration(text),
+        qa=tuple(parsing.parse_qa(text)),
+    )
+
+
+def _mined(offering: Offering, mined: _Mined, prov: dict[str, Provenance]) -> None:
     """Values the free text states; all marked ``parsed``."""
 
     def mark(name: str, confidence: float = 0.8) -> None:
         prov[name] = Provenance(source_path="dc:description", method="parsed", confidence=confidence)
 
-    country = next(iter(offering.issuer_country), None)
-    credits = parsing.parse_credits(text, country)
+    credits = mined.credits
     if credits is not None and credits.is_ects:
         if isinstance(credits.value, tuple):
             offering.ects_range = list(credits.value)  # §3.7: a range stays a range
@@ -210,7 +297,7 @@ def _mined(offering: Offering, text: str, prov: dict[str, Provenance]) -> None:
     elif credits is not None and not isinstance(credits.value, tuple):
         offering.other_credits = [OtherCredit(value=credits.value, system=credits.unit)]
         mark("other_credits", 0.6)
-    hours = parsing.parse_workload(text)
+    hours = mined.hours
     if isinstance(hours, tuple):
         offering.workload_range = list(hours)
         mark("workload_range")
@@ -218,16 +305,13 @@ def _mined(offering: Offering, text: str, prov: dict[str, Provenance]) -> None:
         offering.workload_hours = hours
         offering.workload_basis = offering.workload_basis or "parsed_text"
         mark("workload_hours")
-    eqf = parsing.parse_eqf(text)
-    if eqf is not None:
-        offering.eqf_level = eqf
+    if mined.eqf is not None:
+        offering.eqf_level = mined.eqf
         mark("eqf_level")
-    modes = parsing.parse_modes(text)
-    if modes:
-        offering.mode = modes
+    if mined.modes:
+        offering.mode = list(mined.modes)
         mark("mode", 0.7)
-    start, end = parsing.parse_start_date(text), parsing.parse_end_date(text)
-    price = parsing.parse_price(text)
+    start, end, price = mined.start, mined.end, mined.price
     if start or end:
         instance = Instance(start_date=start, end_date=end if not (start and end and end < start) else None)
         if price:
@@ -238,40 +322,38 @@ def _mined(offering: Offering, text: str, prov: dict[str, Provenance]) -> None:
         offering.price = [Price(amount=price[0], currency=price[1])]
     if price:
         mark("price")
-    if parsing.says_free(text) or (price and price[0] == 0):
+    if mined.free or (price and price[0] == 0):
         offering.is_free = True
         mark("is_free", 0.7)
-    if re.search(r"micro-?credential|mikro-?zertifikat|micro-?certificat", text, re.IGNORECASE):
+    if mined.micro_credential:
         offering.credential_type = offering.credential_type or "micro_credential"
         mark("credential_type", 0.6)
 
 
-def _mined_more(offering: Offering, text: str, prov: dict[str, Provenance]) -> None:
+def _mined_more(offering: Offering, mined: _Mined, prov: dict[str, Provenance]) -> None:
     """The §3.7 classifiers over the free text: assessment, schedule, cycle, stackability, QA, supervision."""
 
     def mark(name: str, confidence: float = 0.6) -> None:
         prov[name] = Provenance(source_path="dc:description", method="parsed", confidence=confidence)
 
-    offering.assessment_types = parsing.parse_assessment(text)
+    offering.assessment_types = list(mined.assessment)
     if offering.assessment_types:
-        # §3.7: keep the text the types were read from, i.e. the sentences that name them.
-        sentences = [s for s in re.split(r"(?<=[.;!?])\s+|\n", text) if parsing.parse_assessment(s)]
-        offering.assessment_description = {offering.default_language or "und": " ".join(sentences)[:2000]}
+        offering.assessment_description = {offering.default_language or "und": mined.assessment_sentences}
         mark("assessment_types")
     for name, found in (
-        ("learning_schedule", parsing.parse_schedule(text)),
-        ("qf_ehea_cycle", parsing.parse_qf_ehea_cycle(text)),
-        ("stackability", parsing.parse_stackability(text)),
-        ("supervision_id_verification", parsing.parse_supervision(text)),
+        ("learning_schedule", mined.schedule),
+        ("qf_ehea_cycle", mined.cycle),
+        ("stackability", mined.stackability),
+        ("supervision_id_verification", mined.supervision),
     ):
         if found:
             setattr(offering, name, found)
             mark(name)
-    duration = parsing.parse_duration(text)
+    duration = mined.duration
     if duration is not None:
         offering.duration = duration.iso
         mark("duration", 0.5 if duration.approx else 0.6)
-    for qa_type, agency in parsing.parse_qa(text):
+    for qa_type, agency in mined.qa:
         body = Organisation(name={"und": agency}) if agency else None
         offering.quality_assurance.append(QualityAssurance(type=qa_type, qa_body=body))
         mark("quality_assurance")
