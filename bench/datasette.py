@@ -117,8 +117,9 @@ DIFFERENCES = (
     "Text: both sides AND the query's words and treat the last one as a prefix (Datasette through "
     "`_searchmode=raw` with the same quoted FTS5 expression microcred builds); microcred also matches each "
     "word's Snowball stems in every language it stems, so its hit counts can only be larger.",
-    "Order: microcred ranks text hits by bm25 with field boosts (title > skills and subjects > description > "
-    "provider, stems a little below words); Datasette 0.65 has no relevance order and lists hits by primary key. "
+    "Order: microcred ranks text hits with every word in the title first, then the others, each group by bm25 "
+    "with field boosts (title > skills and subjects > description > provider, stems a little below words); "
+    "Datasette 0.65 has no relevance order and lists hits by primary key. "
     "Relevance without text is by start date in microcred, `_sort=start_date` in Datasette; the other sorts "
     "map onto `_sort`/`_sort_desc` of the same columns; microcred also puts ended offerings "
     "(every date past) after the others under every sort, which a one-column Datasette sort cannot.",

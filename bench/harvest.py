@@ -1,6 +1,7 @@
 """Harvest benchmark: the full microcred pipeline against bare sickle iteration of the same feed.
 
-``python -m bench.harvest --mode sickle|microcred --records N`` measures one harvest. The feed is a
+``python -m bench.harvest --mode sickle|microcred --records N`` measures one harvest; ``--mode writes``
+only the store and index writes its normalised records need (the floor of any pipeline that keeps them). The feed is a
 synthetic oai_dc repository recorded once and replayed from memory by a *separate* process
 (``--serve``), so the server costs almost nothing and the measuring process's peak RSS is the
 harvester's own. ``bench/__main__.py`` runs the measurements and writes the report.
@@ -67,6 +68,36 @@ def _microcred(url: str, data_dir: Path) -> int:
         catalogue.close()
 
 
+def _writes(url: str, data_dir: Path) -> tuple[int, float]:
+    """Only what every harvested record must end in: the normalised offerings of the feed (harvested
+    first, untimed) written again to a fresh store and index, in pages of BATCH, then the index
+    sync. Returns the records written and the seconds that took: the pipeline's floor, whatever the
+    fetching, parsing and normalising cost."""
+    from config import load_settings
+    from microcred.wiring import Catalogue
+
+    def catalogue_in(path: Path) -> Catalogue:
+        return Catalogue(load_settings({"data_dir": str(path), "allow_private_feeds": True}, environ={}))
+
+    harvested = catalogue_in(data_dir / "harvested")
+    try:
+        source = harvested.add_source(url, kind="oai", name="Synthetic", country="NL", source_id="bench")
+        harvested.harvest(source)
+        offerings = [stored.offering for stored in harvested.store.iter_changes(0)]
+    finally:
+        harvested.close()
+    fresh = catalogue_in(data_dir / "fresh")
+    try:
+        fresh.add_source(url, kind="oai", name="Synthetic", country="NL", source_id="bench")
+        started = time.perf_counter()
+        for first in range(0, len(offerings), BATCH):
+            fresh.store.upsert_many((offering, None) for offering in offerings[first : first + BATCH])
+        fresh.sync_index()
+        return len(offerings), time.perf_counter() - started
+    finally:
+        fresh.close()
+
+
 def measure(mode: str, records: int, latency: float = 0.0) -> dict[str, float | int | str]:
     """Time one full harvest of an ``records``-record feed served by a child process (each answer
     ``latency`` seconds late)."""
@@ -80,8 +111,11 @@ def measure(mode: str, records: int, latency: float = 0.0) -> dict[str, float | 
         url = server.stdout.readline().strip()
         with tempfile.TemporaryDirectory() as tmp:
             started = time.perf_counter()
-            seen = _bare_sickle(url) if mode == "sickle" else _microcred(url, Path(tmp))
-            elapsed = time.perf_counter() - started
+            if mode == "writes":
+                seen, elapsed = _writes(url, Path(tmp))
+            else:
+                seen = _bare_sickle(url) if mode == "sickle" else _microcred(url, Path(tmp))
+                elapsed = time.perf_counter() - started
     finally:
         server.stdin.close()
         server.wait(timeout=30)
@@ -98,7 +132,7 @@ def measure(mode: str, records: int, latency: float = 0.0) -> dict[str, float | 
 def main(argv: list[str] | None = None) -> None:
     """Command-line entry point: print one measurement as JSON (or serve the feed with --serve)."""
     parser = argparse.ArgumentParser(description=__doc__)
-    parser.add_argument("--mode", choices=("sickle", "microcred"))
+    parser.add_argument("--mode", choices=("sickle", "microcred", "writes"))
     parser.add_argument("--records", type=int, default=20_000)
     parser.add_argument("--serve", action="store_true", help="serve the recorded feed (used by --mode)")
     parser.add_argument("--latency", type=float, default=0.0, help="seconds the server takes to answer each request")
