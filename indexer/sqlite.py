@@ -39,9 +39,9 @@ __all__ = ["SqliteEngine"]
 logger = logging.getLogger(__name__)
 
 _NO_LOCK = nullcontext()
-# What a single bad document can raise while being written; anything else fails the whole call.
 # Documents written under one savepoint (see SqliteEngine._write_all).
 WRITE_CHUNK = 200
+# What a single bad document can raise while being written; anything else fails the whole call.
 _DOCUMENT_ERRORS = (sqlite3.IntegrityError, sqlite3.DataError, ValueError, TypeError, OverflowError)
 
 
@@ -60,6 +60,7 @@ class SqliteEngine:
         # Generations each thread wrote to since its last set_last_seq; see there.
         self._written = threading.local()
         self._caches = Caches()
+        self._touched: set[int] = set()
         self.files.current()
         self._upgrade()
 
@@ -75,8 +76,12 @@ class SqliteEngine:
         with self._write_lock if write else _NO_LOCK, self.files.lend() as (name, conn):
             conn.execute("BEGIN IMMEDIATE" if write else "BEGIN")
             try:
+                if write:
+                    # The documents this write touches (one writer at a time: the lock is held).
+                    self._touched = set()
                 yield name, conn
                 if write:
+                    self._record(conn, self._touched)
                     # Every write changes the version, which keys the cache of counts in every process.
                     conn.execute(
                         "INSERT INTO meta (key, value) VALUES ('version', '1')"
@@ -198,7 +203,9 @@ class SqliteEngine:
     @staticmethod
     def _record(conn: sqlite3.Connection, touched: set[int]) -> None:
         """Note which documents the write transaction under way changed, under the version it makes
-        (see :data:`indexer.sqlite_sql.CHANGES_TABLE`); called just before the transaction ends."""
+        (see :data:`indexer.sqlite_sql.CHANGES_TABLE`), and that this version's changes are recorded
+        (``changes_to``: a writer that records nothing, such as an older microcred, leaves it behind,
+        and readers then load their bitmaps afresh). Called just before the transaction ends."""
         row = conn.execute("SELECT value FROM meta WHERE key = 'version'").fetchone()
         version = (int(row[0]) if row else 0) + 1  # what _transaction sets on the way out
         if conn.execute("SELECT 1 FROM meta WHERE key = 'changes_from'").fetchone() is None:
@@ -207,6 +214,7 @@ class SqliteEngine:
         conn.executemany("INSERT OR IGNORE INTO changes (version, n) VALUES (?, ?)",
                          [(version, n) for n in sorted(touched)])
         conn.execute("DELETE FROM changes WHERE version <= ?", (version - sql.CHANGES_KEPT,))
+        conn.execute("INSERT OR REPLACE INTO meta (key, value) VALUES ('changes_to', ?)", (str(version),))
 
     def upsert(self, documents: Iterable[dict[str, Any]]) -> IndexReport:
         """Add or replace documents by ``id`` in one transaction; refused documents go to the report.
@@ -214,12 +222,9 @@ class SqliteEngine:
         Raises:
             BackendUnavailable: the index cannot be written.
         """
-        touched: set[int] = set()
         with self._transaction() as (name, conn):
             self._wrote(name)
-            report = self._write_all(conn, documents, touched)
-            self._record(conn, touched)
-        return report
+            return self._write_all(conn, documents, self._touched)
 
     def delete(self, ids: Iterable[str]) -> int:
         """Remove documents by id; unknown ids are ignored. Returns how many were removed.
@@ -228,7 +233,6 @@ class SqliteEngine:
             BackendUnavailable: the index cannot be written.
         """
         removed = 0
-        touched: set[int] = set()
         with self._transaction() as (name, conn):
             self._wrote(name)
             for doc_id in ids:
@@ -237,9 +241,8 @@ class SqliteEngine:
                     continue
                 self._remove_dependants(conn, int(found[0]), found[1])
                 conn.execute("DELETE FROM docs WHERE n = ?", (found[0],))
-                touched.add(int(found[0]))
+                self._touched.add(int(found[0]))
                 removed += 1
-            self._record(conn, touched)
         return removed
 
     def last_seq(self) -> int:

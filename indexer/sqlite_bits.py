@@ -282,8 +282,10 @@ def patch(old: FacetBitmaps, conn: sqlite3.Connection, since: int, now: int) -> 
 
     ``old`` is left as it is: searches of its state may still be using it.
     """
-    row = conn.execute("SELECT value FROM meta WHERE key = 'changes_from'").fetchone()
-    if row is None or since + 1 < int(row[0]) or since <= now - CHANGES_KEPT or since > now:
+    recorded = dict(conn.execute("SELECT key, value FROM meta WHERE key IN ('changes_from', 'changes_to')").fetchall())
+    if len(recorded) < 2 or int(recorded["changes_to"]) != now:
+        return None  # some write since did not record its changes
+    if since + 1 < int(recorded["changes_from"]) or since <= now - CHANGES_KEPT or since > now:
         return None
     started = time.perf_counter()
     changed = [int(n) for (n,) in conn.execute(
