@@ -190,6 +190,7 @@ class Store(SourceRegistry):
             return []
         now = utcnow()
         with self.engine.begin() as conn:
+            self._lock_writers(conn)
             # The same offering from another source: share its cluster (set before hashing, so a
             # record whose cluster changes is re-indexed).
             match_keys = store_clusters.assign(conn, [o for o, _ in batch])
@@ -247,7 +248,19 @@ class Store(SourceRegistry):
     def delete_many(self, record_ids: Iterable[str]) -> int:
         """Tombstone live offerings by id; returns how many were live."""
         with self.engine.begin() as conn:
+            self._lock_writers(conn)
             return self._tombstone(conn, list(record_ids))
+
+    @staticmethod
+    def _lock_writers(conn: Connection) -> None:
+        """Make the transaction the only writer of offerings from here to its end, before it reads.
+
+        Two sources storing the same offering at once would otherwise each look for the other's
+        record before either had written it, and form two clusters (one offering, two results).
+        Writing the sequence row without changing it takes SQLite's write lock, or PostgreSQL's
+        row lock, which the next writer then waits for.
+        """
+        conn.execute(update(counters).where(counters.c.name == "seq").values(value=counters.c.value))
 
     def _tombstone(self, conn: Connection, ids: list[str]) -> int:
         tombstoned: list[str] = []

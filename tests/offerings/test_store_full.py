@@ -3,6 +3,7 @@ and a source's quality report."""
 
 from __future__ import annotations
 
+import threading
 from datetime import datetime
 from pathlib import Path
 from typing import Any
@@ -12,7 +13,7 @@ from alembic import command
 from alembic.config import Config
 from sqlalchemy import column, create_engine, insert, inspect, table
 
-from offerings import quality_report
+from offerings import quality_report, store_clusters
 from offerings.model import Offering, Organisation, make_record_id, search_document
 from offerings.store import MIGRATIONS, Source, Store
 from offerings.store_clusters import title_key, url_key
@@ -199,3 +200,47 @@ def test_quality_report_counts_fields_elements_and_warnings(two_sources: Store) 
     assert report["rejected"] == [{"reason": "rejected: V2 title: missing", "records": 2,
                                    "examples": ["bad-1", "bad-2"]}]
     assert report["tiers"] == {"annex1_complete": 1, "incomplete": 2}
+
+
+def test_two_sources_storing_the_same_offering_at_once_share_a_cluster(
+        two_sources: Store, monkeypatch: pytest.MonkeyPatch) -> None:
+    """Each writer looks for the other source's record before writing its own: unless writers take
+    turns before that look, both find nothing and the offering gets two clusters (two search results).
+
+    The looks are held at a barrier: a writer waiting for its turn never gets there, and the barrier
+    times out instead of both writers passing it with a stale view."""
+    other = Store(two_sources.url, migrate=False)
+    looked = threading.Barrier(2, timeout=2)
+    real_assign = store_clusters.assign
+
+    def assign_then_wait(*args: Any) -> Any:
+        found = real_assign(*args)
+        try:
+            looked.wait()
+        except threading.BrokenBarrierError:
+            pass
+        return found
+
+    monkeypatch.setattr(store_clusters, "assign", assign_then_wait)
+    page = "https://www.hogeschool-zuiderzee.example/mc/circular-economy/"
+    first = _offering("oai", "oai:1", record_url=page)
+    second = _offering("feed", "c-1", record_url=page)
+    errors: list[BaseException] = []
+
+    def write(store: Store, offering: Offering) -> None:
+        try:
+            store.upsert(offering)
+        except BaseException as exc:  # reported below: a thread's exception is otherwise lost
+            errors.append(exc)
+
+    threads = [threading.Thread(target=write, args=pair) for pair in ((two_sources, first), (other, second))]
+    try:
+        for thread in threads:
+            thread.start()
+        for thread in threads:
+            thread.join(timeout=60)
+    finally:
+        other.close()
+    assert not errors
+    a, b = two_sources.get(first.record_id), two_sources.get(second.record_id)
+    assert a.cluster == b.cluster
