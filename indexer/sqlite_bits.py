@@ -303,7 +303,9 @@ def patch(old: FacetBitmaps, conn: sqlite3.Connection, since: int, now: int) -> 
     searchable = [n for n in present if n not in duplicates]
     everything = (old.everything & keep) | bitmap_of(searchable, size)
     free = (old.free & keep) | bitmap_of([n for n in searchable if present[n]], size)
-    values = {name: {value: bits & keep for value, bits in by_value.items()} for name, by_value in old.values.items()}
+    # A value no document has any more is not a value (as when loaded).
+    values = {name: {v: kept for v, bits in by_value.items() if (kept := bits & keep)}
+              for name, by_value in old.values.items()}
     added: dict[tuple[str, str], list[int]] = {}
     for name, value, doc in facet_rows:
         if name != DUPLICATE_FACET:
@@ -311,8 +313,6 @@ def patch(old: FacetBitmaps, conn: sqlite3.Connection, since: int, now: int) -> 
     for (name, value), docs in added.items():
         by_value = values.setdefault(name, {})
         by_value[value] = by_value.get(value, 0) | bitmap_of(docs, size)
-    # A value no document has any more is not a value (as when loaded).
-    values = {name: {v: b for v, b in by_value.items() if b} for name, by_value in values.items()}
     rows = conn.execute("SELECT value, label FROM labels WHERE field = 'provider'")
     labels = {str(value): str(label) for value, label in rows}
     bitmaps = FacetBitmaps(size, everything, free, values, labels)

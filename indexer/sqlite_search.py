@@ -115,7 +115,8 @@ class Caches:
     nothing again), and the state's bitmaps."""
 
     counts: LruCache[Counts] = field(default_factory=LruCache)
-    matches: LruCache[int] = field(default_factory=lambda: LruCache(32))
+    # Two entries a text search: its matches and its title matches (the relevance groups).
+    matches: LruCache[int] = field(default_factory=lambda: LruCache(64))
     bitmaps: BitmapCache = field(default_factory=BitmapCache)
 
 

@@ -13,10 +13,10 @@ import pytest
 from config import Settings, load_settings
 from offerings.store import Store
 from tests import postgres
+from tests.services import unavailable
 
 REPO = Path(__file__).resolve().parents[1]
 SAMPLES = REPO.parent / "shared" / "samples"
-REQUIRE_SERVICES = os.environ.get("MICROCRED_REQUIRE_SERVICES", "") not in ("", "0", "false")
 
 
 def make_settings(tmp_path: Path, **overrides: Any) -> Settings:
@@ -84,7 +84,5 @@ def store(settings: Settings, store_backend: str, request: pytest.FixtureRequest
 def samples() -> Path:
     """The shared samples folder (../shared/samples beside the repository)."""
     if not SAMPLES.is_dir():
-        if REQUIRE_SERVICES:
-            pytest.fail(f"{SAMPLES} is missing")
-        pytest.skip(f"{SAMPLES} is missing")
+        unavailable(f"{SAMPLES} is missing")
     return SAMPLES

@@ -9,19 +9,18 @@ visible skip, or a failure when ``MICROCRED_REQUIRE_SERVICES`` is set (CI).
 
 from __future__ import annotations
 
-import ipaddress
 import logging
 import os
 import secrets
 import shutil
-import subprocess
 from collections.abc import Iterator
 from glob import glob
 from pathlib import Path
 
-import pytest
 from sqlalchemy import create_engine, text
 from sqlalchemy.engine import make_url
+
+from tests.services import is_loopback, leased, unavailable
 
 __all__ = ["SERVER_SCRIPT", "database", "initdb_available", "server"]
 
@@ -29,14 +28,6 @@ logger = logging.getLogger(__name__)
 
 SERVER_SCRIPT = Path(__file__).resolve().parents[1] / "scripts" / "postgres-test-server"
 START_TIMEOUT = 120
-REQUIRE_SERVICES = os.environ.get("MICROCRED_REQUIRE_SERVICES", "") not in ("", "0", "false")
-
-
-def _unavailable(reason: str) -> None:
-    """Skip the requesting test with ``reason``, or fail it when services are required."""
-    if REQUIRE_SERVICES:
-        pytest.fail(f"{reason} (MICROCRED_REQUIRE_SERVICES is set)", pytrace=False)
-    pytest.skip(reason)
 
 
 def initdb_available() -> bool:
@@ -52,12 +43,8 @@ def _given() -> str | None:
     if not url:
         return None
     host = make_url(url).host or ""
-    try:
-        loopback = host == "localhost" or ipaddress.ip_address(host).is_loopback
-    except ValueError:
-        loopback = False
-    if not loopback:
-        _unavailable(f"POSTGRES_TEST_URL names {host!r}, not loopback; tests only talk to this machine")
+    if not is_loopback(host):
+        unavailable(f"POSTGRES_TEST_URL names {host!r}, not loopback; tests only talk to this machine")
     return url
 
 
@@ -68,25 +55,8 @@ def server() -> Iterator[str]:
         yield given
         return
     if not initdb_available():
-        _unavailable("PostgreSQL is not installed (no initdb on the PATH or in /usr/lib/postgresql/*/bin)")
-    # A lease of this session: parallel sessions share one server, stopped when the last one is done.
-    lease = str(os.getpid())
-    try:
-        started = subprocess.run(
-            [str(SERVER_SCRIPT), "start", "--lease", lease],
-            capture_output=True, text=True, timeout=START_TIMEOUT, stdin=subprocess.DEVNULL,
-        )
-    except subprocess.TimeoutExpired:
-        subprocess.run([str(SERVER_SCRIPT), "release", lease], capture_output=True)
-        _unavailable(f"the PostgreSQL test server did not start within {START_TIMEOUT}s")
-    if started.returncode != 0:
-        _unavailable(f"the PostgreSQL test server did not start: {started.stderr.strip()[-1500:]}")
-    url = started.stdout.strip().splitlines()[-1]
-    logger.info("PostgreSQL test server: %s", started.stderr.strip().splitlines()[-1:])
-    try:
-        yield url
-    finally:
-        subprocess.run([str(SERVER_SCRIPT), "release", lease], capture_output=True)
+        unavailable("PostgreSQL is not installed (no initdb on the PATH or in /usr/lib/postgresql/*/bin)")
+    yield from leased(SERVER_SCRIPT, "the PostgreSQL test server", START_TIMEOUT)
 
 
 def database(server_url: str) -> Iterator[str]:

@@ -8,7 +8,8 @@ import jsonschema
 import pytest
 import yaml
 
-from tests.conftest import REPO, REQUIRE_SERVICES
+from tests.conftest import REPO
+from tests.services import REQUIRE_SERVICES
 
 SCHEMA = REPO.parent / "shared" / "reference" / "compose-spec.schema.json"
 

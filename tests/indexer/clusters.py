@@ -9,19 +9,18 @@ Every URL must be on loopback: tests send traffic to this machine only.
 
 from __future__ import annotations
 
-import ipaddress
 import logging
 import os
 import shutil
-import subprocess
 from collections.abc import Iterator
 from urllib.parse import urlsplit
 
 import pytest
 
-from tests.conftest import REPO, REQUIRE_SERVICES
+from tests.conftest import REPO
+from tests.services import is_loopback, leased, unavailable
 
-__all__ = ["NODE_SCRIPT", "elasticsearch_node", "opensearch_node", "unavailable"]
+__all__ = ["NODE_SCRIPT", "elasticsearch_node", "opensearch_node"]
 
 logger = logging.getLogger(__name__)
 
@@ -30,26 +29,9 @@ NODE_SCRIPT = REPO / "scripts" / "opensearch-test-node"
 START_TIMEOUT = 900
 
 
-def unavailable(reason: str) -> None:
-    """Skip the requesting test with ``reason``, or fail it when services are required."""
-    if REQUIRE_SERVICES:
-        pytest.fail(f"{reason} (MICROCRED_REQUIRE_SERVICES is set)", pytrace=False)
-    pytest.skip(reason)
-
-
-def _loopback(url: str) -> bool:
-    host = urlsplit(url).hostname or ""
-    if host == "localhost":
-        return True
-    try:
-        return ipaddress.ip_address(host).is_loopback
-    except ValueError:
-        return False
-
-
 def _given(variable: str) -> str | None:
     url = os.environ.get(variable, "").strip()
-    if url and not _loopback(url):
+    if url and not is_loopback(urlsplit(url).hostname or ""):
         unavailable(f"{variable}={url} is not a loopback address; tests only talk to this machine")
     return url or None
 
@@ -63,24 +45,7 @@ def opensearch_node() -> Iterator[str]:
     missing = [tool for tool in ("java", "mvn", "curl") if shutil.which(tool) is None]
     if missing:
         unavailable(f"cannot start the OpenSearch test node: {', '.join(missing)} not installed")
-    # A lease of this session: parallel sessions share one node, stopped when the last one is done.
-    lease = str(os.getpid())
-    try:
-        started = subprocess.run(
-            [str(NODE_SCRIPT), "start", "--lease", lease],
-            capture_output=True, text=True, timeout=START_TIMEOUT, stdin=subprocess.DEVNULL,
-        )
-    except subprocess.TimeoutExpired:
-        subprocess.run([str(NODE_SCRIPT), "release", lease], capture_output=True)
-        unavailable(f"the OpenSearch test node did not start within {START_TIMEOUT}s")
-    if started.returncode != 0:
-        unavailable(f"the OpenSearch test node did not start: {started.stderr.strip()[-1500:]}")
-    url = started.stdout.strip().splitlines()[-1]
-    logger.info("OpenSearch test node: %s", started.stderr.strip().splitlines()[-1:])
-    try:
-        yield url
-    finally:
-        subprocess.run([str(NODE_SCRIPT), "release", lease], capture_output=True)
+    yield from leased(NODE_SCRIPT, "the OpenSearch test node", START_TIMEOUT)
 
 
 def elasticsearch_node() -> Iterator[str]:

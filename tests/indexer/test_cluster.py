@@ -32,8 +32,8 @@ from indexer.sync import rebuild
 from offerings.errors import ConfigError
 from offerings.store import Source, Store
 from tests.conftest import REPO
-from tests.indexer.clusters import unavailable
 from tests.indexer.corpus import CORPUS, SOURCES, live_documents, many_offerings, matches
+from tests.services import unavailable
 
 logger = logging.getLogger(__name__)
 
