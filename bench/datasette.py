@@ -43,8 +43,8 @@ from typing import Any
 
 import requests
 
-from indexer import sqlite_sql as sql
 from indexer.base import FACET_FIELDS, SearchQuery
+from indexer.sqlite import sql
 
 __all__ = [
     "DIFFERENCES",

@@ -103,7 +103,7 @@ def iter_documents(count: int, *, seed: int = SEED, chunk: int = CHUNK) -> Itera
                 "currency": "EUR" if price is not None else None,
                 "free": price == 0,
                 "completeness": rng.randint(40, 100),
-                # The completeness tiers of offerings/quality.py (one draw, as before, so the documents
+                # The completeness tiers of offerings/quality/completeness.py (one draw, as before, so the documents
                 # after it are unchanged).
                 "tier": rng.choice(("incomplete", "annex1_complete_derived", "annex1_complete")),
                 "updated": record.datestamp.isoformat() + "Z",
@@ -168,8 +168,8 @@ def _timed(build: Callable[[], int], count: int) -> dict[str, Any]:
 def _bare_bulk(url: str, docs: list[dict[str, Any]], *, prepared: bool) -> dict[str, Any]:
     from opensearchpy import OpenSearch, helpers
 
-    from indexer.elastic_index import AliasedIndex
-    from indexer.elastic_query import index_document
+    from indexer.elastic.index import AliasedIndex
+    from indexer.elastic.query import index_document
 
     if prepared:
         docs = [index_document(d) for d in docs]

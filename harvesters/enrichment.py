@@ -2,7 +2,7 @@
 
 :func:`prepare` pins the ESCO skills version V12 checks against (``quality.esco_skills``) and, when a DEQAR
 snapshot is configured (``quality.deqar_registry``), hands the harvester a view of the store whose writes run
-:func:`offerings.deqar.enrich` on every offering first. Every harvester (OAI-PMH, feed, web) writes through
+:func:`offerings.quality.deqar.enrich` on every offering first. Every harvester (OAI-PMH, feed, web) writes through
 ``upsert_many``, so the enrichment sits in one place and the harvesters stay unaware of it.
 """
 
@@ -13,10 +13,11 @@ from collections.abc import Iterable
 from typing import Any
 
 from config import Settings
-from offerings import deqar, esco
 from offerings.errors import ConfigError, HarvestError
 from offerings.model import Offering
+from offerings.quality import deqar
 from offerings.store import Store
+from offerings.vocab import esco
 
 __all__ = ["EnrichingStore", "prepare"]
 

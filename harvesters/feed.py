@@ -20,8 +20,8 @@ from urllib.parse import parse_qs, urlsplit
 from config import Settings
 from harvesters.base import HarvestReport
 from harvesters.http import FeedClient, FeedResponse, parse_http_date
-from offerings import documents
 from offerings.crosswalks import CROSSWALKS, Crosswalk, SourceContext, SourceRecord
+from offerings.crosswalks import catalogue as documents
 from offerings.errors import CrosswalkError, FeedError
 from offerings.model import Offering, make_record_id, pick_text
 from offerings.store import Source, Store

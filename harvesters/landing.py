@@ -3,7 +3,7 @@
 For one source, :func:`check_source` takes up to ``links.max_checks`` of its live offerings (never checked
 first, then least recently checked, so a large source is covered over several runs), sends HEAD to each
 ``record_url`` (GET when the server refuses HEAD with 405 or 501), and stores the outcome per record in the
-``landing_checks`` table (:mod:`offerings.landing_store`). 2xx and 3xx pass; 4xx/5xx, no answer, a timeout
+``landing_checks`` table (:mod:`offerings.store.landing`). 2xx and 3xx pass; 4xx/5xx, no answer, a timeout
 and a redirect to a blocked address fail with a stated reason. Two failed checks in a row put the V3 warning
 on the record's quality (and so in the source's quality report); the next passing check takes it off.
 
@@ -25,9 +25,9 @@ from ssrfguard.errors import TooManyRedirectsError
 
 from config import Settings
 from harvesters.http import FeedClient
-from offerings import landing_store
 from offerings.errors import BlockedFeedError, CatalogueError
 from offerings.store import Store
+from offerings.store import landing as landing_store
 
 __all__ = ["LinkCheck", "LinkReport", "check_source", "check_url", "link_client"]
 

@@ -14,7 +14,7 @@ import requests
 
 from config import Settings
 from harvesters.http import FeedClient
-from harvesters.oai_client import OaiClient
+from harvesters.oai.client import OaiClient
 from harvesters.web.sample import probe_web
 from offerings.crosswalks import CROSSWALKS
 from offerings.errors import FeedError, HarvestError

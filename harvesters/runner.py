@@ -15,8 +15,8 @@ from harvesters.landing import check_source
 from harvesters.oai import OaiHarvester
 from harvesters.web import WebHarvester
 from offerings.errors import ConfigError, HarvestError
-from offerings.landing_store import apply_warnings
 from offerings.store import Source, Store, utcnow
+from offerings.store.landing import apply_warnings
 
 __all__ = ["HARVESTERS", "harvest_source", "parse_interval"]
 

@@ -97,7 +97,7 @@ def _serve(settings: Settings, catalogue: Catalogue, host: str, port: int, *, on
 @_fail_cleanly
 def run(settings: Settings, demo: bool, host: str | None, port: int | None) -> None:
     """The main job: scheduler and web server in one process."""
-    from microcred.demo_setup import start_demo
+    from microcred.demo.setup import start_demo
 
     if demo:
         settings = demo_settings(settings)
@@ -289,7 +289,7 @@ def sources_approve(settings: Settings, source_id: str) -> None:
 def sources_check_links(settings: Settings, source_id: str, limit: int | None) -> None:
     """Check the landing pages of a source's offerings now (rule V3) and list the failing ones."""
     from harvesters.landing import check_source
-    from offerings.landing_store import failing
+    from offerings.store.landing import failing
 
     catalogue = _catalogue(settings)
     try:

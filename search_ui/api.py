@@ -13,13 +13,13 @@ from typing import Any
 
 from flask import Blueprint, Response, current_app, jsonify, request, stream_with_context, url_for
 
-from offerings import quality_report
 from offerings.errors import InvalidQuery
-from offerings.export_elm import ELM_PROFILE, learning_opportunity
-from offerings.export_elm_xml import XML_MIMETYPE, loq_bytes
+from offerings.export.elm_jsonld import ELM_PROFILE, learning_opportunity
+from offerings.export.elm_xml import XML_MIMETYPE, loq_bytes
+from offerings.export.schema_org import JSONLD_MIMETYPE, course_jsonld
 from offerings.store import Source, Store, StoredRecord
+from offerings.store import report as quality_report
 from search_ui import services
-from search_ui.jsonld import JSONLD_MIMETYPE, course_jsonld
 from search_ui.labels import relabel_facets
 from search_ui.params import parse_int, parse_search, reject_unknown, single
 from search_ui.problems import Gone

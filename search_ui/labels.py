@@ -16,7 +16,7 @@ from markupsafe import Markup, escape
 
 from indexer.base import FacetValue
 from offerings import vocab
-from offerings.quality import TIER_COMPLETE, TIER_DERIVED, TIER_INCOMPLETE
+from offerings.quality.completeness import TIER_COMPLETE, TIER_DERIVED, TIER_INCOMPLETE
 
 __all__ = [
     "FACET_TITLES",

@@ -1,4 +1,4 @@
-"""A source's quality report (:mod:`offerings.quality_report`) shaped for the source page.
+"""A source's quality report (:mod:`offerings.store.report`) shaped for the source page.
 
 The HEI reading its source page wants three answers: which Annex I elements its records state (and
 how many of them), what is most often wrong, and which records to look at. Pure: the report the API

@@ -16,12 +16,12 @@ from flask import Blueprint, render_template, request, url_for
 from werkzeug.datastructures import MultiDict
 
 from indexer.base import FACET_FIELDS, SearchPage, SearchQuery
-from offerings import quality_report
 from offerings.errors import InvalidQuery
+from offerings.export.schema_org import course_jsonld
 from offerings.model import pick_text
+from offerings.store import report as quality_report
 from search_ui import services
 from search_ui.api import cluster_dict, listed_sources, live_record, source_dict, sources_by_id
-from search_ui.jsonld import course_jsonld
 from search_ui.labels import code_label, relabel_facets
 from search_ui.params import MAX_WINDOW, NOT_COMMA_SEPARATED, parse_search
 from search_ui.quality_page import quality_section

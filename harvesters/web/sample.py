@@ -19,9 +19,9 @@ from protego import Protego
 from config import Settings
 from harvesters.http import FeedClient, FeedResponse
 from harvesters.web.extract import PageMarkup, extract_page
-from offerings import xml
 from offerings.crosswalks import CROSSWALKS, SourceContext, SourceRecord
 from offerings.errors import CrosswalkError, FeedError
+from offerings.text import xml
 
 __all__ = ["probe_web"]
 

@@ -50,7 +50,7 @@ COUNTRY_NAMES: dict[str, str] = {
 # fmt: on
 
 
-# The facts line, per language of instruction. Every phrase was chosen so that offerings.parsing reads
+# The facts line, per language of instruction. Every phrase was chosen so that offerings.text.parsing reads
 # it back: "EQR-Niveau" and "niveau … du CEC" via the "niveau" keyword, "crediti ECTS" via its unit list,
 # "Präsenz"/"en présentiel"/"in presenza" via its mode synonyms, day-first dates via its date formats.
 # fmt: off

@@ -108,7 +108,7 @@ class _Validated:
 
     def __call__(self, record: SourceRecord, context: SourceContext) -> Offering:
         from offerings.errors import CrosswalkError
-        from offerings.validation import reject_invalid
+        from offerings.quality.validation import reject_invalid
 
         try:
             offering = self.crosswalk(record, context)

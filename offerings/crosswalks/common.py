@@ -14,11 +14,13 @@ import re
 from collections.abc import Iterable
 from typing import Any
 
-from offerings import parsing, vocab, vocabularies, xml
+from offerings import vocab
 from offerings.crosswalks import SourceContext, SourceRecord
 from offerings.errors import CrosswalkError
-from offerings.isced import isced_f_code
 from offerings.model import LangMap, Offering, Organisation, Provenance, make_record_id
+from offerings.text import parsing, xml
+from offerings.vocab import schemes
+from offerings.vocab.isced import isced_f_code
 
 __all__ = [
     "Marks",
@@ -93,7 +95,7 @@ def json_payload(record: SourceRecord) -> Any:
 
 
 def xml_payload(record: SourceRecord, *, what: str = "not") -> Any:
-    """The record's payload parsed safely (:func:`offerings.xml.parse`) as an lxml element.
+    """The record's payload parsed safely (:func:`offerings.text.xml.parse`) as an lxml element.
 
     Raises:
         CrosswalkError: the payload is not well-formed XML (``what`` starts the message).
@@ -132,7 +134,7 @@ def says_no_prerequisites(text: str | None) -> bool:
 def finish(offering: Offering, marks: Marks, context: SourceContext) -> Offering:
     """Shared normalisation after a crosswalk has read its format; returns ``offering``, completed.
 
-    The record is not validated here: ``CROSSWALKS`` runs :func:`offerings.validation.reject_invalid`
+    The record is not validated here: ``CROSSWALKS`` runs :func:`offerings.quality.validation.reject_invalid`
     on what every crosswalk returns.
     """
     if offering.deleted:
@@ -207,7 +209,7 @@ def _volume(offering: Offering, marks: Marks) -> None:
 
 
 def _keep(scheme: str, codes: list[str], field: str, notes: list[str]) -> list[str]:
-    kept = [c for c in codes if vocabularies.is_code(scheme, c)]
+    kept = [c for c in codes if schemes.is_code(scheme, c)]
     if len(kept) < len(codes):
         notes.append(f"{field}: a value outside the controlled vocabulary was dropped")
     return list(dict.fromkeys(kept))
@@ -231,7 +233,7 @@ def _controlled(offering: Offering, notes: list[str]) -> None:
         ("stackability", "stackability"),
     ):
         value = getattr(offering, name)
-        if value is not None and not vocabularies.is_code(scheme, value):
+        if value is not None and not schemes.is_code(scheme, value):
             setattr(offering, name, None)
             notes.append(f"{name}: a value outside the controlled vocabulary was dropped")
     if offering.eqf_level is not None and not 1 <= offering.eqf_level <= 8:
@@ -245,7 +247,7 @@ def _runs(offering: Offering, notes: list[str]) -> None:
             run.end_date = None  # §3.7: end < start → warning and drop the end
             notes.append("instances.end_date: before start_date, dropped")
         run.mode = _keep("mode", run.mode, "instances.mode", notes)
-        if run.learning_schedule and not vocabularies.is_code("schedule", run.learning_schedule):
+        if run.learning_schedule and not schemes.is_code("schedule", run.learning_schedule):
             run.learning_schedule = None
         for price in run.price:
             if price.amount == 0 and offering.is_free is None:

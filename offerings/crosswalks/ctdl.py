@@ -14,7 +14,7 @@ import json
 from collections.abc import Iterator
 from typing import Any
 
-from offerings import parsing, vocab, vocabularies
+from offerings import vocab
 from offerings.crosswalks import SourceContext, SourceRecord
 from offerings.crosswalks.common import Marks, as_list, base_offering, finish, json_payload, lang_or_und
 from offerings.errors import CrosswalkError
@@ -33,6 +33,8 @@ from offerings.model import (
     Price,
     QualityAssurance,
 )
+from offerings.text import parsing
+from offerings.vocab import schemes
 
 __all__ = ["OPPORTUNITY_TYPES", "split", "to_offering"]
 
@@ -322,7 +324,7 @@ def _credit(offering: Offering, credit: dict[str, Any], marks: Marks) -> None:
 
 def _money(offering: Offering, node: dict[str, Any], marks: Marks) -> None:
     for cost in _alignments(node.get("estimatedCost")):
-        currency = vocabularies.currency_code(str(cost.get("currency") or ""))
+        currency = schemes.currency_code(str(cost.get("currency") or ""))
         try:
             amount = float(cost.get("price"))
         except (TypeError, ValueError):

@@ -11,7 +11,7 @@ from __future__ import annotations
 import re
 from typing import Any
 
-from offerings import parsing, vocab
+from offerings import vocab
 from offerings.crosswalks import SourceContext, SourceRecord
 from offerings.crosswalks.common import (
     Marks,
@@ -24,6 +24,7 @@ from offerings.crosswalks.common import (
 )
 from offerings.errors import CrosswalkError
 from offerings.model import Identifier, LearningOutcome, Offering, Organisation, PartOf
+from offerings.text import parsing
 
 __all__ = ["to_offering_coimbra", "to_offering_linz", "to_offering_salamanca"]
 

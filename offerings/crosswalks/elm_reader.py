@@ -12,7 +12,7 @@ from __future__ import annotations
 import re
 from typing import Any
 
-from offerings import parsing, vocab, vocabularies
+from offerings import vocab
 from offerings.crosswalks.common import Marks, as_list, lang_or_und
 from offerings.model import (
     Concept,
@@ -29,6 +29,8 @@ from offerings.model import (
     Price,
     QualityAssurance,
 )
+from offerings.text import parsing
+from offerings.vocab import schemes
 
 __all__ = ["MAX_DEPTH", "SHALLOW_RELATIONS", "read_opportunity", "uri_of"]
 
@@ -126,13 +128,13 @@ def _by_label(scheme: str, item: Any) -> str | None:
     """The code whose label the concept's ``prefLabel`` names (for concepts minted outside the ELM list,
     like the Commission sample's ``urn:epass:concept:…`` "artefact assessment")."""
     labels = {vocab.fold(t) for t in text_map(item.get("prefLabel")).values()} if isinstance(item, dict) else set()
-    return next((c for c, (label, _) in vocabularies.SCHEMES[scheme].items() if vocab.fold(label) in labels), None)
+    return next((c for c, (label, _) in schemes.SCHEMES[scheme].items() if vocab.fold(label) in labels), None)
 
 
 def _codes(scheme: str, value: Any, field: str, notes: list[str]) -> list[str]:
     codes = []
     for item in as_list(value):
-        code = vocabularies.code_for(scheme, uri_of(item)) or _by_label(scheme, item)
+        code = schemes.code_for(scheme, uri_of(item)) or _by_label(scheme, item)
         if code is None:
             notes.append(f"{field}: a concept outside the ELM code list was dropped")
         elif code not in codes:
@@ -251,7 +253,7 @@ def _run(lo: Node, notes: list[str]) -> Instance:
         amount = _first(_nodes(detail.get("amount")))
         if not amount:
             continue
-        currency = vocabularies.currency_code(uri_of(amount.get("unit")))
+        currency = schemes.currency_code(uri_of(amount.get("unit")))
         try:
             value = float(str(amount.get("value")).replace(",", "."))
         except ValueError:
@@ -285,13 +287,13 @@ def _achievement(spec: Node, offering: Offering, marks: Marks) -> None:
     offering.esco_skills = _skills(_nodes(spec.get("learningOutcome")))
     offering.learning_outcome_summary = _note(spec.get("learningOutcomeSummary"))
     areas = as_list(spec.get("thematicArea"))
-    offering.isced_f = [c for c in (vocabularies.code_for("isced_f", uri_of(a)) for a in areas) if c]
+    offering.isced_f = [c for c in (schemes.code_for("isced_f", uri_of(a)) for a in areas) if c]
     if len(offering.isced_f) < len(areas):
         notes.append("isced_f: a concept outside ISCED-F 2013 was dropped")
     _volume(spec, offering, marks)
     for level in as_list(spec.get("educationLevel")):
         _level(uri_of(level), level, offering)
-    eqf = vocabularies.code_for("eqf", uri_of(_first(spec.get("eqfLevel"))))
+    eqf = schemes.code_for("eqf", uri_of(_first(spec.get("eqfLevel"))))
     offering.eqf_level = int(eqf) if eqf else offering.eqf_level
     offering.nqf_level += [
         Concept(uri=uri_of(n), label=text_map(n.get("prefLabel")) if isinstance(n, dict) else {})
@@ -343,7 +345,7 @@ def _outcome(node: Node) -> LearningOutcome:
         text=text_map(node.get("title")),
         esco_skills=[u for u in (uri_of(s) for s in as_list(node.get("relatedESCOSkill"))) if u],
         other_skills=[u for u in (uri_of(s) for s in as_list(node.get("relatedSkill"))) if u],
-        type=vocabularies.code_for("skill_type", kind),
+        type=schemes.code_for("skill_type", kind),
         reusability=uri_of(_first(node.get("reusabilityLevel"))),
     )
 
@@ -369,7 +371,7 @@ def _volume(spec: Node, offering: Offering, marks: Marks) -> None:
             # P60M is sixty *months*; the Commission's own sample has it (§3.3).
             offering.crosswalk_warnings.append("workload_hours: volumeOfLearning is not a plausible number of hours")
     for credit in _nodes(spec.get("creditPoint")):
-        framework = vocabularies.code_for("credit_system", uri_of(credit.get("framework")))
+        framework = schemes.code_for("credit_system", uri_of(credit.get("framework")))
         value = parsing.parse_credits(f"{_first(credit.get('point'))} credits")
         if value is None or isinstance(value.value, tuple):
             offering.crosswalk_warnings.append("ects_credits: a credit point that is not a number was dropped")
@@ -377,13 +379,13 @@ def _volume(spec: Node, offering: Offering, marks: Marks) -> None:
             offering.ects_credits = value.value
             marks.mark("ects_credits", "creditPoint")
         else:
-            system = vocabularies.label_for("credit_system", framework) if framework else "unknown"
+            system = schemes.label_for("credit_system", framework) if framework else "unknown"
             uri = uri_of(credit.get("framework"))
             offering.other_credits.append(OtherCredit(value=value.value, system=system, system_uri=uri))
 
 
 def _level(uri: str | None, node: Any, offering: Offering) -> None:
-    eqf = vocabularies.code_for("eqf", uri)
+    eqf = schemes.code_for("eqf", uri)
     if eqf:
         offering.eqf_level = int(eqf)
     elif uri and "/snb/qdr/" in uri:
@@ -424,12 +426,12 @@ def _assessment(node: Node, offering: Offering) -> None:
     for lang in _languages(spec.get("language"), "languages_of_assessment", notes):
         if lang not in offering.languages_of_assessment:
             offering.languages_of_assessment.append(lang)
-    supervision = vocabularies.code_for("supervision", uri_of(node.get("idVerification")))
+    supervision = schemes.code_for("supervision", uri_of(node.get("idVerification")))
     offering.supervision_id_verification = offering.supervision_id_verification or supervision
 
 
 def _accreditation(node: Node) -> QualityAssurance | None:
-    elm_type = vocabularies.code_for("accreditation", uri_of(_first(node.get("dcType"))))
+    elm_type = schemes.code_for("accreditation", uri_of(_first(node.get("dcType"))))
     report = _web(node.get("report"))
     return QualityAssurance(
         type=_QA_TYPES.get(elm_type or "", "unknown"),

@@ -12,11 +12,12 @@ from collections.abc import Iterator
 
 from lxml import etree
 
-from offerings import parsing, vocab
+from offerings import vocab
 from offerings.crosswalks import SourceContext, SourceRecord
 from offerings.crosswalks.common import Marks, base_offering, finish, lang_or_und, xml_payload
 from offerings.errors import CrosswalkError
 from offerings.model import Identifier, Instance, Offering, Organisation, OtherCredit
+from offerings.text import parsing
 
 __all__ = ["NS", "split", "to_offering"]
 

@@ -18,7 +18,7 @@ import re
 from collections.abc import Iterator
 from typing import Any
 
-from offerings import parsing, vocab, vocabularies
+from offerings import vocab
 from offerings.crosswalks import SourceContext, SourceRecord
 from offerings.crosswalks.common import Marks, as_list, base_offering, finish, json_payload, lang_or_und
 from offerings.errors import CrosswalkError
@@ -32,6 +32,8 @@ from offerings.model import (
     OtherCredit,
     QualityAssurance,
 )
+from offerings.text import parsing
+from offerings.vocab import schemes
 
 __all__ = ["SOURCE_FORMAT", "is_microhe", "split", "to_offering"]
 
@@ -345,7 +347,7 @@ def _associations(node: Node, offering: Offering, marks: Marks) -> None:
 
 def _isced(value: Any) -> str | None:
     uri = next(iter(_uris(value)), None)
-    code = vocabularies.code_for("isced_f", uri) if uri else None
+    code = schemes.code_for("isced_f", uri) if uri else None
     text = _plain(value) or ""
     return code or (text if re.fullmatch(r"\d{2,4}", text) else None)
 

@@ -17,11 +17,10 @@ from typing import NamedTuple
 
 from lxml import etree
 
-from offerings import parsing, vocab
+from offerings import vocab
 from offerings.crosswalks import SourceContext, SourceRecord
 from offerings.crosswalks.common import Marks, base_offering, finish, xml_payload
 from offerings.errors import CrosswalkError
-from offerings.isced import isced_f_code
 from offerings.model import (
     Identifier,
     Instance,
@@ -34,6 +33,8 @@ from offerings.model import (
     Provenance,
     QualityAssurance,
 )
+from offerings.text import parsing
+from offerings.vocab.isced import isced_f_code
 
 __all__ = ["to_offering"]
 

@@ -17,10 +17,10 @@ from collections.abc import Iterable, Mapping
 from datetime import date
 from typing import Any
 
-from offerings import parsing, vocab
+from offerings import vocab
 from offerings.crosswalks import SourceContext, SourceRecord
 from offerings.crosswalks.common import base_offering
-from offerings.crosswalks.jsonld import (  # the JSON-LD value helpers; compact/local_name/types_of re-exported
+from offerings.crosswalks.ld_values import (
     _clean,
     _langmap,
     _list,
@@ -43,6 +43,7 @@ from offerings.model import (
     QualityAssurance,
     make_record_id,
 )
+from offerings.text import parsing
 
 __all__ = ["compact", "local_name", "to_offering", "types_of"]
 

@@ -15,7 +15,7 @@ from collections.abc import Iterator
 
 from lxml import etree
 
-from offerings import parsing, vocab
+from offerings import vocab
 from offerings.crosswalks import SourceContext, SourceRecord
 from offerings.crosswalks.common import (
     Marks,
@@ -38,6 +38,7 @@ from offerings.model import (
     Price,
     QualityAssurance,
 )
+from offerings.text import parsing
 
 __all__ = ["NS", "split", "to_offering"]
 

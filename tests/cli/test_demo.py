@@ -9,8 +9,8 @@ from urllib.parse import urlsplit
 import pytest
 
 from indexer.base import SearchQuery
-from microcred import demo_setup
-from microcred.demo_setup import start_demo
+from microcred.demo import setup as demo_setup
+from microcred.demo.setup import start_demo
 from microcred.wiring import Catalogue, demo_settings
 from tests.conftest import make_settings
 

@@ -37,9 +37,10 @@ from microcred.demo import (
     synthetic_provider,
     synthetic_records,
 )
-from offerings import parsing, vocab
+from offerings import vocab
 from offerings.crosswalks import SourceContext, SourceRecord
 from offerings.crosswalks.oai_dc import to_offering
+from offerings.text import parsing
 
 NL = "hogeschool-zuiderzee"
 OAI_NS = "http://www.openarchives.org/OAI/2.0/"

@@ -11,8 +11,8 @@ import pytest
 from harvesters.runner import harvest_source
 from microcred.demo import serve
 from microcred.demo.server import FeedServer
-from offerings import esco
 from offerings.store import Source, Store
+from offerings.vocab import esco
 from tests.conftest import REPO, make_settings
 
 DATA = REPO / "tests" / "data"

@@ -19,10 +19,11 @@ from harvesters.runner import harvest_source
 from harvesters.scheduler import HarvestScheduler
 from microcred.demo import serve
 from microcred.demo.server import FeedServer
-from offerings import landing_store, quality_report
 from offerings.model import Offering, make_record_id
+from offerings.quality.validation import LANDING_ISSUE
 from offerings.store import Source, Store
-from offerings.validation import LANDING_ISSUE
+from offerings.store import landing as landing_store
+from offerings.store import report as quality_report
 from tests.conftest import make_settings
 from tests.offerings.factories import full_offering
 

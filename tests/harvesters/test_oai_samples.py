@@ -11,7 +11,7 @@ import pytest
 
 from config import Settings
 from harvesters.http import FeedClient
-from harvesters.oai_client import OaiClient, OaiError
+from harvesters.oai.client import OaiClient, OaiError
 from harvesters.runner import harvest_source
 from microcred.demo import serve
 from offerings.errors import FeedError

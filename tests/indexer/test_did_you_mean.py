@@ -5,7 +5,7 @@ from __future__ import annotations
 import pytest
 
 from indexer.base import FacetValue, SearchPage, SearchQuery
-from indexer.elastic_query import corrected_from
+from indexer.elastic.query import corrected_from
 from tests.indexer.conftest import Catalogue
 
 

@@ -11,8 +11,8 @@ from __future__ import annotations
 import dataclasses
 from typing import Any
 
-from indexer import sqlite_sql as sql
 from indexer.base import SearchPage, SearchQuery
+from indexer.sqlite import sql
 from indexer.sync import sync
 from offerings.model import Offering, make_record_id
 from offerings.store import Source

@@ -18,7 +18,7 @@ from indexer.sqlite import SqliteEngine
 from indexer.sync import document_for, rebuild, sync, verify
 from offerings.model import make_record_id
 from offerings.store import Source, Store
-from offerings.tables import records
+from offerings.store.tables import records
 from tests.indexer.corpus import CORPUS, fill_store, make_offering, record_id
 
 

@@ -18,11 +18,9 @@ from typing import Any
 import pytest
 
 from bench.engines import documents
-from indexer import sqlite_bits
-from indexer import sqlite_sql as sql
 from indexer.base import SearchQuery
-from indexer.sqlite import SqliteEngine
-from indexer.sqlite_bits import FacetBitmaps, load
+from indexer.sqlite import SqliteEngine, bits, sql
+from indexer.sqlite.bits import FacetBitmaps, load
 
 COUNT = 400
 # Every range filter, so that each sorted column is read (and then has to be patched).
@@ -44,7 +42,7 @@ class Calls:
     def __init__(self, monkeypatch: pytest.MonkeyPatch) -> None:
         self.loads = 0
         self.patches = 0
-        real_load, real_patch = sqlite_bits.load, sqlite_bits.patch
+        real_load, real_patch = bits.load, bits.patch
 
         def counted_load(conn: sqlite3.Connection) -> FacetBitmaps:
             self.loads += 1
@@ -55,8 +53,8 @@ class Calls:
             self.patches += found is not None
             return found
 
-        monkeypatch.setattr(sqlite_bits, "load", counted_load)
-        monkeypatch.setattr(sqlite_bits, "patch", counted_patch)
+        monkeypatch.setattr(bits, "load", counted_load)
+        monkeypatch.setattr(bits, "patch", counted_patch)
 
 
 def cached(engine: SqliteEngine) -> FacetBitmaps:
@@ -93,7 +91,7 @@ def assert_same(patched: FacetBitmaps, loaded: FacetBitmaps) -> None:
     assert patched.values == loaded.values
     assert patched.labels == loaded.labels
     patched_columns, loaded_columns = patched.columns(), loaded.columns()
-    assert set(patched_columns) == set(loaded_columns) == set(sqlite_bits.RANGE_COLUMNS)
+    assert set(patched_columns) == set(loaded_columns) == set(bits.RANGE_COLUMNS)
     for name, column in patched_columns.items():
         assert (column.values, column.documents) == (loaded_columns[name].values, loaded_columns[name].documents)
 
@@ -163,7 +161,7 @@ def test_unrecorded_or_too_many_changes_load_afresh(engine: SqliteEngine, monkey
     engine.search(RANGED)
     # Changes older than the kept window are gone: the bitmaps cannot be patched from before them.
     monkeypatch.setattr(sql, "CHANGES_KEPT", 2)
-    monkeypatch.setattr(sqlite_bits, "CHANGES_KEPT", 2)
+    monkeypatch.setattr(bits, "CHANGES_KEPT", 2)
     for doc in documents(3):
         engine.upsert([dict(doc, title=doc["title"] + " again")])
     engine.search(RANGED)

@@ -11,9 +11,8 @@ from typing import Any
 
 import pytest
 
-from indexer import sqlite_sql as sql
 from indexer.base import IndexReport, SearchQuery
-from indexer.sqlite import SqliteEngine
+from indexer.sqlite import SqliteEngine, sql
 from indexer.sync import rebuild, sync, verify
 from offerings.errors import BackendUnavailable
 from offerings.store import Store
@@ -148,7 +147,7 @@ def test_a_document_failing_mid_write_is_refused_whole_and_the_rest_written(tmp_
     SQLite cannot store, met after the old version's rows were already removed) must leave neither a
     half-written document nor a lost neighbour."""
     from bench.engines import documents
-    from indexer import sqlite as engine_module
+    from indexer.sqlite import engine as engine_module
 
     engine = SqliteEngine(tmp_path / "search")
     docs = documents(3 * engine_module.WRITE_CHUNK)

@@ -20,11 +20,10 @@ from hypothesis import given
 from hypothesis import strategies as st
 
 from bench.engines import documents
-from indexer import sqlite_search
-from indexer import sqlite_sql as sql
 from indexer.base import FACET_FIELDS, SORTS, SearchQuery
-from indexer.sqlite import SqliteEngine
-from indexer.sqlite_bits import Members, bitmap_of, members
+from indexer.sqlite import SqliteEngine, sql
+from indexer.sqlite import search as sqlite_search
+from indexer.sqlite.bits import Members, bitmap_of, members
 
 COUNT = 600
 

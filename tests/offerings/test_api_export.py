@@ -15,7 +15,7 @@ from sqlalchemy import event
 from indexer.sqlite import SqliteEngine
 from indexer.sync import sync
 from offerings.crosswalks import CROSSWALKS, SourceContext, SourceRecord
-from offerings.export_elm import ELM_PROFILE
+from offerings.export.elm_jsonld import ELM_PROFILE
 from offerings.model import Offering, Organisation, make_record_id
 from offerings.store import Source, Store
 from search_ui import create_app

@@ -22,8 +22,7 @@ from config import Settings
 from harvesters.base import HarvestReport
 from harvesters.feed import FeedHarvester
 from microcred.demo.server import serve
-from offerings import documents
-from offerings.crosswalks import CROSSWALKS, SourceContext, SourceRecord
+from offerings.crosswalks import CROSSWALKS, SourceContext, SourceRecord, catalogue
 from offerings.errors import CrosswalkError
 from offerings.model import Offering
 from offerings.store import Source, Store
@@ -45,9 +44,9 @@ def _read(data: Any, identifier: str = IDENT) -> Offering:
 
 
 def test_the_constructed_record_normalises_to_its_golden_file() -> None:
-    document = documents.parse(RECORD.read_bytes())
+    document = catalogue.parse(RECORD.read_bytes())
     assert document is not None and document.format == "microhe"
-    records = list(documents.split(document))
+    records = list(catalogue.split(document))
     assert [r.identifier for r in records] == [IDENT]
     _compare("microhe/uniz-digital-content-creation", _normalised(records, "microhe", SourceContext(source_id="uniz")))
 
@@ -168,9 +167,9 @@ def test_a_graph_of_records_splits_into_one_record_each() -> None:
     context = first.pop("@context")
     second.pop("@context")
     second["@id"] = IDENT + "-b"
-    document = documents.parse(json.dumps({"@context": context, "@graph": [first, second]}).encode())
+    document = catalogue.parse(json.dumps({"@context": context, "@graph": [first, second]}).encode())
     assert document is not None and document.format == "microhe"
-    records = list(documents.split(document))
+    records = list(catalogue.split(document))
     assert [r.identifier for r in records] == [IDENT, IDENT + "-b"]
     assert CROSSWALKS["microhe"](records[1], SourceContext(source_id="uniz")).ects_credits == 5.0
 

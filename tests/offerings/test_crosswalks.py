@@ -10,8 +10,7 @@ import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from offerings import documents
-from offerings.crosswalks import CROSSWALKS, SourceContext, SourceRecord
+from offerings.crosswalks import CROSSWALKS, SourceContext, SourceRecord, catalogue
 from offerings.errors import CrosswalkError, FeedError
 from offerings.quality import assess
 
@@ -102,8 +101,8 @@ def test_no_json_shape_makes_the_json_crosswalks_crash(data: object, kind: str) 
             continue
         assess(offering)
     for document in (data, [node], {"@graph": [node, data]}):
-        parsed = documents.parse(json.dumps(document).encode())
-        for record in documents.split(parsed) if parsed else []:
+        parsed = catalogue.parse(json.dumps(document).encode())
+        for record in catalogue.split(parsed) if parsed else []:
             try:
                 CROSSWALKS[parsed.format](record, CONTEXT) if parsed.format in CROSSWALKS else None
             except CrosswalkError:
@@ -114,17 +113,17 @@ def test_no_json_shape_makes_the_json_crosswalks_crash(data: object, kind: str) 
 @given(st.binary(max_size=300) | st.sampled_from([b"<catalog", b"{", b"[1,", b"<x/>", b"\xef\xbb\xbf<a/>"]))
 def test_documents_refuse_garbage_with_feed_error_only(content: bytes) -> None:
     try:
-        parsed = documents.parse(content)
+        parsed = catalogue.parse(content)
     except FeedError:
         return
-    for record in documents.split(parsed) if parsed else []:
+    for record in catalogue.split(parsed) if parsed else []:
         assert record.identifier
 
 
 def test_xcri_inferences_are_marked(samples: Path) -> None:
-    document = documents.parse((samples / "xcri-cap" / "ou-example.xml").read_bytes())
+    document = catalogue.parse((samples / "xcri-cap" / "ou-example.xml").read_bytes())
     assert document is not None
-    a174 = CROSSWALKS["xcri_cap"](next(documents.split(document)), SourceContext(source_id="ou", country="GB"))
+    a174 = CROSSWALKS["xcri_cap"](next(catalogue.split(document)), SourceContext(source_id="ou", country="GB"))
     # SCQF 10 credits → 5 ECTS, converted (never declared); the OU's own scheme stays as it is.
     assert a174.ects_credits is None and a174.ects_range == [5.0, 5.0]
     assert a174.workload_basis == "converted_from_hours"
@@ -136,19 +135,19 @@ def test_xcri_inferences_are_marked(samples: Path) -> None:
 
 
 def test_xcri_interval_and_text_disagreeing_is_flagged(samples: Path) -> None:
-    document = documents.parse((samples / "xcri-cap" / "wychwolf-moodle.xml").read_bytes())
+    document = catalogue.parse((samples / "xcri-cap" / "wychwolf-moodle.xml").read_bytes())
     assert document is not None
-    course = CROSSWALKS["xcri_cap"](next(documents.split(document)), SourceContext(source_id="w", country="GB"))
+    course = CROSSWALKS["xcri_cap"](next(catalogue.split(document)), SourceContext(source_id="w", country="GB"))
     assert course.instances[0].duration == "P4M"  # @interval="P4M" against "1 month (approx)"
     assert "instances.duration: @interval and the text disagree; @interval kept" in course.crosswalk_warnings
     assert course.is_free and course.assessment_types == ["none"]
 
 
 def test_ewp_engagement_hours_are_contact_hours_not_workload(samples: Path) -> None:
-    document = documents.parse((samples / "ewp-courses-api" / "response-example.xml").read_bytes())
+    document = catalogue.parse((samples / "ewp-courses-api" / "response-example.xml").read_bytes())
     assert document is not None
     context = SourceContext(source_id="e", name="HEI", country="NO", extra={"hei_id": "hei.example.no"})
-    course = CROSSWALKS["ewp_courses"](next(documents.split(document)), context)
+    course = CROSSWALKS["ewp_courses"](next(catalogue.split(document)), context)
     assert course.contact_hours == 60.0 and course.workload_hours is None
     assert course.ects_credits == 15.0 and course.qf_ehea_cycle == "first"
     assert course.provider[0].ids == {"schac": "hei.example.no"}
@@ -168,9 +167,9 @@ def test_ctdl_credential_requiring_the_course_gives_its_type() -> None:
             },
         ]
     }
-    document = documents.parse(json.dumps(graph).encode())
+    document = catalogue.parse(json.dumps(graph).encode())
     assert document is not None and document.format == "ctdl"
-    (record,) = documents.split(document)
+    (record,) = catalogue.split(document)
     course = CROSSWALKS["ctdl"](record, CONTEXT)
     assert course.credential_type == "micro_credential" and course.is_micro_credential
     assert course.credential_title == {"en": "Data literacy micro-credential"}

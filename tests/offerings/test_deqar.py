@@ -7,10 +7,10 @@ from pathlib import Path
 
 import pytest
 
-from offerings import deqar, quality_report
 from offerings.errors import ConfigError
 from offerings.model import Offering, Organisation
-from offerings.quality import assess
+from offerings.quality import assess, deqar
+from offerings.store import report
 from tests.conftest import REPO
 from tests.offerings.factories import full_offering
 
@@ -87,7 +87,7 @@ def test_inferred_qa_never_counts_as_declared(registry: deqar.Registry) -> None:
 
 def test_the_quality_report_does_not_count_inferred_qa_as_carried(registry: deqar.Registry) -> None:
     enriched = deqar.enrich(_bare(provider_ids={"deqar": "DEQARINST0034"}), registry)
-    assert not quality_report._carries(enriched, "quality_assurance")
+    assert not report._carries(enriched, "quality_assurance")
 
 
 def test_json_and_csv_snapshots_read_the_same() -> None:

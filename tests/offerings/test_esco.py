@@ -7,11 +7,11 @@ from pathlib import Path
 
 import pytest
 
-from offerings import esco
 from offerings.errors import ConfigError
 from offerings.model import Concept, LearningOutcome
+from offerings.quality.validation import validate
 from offerings.store import Source, Store
-from offerings.validation import validate
+from offerings.vocab import esco
 from tests.conftest import REPO
 from tests.offerings.factories import ESCO, SKILL_1, SKILL_2, full_offering
 

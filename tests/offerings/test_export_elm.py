@@ -5,9 +5,9 @@ from __future__ import annotations
 import json
 from pathlib import Path
 
-from offerings import documents
 from offerings.crosswalks import CROSSWALKS, SourceContext, SourceRecord
-from offerings.export_elm import ELM_CONTEXT, learning_opportunity
+from offerings.crosswalks import catalogue as documents
+from offerings.export.elm_jsonld import ELM_CONTEXT, learning_opportunity
 from offerings.model import Offering
 from offerings.quality import assess
 from tests.offerings.factories import SKILL_1, full_offering

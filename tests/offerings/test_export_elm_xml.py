@@ -7,10 +7,10 @@ from pathlib import Path
 
 from lxml import etree
 
-from offerings import documents
 from offerings.crosswalks import CROSSWALKS, SourceContext, SourceRecord
-from offerings.export_elm import learning_opportunity
-from offerings.export_elm_xml import LOQ_NS, loq_bytes, loq_document, render_loq
+from offerings.crosswalks import catalogue as documents
+from offerings.export.elm_jsonld import learning_opportunity
+from offerings.export.elm_xml import LOQ_NS, loq_bytes, loq_document, render_loq
 from offerings.model import Offering, make_record_id
 from offerings.quality import assess
 from tests.offerings.factories import full_offering

@@ -15,26 +15,27 @@ from typing import Any
 
 import pytest
 
-from offerings import parsing, parsing_classify, vocab
+from offerings import vocab
 from offerings.model import Offering
-from offerings.parsing_units import fold
+from offerings.text import classify, parsing
+from offerings.text.units import fold
 from tests.offerings.factories import full_offering
 
 
-def _keyword_patterns() -> list[tuple[str, parsing_classify._Keywords]]:
+def _keyword_patterns() -> list[tuple[str, classify._Keywords]]:
     """Every keyword pattern of the classifiers and of the mode parser, named."""
-    found: list[tuple[str, parsing_classify._Keywords]] = []
-    for name, value in vars(parsing_classify).items():
-        if isinstance(value, parsing_classify._Keywords):
+    found: list[tuple[str, classify._Keywords]] = []
+    for name, value in vars(classify).items():
+        if isinstance(value, classify._Keywords):
             found.append((name, value))
         elif isinstance(value, tuple):
             pairs = [item for item in value if isinstance(item, tuple) and len(item) == 2]
-            found += [(f"{name}:{code}", p) for code, p in pairs if isinstance(p, parsing_classify._Keywords)]
+            found += [(f"{name}:{code}", p) for code, p in pairs if isinstance(p, classify._Keywords)]
     found += [(f"mode:{code}", p) for code, p in parsing._MODE_PATTERNS.items()]
     return found
 
 
-def _phrases(keywords: parsing_classify._Keywords) -> list[str]:
+def _phrases(keywords: classify._Keywords) -> list[str]:
     """The phrases of a keyword pattern, read back from the regex itself (not from the pre-check's literals)."""
     inner = keywords.pattern.removeprefix(r"(?<![\w-])(?:").removesuffix(r")(?![\w-])")
     return [re.sub(r"\\(.)", r"\1", part.replace(r"\w*", "")) for part in inner.split("|")]
@@ -48,7 +49,7 @@ def _random_texts(words: list[str], count: int, seed: int) -> list[str]:
 
 
 @pytest.mark.parametrize(("name", "keywords"), _keyword_patterns(), ids=lambda v: v if isinstance(v, str) else "")
-def test_keyword_precheck_never_hides_a_match(name: str, keywords: parsing_classify._Keywords) -> None:
+def test_keyword_precheck_never_hides_a_match(name: str, keywords: classify._Keywords) -> None:
     words = sorted(set(_phrases(keywords)) | {"peer", "oral", "exam", "online", "part-time", "project"})
     for text in _random_texts(words, 3000, seed=len(name)):
         expected = [m.span() for m in keywords.regex.finditer(text)]
@@ -57,7 +58,7 @@ def test_keyword_precheck_never_hides_a_match(name: str, keywords: parsing_class
 
 
 def test_keyword_precheck_skips_text_without_literals() -> None:
-    schedule = dict(parsing_classify._SCHEDULE)["part_time"]
+    schedule = dict(classify._SCHEDULE)["part_time"]
     assert not schedule.maybe("a full description that names no schedule")
     assert schedule.maybe("berufsbegleitend")
     # "xpart" is not the word "part" the phrases are filed under: ruled out before any regex runs.
@@ -67,8 +68,8 @@ def test_keyword_precheck_skips_text_without_literals() -> None:
 
 
 def test_assessment_precheck_covers_every_type() -> None:
-    for code, pattern in parsing_classify._ASSESSMENT:
-        assert pattern.ident in parsing_classify._ANY_ASSESSMENT, code
+    for code, pattern in classify._ASSESSMENT:
+        assert pattern.ident in classify._ANY_ASSESSMENT, code
     assert parsing.parse_assessment("Assessed by a written exam and a portfolio.") == [
         "written_examination",
         "portfolio",

@@ -16,8 +16,8 @@ from typing import Any
 
 import pytest
 
-from offerings import documents
 from offerings.crosswalks import CROSSWALKS, SourceContext, SourceRecord
+from offerings.crosswalks import catalogue as documents
 from offerings.quality import assess
 
 EXPECTED = Path(__file__).resolve().parents[1] / "data" / "expected"

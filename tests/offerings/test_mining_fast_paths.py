@@ -1,8 +1,8 @@
 """The text-mining fast paths of the oai_dc crosswalk give exactly the answers of the plain computation.
 
 Issue 3 (harvest speed): the patterns run over folded text drop IGNORECASE when that cannot change a
-match (:class:`offerings.parsing_units._FoldedRegex`), the keyword patterns are ruled out by the words of
-the text before any regex runs (:class:`offerings.parsing_classify._Keywords`), and the crosswalk
+match (:class:`offerings.text.units._FoldedRegex`), the keyword patterns are ruled out by the words of
+the text before any regex runs (:class:`offerings.text.classify._Keywords`), and the crosswalk
 remembers what it mined from recent description texts and which boilerplate sentences name an assessment.
 Each is compared here with the computation it stands in for, on crafted, seeded random and
 hypothesis-generated text, so a fast path that ever changes an answer fails.
@@ -20,15 +20,17 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from offerings import parsing, parsing_classify, parsing_time, parsing_units, vocab
+from offerings import vocab
 from offerings.crosswalks import SourceContext, SourceRecord, oai_dc
-from offerings.parsing_units import _CASE_TRAPS, _FoldedRegex, _lowered
+from offerings.text import classify, parsing, units
+from offerings.text import dates as parsing_time
+from offerings.text.units import _CASE_TRAPS, _FoldedRegex, _lowered
 
 
 def _folded_regexes() -> list[tuple[str, _FoldedRegex]]:
     """Every folded-text pattern of the parsing modules, named."""
     found = []
-    for module in (parsing, parsing_units, parsing_time):
+    for module in (parsing, units, parsing_time):
         found += [(f"{module.__name__}.{n}", v) for n, v in vars(module).items() if isinstance(v, _FoldedRegex)]
     return found
 
@@ -83,11 +85,11 @@ def test_case_traps_cover_every_character_folded_text_can_hold() -> None:
 
 
 def test_a_trap_character_gets_the_caseless_pattern() -> None:
-    regex = parsing_units._CREDITS_RE
+    regex = units._CREDITS_RE
     text = vocab.fold("5 credıtı")
     assert regex.exact.search(text) is None and regex.caseless.search(text) is not None
     assert regex.search(text) is not None
-    assert parsing.parse_credits("5 credıtı", "IT") == parsing_units.Credits(5.0, "credits", False)
+    assert parsing.parse_credits("5 credıtı", "IT") == units.Credits(5.0, "credits", False)
 
 
 @pytest.mark.parametrize(("name", "regex"), FOLDED, ids=[name for name, _ in FOLDED])
@@ -146,12 +148,12 @@ def test_parsers_on_folded_text_agree_with_the_caseless_patterns(monkeypatch: py
 # ---- keyword patterns: the word index ------------------------------------------------------------------
 
 
-def _keyword_patterns() -> list[parsing_classify._Keywords]:
-    found = [v for v in vars(parsing_classify).values() if isinstance(v, parsing_classify._Keywords)]
-    for value in vars(parsing_classify).values():
+def _keyword_patterns() -> list[classify._Keywords]:
+    found = [v for v in vars(classify).values() if isinstance(v, classify._Keywords)]
+    for value in vars(classify).values():
         if isinstance(value, tuple):
             found += [p for item in value if isinstance(item, tuple) and len(item) == 2 for p in item[1:]
-                      if isinstance(p, parsing_classify._Keywords)]
+                      if isinstance(p, classify._Keywords)]
     return found + list(parsing._MODE_PATTERNS.values())
 
 
@@ -179,10 +181,10 @@ def test_word_index_never_hides_a_keyword_match(parts: list[str]) -> None:
 
 
 def test_word_index_files_each_phrase_under_a_word_it_needs() -> None:
-    schedule = dict(parsing_classify._SCHEDULE)["part_time"]
-    assert schedule.ident in parsing_classify._keys_in("a part time job")
-    assert schedule.ident not in parsing_classify._keys_in("apart timetable")
-    stems = parsing_classify._words("zorbl*", "quux frob*", "hyph-en*")
+    schedule = dict(classify._SCHEDULE)["part_time"]
+    assert schedule.ident in classify._keys_in("a part time job")
+    assert schedule.ident not in classify._keys_in("apart timetable")
+    stems = classify._words("zorbl*", "quux frob*", "hyph-en*")
     for text in ("zorbling", "quux frobnicate", "a hyph-enated word", "x hyph-en"):
         assert stems.search(text) is not None, text
         assert stems.search(text).span() == stems.regex.search(text).span()  # type: ignore[union-attr]
@@ -195,28 +197,28 @@ def test_accredited_needs_one_of_its_stems() -> None:
     rng = random.Random(4)
     texts = ["".join(rng.choice(words) for _ in range(rng.randint(1, 6))) for _ in range(3000)]
     for text in texts:
-        if parsing_classify._ACCREDITED.search(text):
-            assert any(stem in text for stem in parsing_classify._ACCREDITED_STEMS), text
+        if classify._ACCREDITED.search(text):
+            assert any(stem in text for stem in classify._ACCREDITED_STEMS), text
     assert parsing.parse_qa("Geaccrediteerd door de NVAO.") == [("external_programme", "NVAO")]
     assert parsing.parse_qa("Programme accredited by FIBAA") == [("external_programme", "FIBAA")]
 
 
 def test_a_pattern_made_later_is_not_hidden_by_remembered_words() -> None:
     text = "the glorptastic course"
-    assert parsing_classify._keys_in(text)  # remembered before the pattern exists
-    later = parsing_classify._words("glorptastic")
+    assert classify._keys_in(text)  # remembered before the pattern exists
+    later = classify._words("glorptastic")
     assert later.search(text) is not None
 
 
 def test_word_memory_is_bounded_and_answers_alike(monkeypatch: pytest.MonkeyPatch) -> None:
-    monkeypatch.setattr(parsing_classify, "_WORD_KEYS_MAX", 3)
-    parsing_classify._keys_in.cache_clear()
+    monkeypatch.setattr(classify, "_WORD_KEYS_MAX", 3)
+    classify._keys_in.cache_clear()
     texts = ["Assessed by a written exam, an oral test and a portfolio.", "Self-paced, online, part-time."] * 3
     assert [parsing.parse_assessment(t) for t in texts] == [["oral_examination", "written_examination",
                                                               "portfolio"], []] * 3
     assert [parsing.parse_schedule(t) for t in texts] == [None, "self_paced"] * 3
     # Cleared whenever it would outgrow the bound: it holds at most the words of one text then.
-    assert len(parsing_classify._WORD_KEYS) <= len(set(re.findall(r"\w+", parsing.fold(texts[0]))))
+    assert len(classify._WORD_KEYS) <= len(set(re.findall(r"\w+", parsing.fold(texts[0]))))
 
 
 # ---- the crosswalk's remembered sentences -------------------------------------------------------------
@@ -276,8 +278,8 @@ def test_date_formats_are_skipped_only_when_their_separator_is_absent() -> None:
                                  "İ", "\u0301", "hours", "\n"]), max_size=10))
 def test_iso_hours_need_pt_in_the_folded_text(parts: list[str]) -> None:
     text = "".join(parts)
-    if parsing_units._ISO_HOURS.search(text):
-        assert "pt" in parsing_units.fold(text), text
+    if units._ISO_HOURS.search(text):
+        assert "pt" in units.fold(text), text
 
 
 # ---- the crosswalk's remembered texts ------------------------------------------------------------------
@@ -346,11 +348,11 @@ def test_mine_is_every_parser_over_the_text() -> None:
 def test_words_forgotten_in_between_are_looked_up_again(monkeypatch: pytest.MonkeyPatch) -> None:
     """Another thread may clear the word memory between filling it and reading it: the answer is the same."""
     text = "a part-time online course with an oral exam"
-    expected = parsing_classify._keys_in.__wrapped__(text)
+    expected = classify._keys_in.__wrapped__(text)
 
     class Forgetful(dict[str, frozenset[int]]):
         def __getitem__(self, word: str) -> frozenset[int]:
             raise KeyError(word)
 
-    monkeypatch.setattr(parsing_classify, "_WORD_KEYS", Forgetful())
-    assert parsing_classify._keys_in.__wrapped__(text) == expected
+    monkeypatch.setattr(classify, "_WORD_KEYS", Forgetful())
+    assert classify._keys_in.__wrapped__(text) == expected

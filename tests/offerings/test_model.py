@@ -6,14 +6,14 @@ import dataclasses
 import json
 
 from offerings.model import Instance, Offering, Organisation, search_document
-from offerings.model_parts import Place
+from offerings.model.parts import Place
 from tests.offerings.factories import full_offering
 
 
 def test_every_field_has_help() -> None:
-    from offerings import model_parts
+    from offerings.model import parts
 
-    classes = [Offering, *(getattr(model_parts, name) for name in model_parts.__all__ if name != "LangMap")]
+    classes = [Offering, *(getattr(parts, name) for name in parts.__all__ if name != "LangMap")]
     for cls in classes:
         for f in dataclasses.fields(cls):
             assert f.metadata.get("help"), f"{cls.__name__}.{f.name} has no help"

@@ -8,7 +8,7 @@ import pytest
 from hypothesis import given
 from hypothesis import strategies as st
 
-from offerings import parsing
+from offerings.text import parsing
 
 
 @pytest.mark.parametrize(

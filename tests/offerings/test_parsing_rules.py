@@ -12,8 +12,9 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from offerings import parsing, vocabularies
-from offerings.isced import ISCED_F
+from offerings.text import parsing
+from offerings.vocab import schemes
+from offerings.vocab.isced import ISCED_F
 
 
 @pytest.mark.parametrize(
@@ -316,7 +317,7 @@ def test_clean_text_and_personal_email() -> None:
 
 # ---- properties: no input crashes a parser; every output is valid or empty -------------------------
 
-MODES = set(vocabularies.SCHEMES["mode"])
+MODES = set(schemes.SCHEMES["mode"])
 TEXT = st.text(max_size=300) | st.sampled_from(
     ["5 ECTS", "3–6 ECTS", "PT60H", "P4M", "1 Aug 2012", "UK fee: GBP155.00", "€ 1.250,00", "Level 6", "0613"]
 ).flatmap(lambda seed: st.builds(lambda a, b: a + seed + b, st.text(max_size=20), st.text(max_size=20)))
@@ -336,16 +337,16 @@ def test_text_parsers_answer_valid_values_or_nothing(text: str, country: str | N
     if duration is not None:
         assert parsing.parse_iso_duration(duration.iso) is not None
     for price in parsing.parse_prices(text):
-        assert price.amount >= 0 and vocabularies.currency_code(price.currency) == price.currency
+        assert price.amount >= 0 and schemes.currency_code(price.currency) == price.currency
     assert all(len(c) == 2 for c in parsing.parse_languages(text))
     assert all(len(c) == 2 and c.isupper() for c in parsing.parse_countries(text))
-    assert parsing.parse_qf_ehea_cycle(text) in (None, *vocabularies.QF_EHEA_CYCLES)
-    assert parsing.parse_schedule(text) in (None, *vocabularies.SCHEMES["schedule"])
-    assert set(parsing.parse_assessment(text)) <= set(vocabularies.ASSESSMENT_TYPES)
-    assert parsing.parse_stackability(text) in (None, *vocabularies.STACKABILITY)
-    assert parsing.parse_supervision(text) in (None, *vocabularies.SUPERVISION)
+    assert parsing.parse_qf_ehea_cycle(text) in (None, *schemes.QF_EHEA_CYCLES)
+    assert parsing.parse_schedule(text) in (None, *schemes.SCHEMES["schedule"])
+    assert set(parsing.parse_assessment(text)) <= set(schemes.ASSESSMENT_TYPES)
+    assert parsing.parse_stackability(text) in (None, *schemes.STACKABILITY)
+    assert parsing.parse_supervision(text) in (None, *schemes.SUPERVISION)
     assert set(parsing.parse_modes(text)) <= MODES
-    assert all(t in vocabularies.QA_TYPES for t, _ in parsing.parse_qa(text))
+    assert all(t in schemes.QA_TYPES for t, _ in parsing.parse_qa(text))
     day = parsing.parse_date(text)
     assert day is None or day.year >= 1950
     assert "<" not in parsing.clean_text(text) or "<" in text
@@ -354,6 +355,6 @@ def test_text_parsers_answer_valid_values_or_nothing(text: str, country: str | N
 
 @given(st.text(max_size=8))
 def test_isced_lookup_answers_a_real_code_or_nothing(text: str) -> None:
-    from offerings.isced import isced_f_code
+    from offerings.vocab.isced import isced_f_code
 
     assert isced_f_code(text) in (None, *ISCED_F)

@@ -9,8 +9,9 @@ import pytest
 
 from offerings.errors import CrosswalkError
 from offerings.model import Contact, Instance, Organisation, Price, Provenance, QualityAssurance
-from offerings.quality import TIER_COMPLETE, TIER_DERIVED, TIER_INCOMPLETE, assess, record_status, warnings
-from offerings.validation import reject_invalid, validate
+from offerings.quality import assess, record_status, warnings
+from offerings.quality.completeness import TIER_COMPLETE, TIER_DERIVED, TIER_INCOMPLETE
+from offerings.quality.validation import reject_invalid, validate
 from tests.offerings.factories import full_offering
 
 TODAY = date(2027, 1, 15)

@@ -7,11 +7,11 @@ from datetime import timedelta
 import pytest
 from sqlalchemy import inspect
 
-from offerings import landing_store
 from offerings.errors import NotFound, StoreError
 from offerings.model import Instance, Offering, Organisation, make_record_id
 from offerings.store import Source, Store, utcnow
-from offerings.tables import metadata
+from offerings.store import landing as landing_store
+from offerings.store.tables import metadata
 
 # Every test that uses the store runs on SQLite and on a real PostgreSQL (tests/conftest.py).
 pytestmark = pytest.mark.stores

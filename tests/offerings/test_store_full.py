@@ -13,11 +13,13 @@ from alembic import command
 from alembic.config import Config
 from sqlalchemy import column, create_engine, insert, inspect, table
 
-from offerings import quality_report, store_clusters
 from offerings.model import Offering, Organisation, make_record_id, search_document
-from offerings.store import MIGRATIONS, Source, Store
-from offerings.store_clusters import title_key, url_key
-from offerings.tables import records, sources
+from offerings.store import Source, Store
+from offerings.store import clusters as store_clusters
+from offerings.store import report as quality_report
+from offerings.store.clusters import title_key, url_key
+from offerings.store.records import MIGRATIONS
+from offerings.store.tables import records, sources
 from tests.offerings.factories import full_offering
 
 # Every test that uses the store runs on SQLite and on a real PostgreSQL (tests/conftest.py).

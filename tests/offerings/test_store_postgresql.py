@@ -23,8 +23,9 @@ from sqlalchemy.engine import make_url
 from sqlalchemy.exc import OperationalError
 
 from offerings.model import Offering, Organisation, make_record_id
-from offerings.store import MIGRATIONS, Source, Store
-from offerings.tables import counters, metadata, records
+from offerings.store import Source, Store
+from offerings.store.records import MIGRATIONS
+from offerings.store.tables import counters, metadata, records
 from tests.conftest import REPO
 
 WRITERS = 2

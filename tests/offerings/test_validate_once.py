@@ -12,12 +12,12 @@ from datetime import date, timedelta
 
 import pytest
 
-from offerings import deqar, esco, validation
 from offerings.errors import CrosswalkError
 from offerings.model import Offering, Organisation
-from offerings.quality import assess
+from offerings.quality import assess, deqar, validation
+from offerings.quality.validation import forget, issues_of, reject_invalid, validate
 from offerings.store import Source, Store
-from offerings.validation import forget, issues_of, reject_invalid, validate
+from offerings.vocab import esco
 from tests.conftest import REPO
 from tests.offerings.factories import full_offering
 

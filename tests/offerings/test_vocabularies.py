@@ -4,8 +4,8 @@ from __future__ import annotations
 
 import pytest
 
-from offerings import vocabularies as v
-from offerings.isced import ISCED_F, isced_f_code, isced_f_label
+from offerings.vocab import schemes as v
+from offerings.vocab.isced import ISCED_F, isced_f_code, isced_f_label
 
 
 def test_isced_f_has_the_220_codes_of_the_classification() -> None:

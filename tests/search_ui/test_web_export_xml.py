@@ -14,7 +14,7 @@ from lxml import etree
 from indexer.sqlite import SqliteEngine
 from indexer.sync import sync
 from offerings.crosswalks import CROSSWALKS, SourceContext, SourceRecord
-from offerings.export_elm_xml import LOQ_NS
+from offerings.export.elm_xml import LOQ_NS
 from offerings.model import make_record_id
 from offerings.store import Source, Store
 from search_ui import create_app

@@ -1,0 +1,397 @@
+"""The normalised record: one micro-credential offering in Annex I / ELM terms ("MCO record").
+
+Field names follow ``metadata-standard.md`` §2. Text that may come in several languages is a
+*LangMap* (``{"en": "...", "de": "..."}``). Controlled values are stored as codes whose EU
+vocabulary URIs live in :mod:`offerings.vocab`. The model does no I/O; :meth:`Offering.to_dict`
+and :meth:`Offering.from_dict` give the JSON form the store keeps, and :func:`search_document`
+the flat form every search engine indexes and the API returns.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+import functools
+import hashlib
+import json
+import types
+import typing
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from datetime import date
+from typing import Any
+
+from offerings import vocab
+from offerings.model.parts import (
+    Concept,
+    Contact,
+    Grant,
+    Identifier,
+    Instance,
+    LangMap,
+    LearningOutcome,
+    Organisation,
+    OtherCredit,
+    PartOf,
+    Place,
+    Price,
+    Provenance,
+    QualityAssurance,
+)
+
+__all__ = [
+    "Concept",
+    "Contact",
+    "Grant",
+    "Identifier",
+    "Instance",
+    "LangMap",
+    "LearningOutcome",
+    "Offering",
+    "Organisation",
+    "OtherCredit",
+    "PartOf",
+    "Place",
+    "Price",
+    "Provenance",
+    "QualityAssurance",
+    "make_record_id",
+    "pick_text",
+    "search_document",
+]
+
+
+def pick_text(text: LangMap | None, preferred: str | None = None) -> str:
+    """The text of a LangMap in ``preferred`` language, else English, else any."""
+    if not text:
+        return ""
+    for lang in (preferred, "en"):
+        if lang and text.get(lang):
+            return text[lang]
+    return next(iter(text.values()), "")
+
+
+def make_record_id(source_id: str, original_identifier: str) -> str:
+    """Stable catalogue id ``{source}:{sha1(original id)[:16]}``: the same record always gets the same id."""
+    digest = hashlib.sha1(original_identifier.encode("utf-8")).hexdigest()[:16]
+    return f"{source_id}:{digest}"
+
+
+@dataclass(slots=True, kw_only=True)
+class Offering:
+    """One course or micro-credential offering, normalised to the catalogue standard."""
+
+    # A. identity and provenance
+    record_id: str = field(metadata={"help": "Catalogue key '<source>:<sha1 of original id>'"})
+    source_id: str = field(metadata={"help": "Source that produced the record"})
+    source_format: str = field(metadata={"help": "Format parsed: oai_dc, schema_org_jsonld, elm_loq_xml …"})
+    original_identifier: str = field(metadata={"help": "Identifier in the source"})
+    record_url: str | None = field(default=None, metadata={"help": "Public landing page (O5)"})
+    harvest_datestamp: str | None = field(default=None, metadata={"help": "OAI datestamp or Last-Modified"})
+    source_last_modified: str | None = field(default=None, metadata={"help": "Source's own modification date"})
+    deleted: bool = field(default=False, metadata={"help": "Tombstone: gone from the source"})
+    default_language: str | None = field(default=None, metadata={"help": "Main language of the record"})
+    record_license: str | None = field(default=None, metadata={"help": "Licence of the metadata"})
+    # B. what is offered
+    title: LangMap = field(default_factory=dict, metadata={"help": "Title (M2)"})
+    description: LangMap = field(default_factory=dict, metadata={"help": "Summary"})
+    offering_type: list[str] = field(default_factory=list, metadata={"help": "course, mooc, module …"})
+    credential_type: str | None = field(default=None, metadata={"help": "micro_credential, certificate …"})
+    # C. who provides and awards
+    provider: list[Organisation] = field(default_factory=list, metadata={"help": "Delivering organisations"})
+    awarding_body: list[Organisation] = field(default_factory=list, metadata={"help": "Awarding bodies (M4)"})
+    issuer_country: list[str] = field(default_factory=list, metadata={"help": "Country of the issuer (M3)"})
+    # D. learning content
+    learning_outcomes: list[LearningOutcome] = field(default_factory=list, metadata={"help": "Outcomes (M6)"})
+    learning_outcome_summary: LangMap = field(default_factory=dict, metadata={"help": "Outcomes as text (M6)"})
+    subjects: list[str] = field(default_factory=list, metadata={"help": "Free keywords"})
+    isced_f: list[str] = field(default_factory=list, metadata={"help": "ISCED-F 2013 field codes"})
+    # E. volume and level
+    ects_credits: float | None = field(default=None, metadata={"help": "ECTS credits (M7)"})
+    workload_hours: float | None = field(default=None, metadata={"help": "Notional learning hours (M7)"})
+    workload_basis: str | None = field(default=None, metadata={"help": "declared_ects, parsed_text …"})
+    eqf_level: int | None = field(default=None, metadata={"help": "EQF level 1–8 (M8)"})
+    level_not_applicable: bool = field(default=False, metadata={"help": "Provider says no QF level applies"})
+    # F. delivery
+    mode: list[str] = field(default_factory=list, metadata={"help": "online, onsite, blended, work_based (M10)"})
+    learning_schedule: str | None = field(default=None, metadata={"help": "full_time, part_time, self_paced"})
+    languages_of_instruction: list[str] = field(default_factory=list, metadata={"help": "ISO 639-1 codes"})
+    # G. when and where
+    instances: list[Instance] = field(default_factory=list, metadata={"help": "Concrete runs"})
+    # H. cost
+    price: list[Price] = field(default_factory=list, metadata={"help": "Fees"})
+    is_free: bool | None = field(default=None, metadata={"help": "Free to follow"})
+    # I. assessment and QA
+    assessment_types: list[str] = field(default_factory=list, metadata={"help": "ELM assessment codes (M9)"})
+    assessment_description: LangMap = field(default_factory=dict, metadata={"help": "Assessment text (M9)"})
+    quality_assurance: list[QualityAssurance] = field(default_factory=list, metadata={"help": "QA (M11)"})
+    # J. access and progression
+    prerequisites: LangMap = field(default_factory=dict, metadata={"help": "Prerequisites (O1)"})
+    stackability: str | None = field(default=None, metadata={"help": "stand_alone, integrated, stackable (O4)"})
+    # L. quality
+    field_provenance: dict[str, Provenance] = field(default_factory=dict, metadata={"help": "Per-field origin"})
+
+    # ---- added with the full record of metadata-standard.md §2; every one has a default -------------
+    # A. identity
+    other_identifiers: list[Identifier] = field(default_factory=list, metadata={"help": "Course codes, CTID …"})
+    # B. what is offered
+    credential_title: LangMap = field(default_factory=dict, metadata={"help": "Name of the credential (M2)"})
+    alternative_titles: list[LangMap] = field(default_factory=list, metadata={"help": "Acronyms, former titles"})
+    is_micro_credential: bool | None = field(default=None, metadata={"help": "Leads to a micro-credential"})
+    credential_formats: list[str] = field(default_factory=list, metadata={"help": "edc, open_badges_3, pdf …"})
+    # C. who provides and awards
+    issuer_region: list[str] = field(default_factory=list, metadata={"help": "NUTS/ATU region URIs (M3)"})
+    # D. learning content
+    esco_skills: list[Concept] = field(default_factory=list, metadata={"help": "ESCO skills, for search"})
+    occupations: list[Concept] = field(default_factory=list, metadata={"help": "Related occupations"})
+    target_groups: list[Concept] = field(default_factory=list, metadata={"help": "Intended audience"})
+    # E. volume and level
+    ects_range: list[float] | None = field(default=None, metadata={"help": "ECTS as [min, max] (ranges, converted)"})
+    other_credits: list[OtherCredit] = field(default_factory=list, metadata={"help": "Non-ECTS credits (M7)"})
+    workload_range: list[float] | None = field(default=None, metadata={"help": "Hours as [min, max]"})
+    contact_hours: float | None = field(default=None, metadata={"help": "Taught hours (not workload)"})
+    qf_ehea_cycle: str | None = field(default=None, metadata={"help": "short_cycle, first, second, third (M8)"})
+    nqf_level: list[Concept] = field(default_factory=list, metadata={"help": "National framework level (M8)"})
+    level_text: LangMap = field(default_factory=dict, metadata={"help": "Non-framework level ('beginner')"})
+    # F. delivery
+    synchronicity: str | None = field(default=None, metadata={"help": "synchronous, asynchronous, mixed"})
+    learning_setting: str | None = field(default=None, metadata={"help": "formal or non_formal"})
+    learning_activity_types: list[str] = field(default_factory=list, metadata={"help": "ELM activity codes"})
+    languages_of_assessment: list[str] = field(default_factory=list, metadata={"help": "ISO 639-1 codes"})
+    # G. when and where
+    duration: str | None = field(default=None, metadata={"help": "Nominal length, ISO 8601 duration"})
+    duration_range: list[str] | None = field(default=None, metadata={"help": "[min, max] ISO 8601 durations"})
+    max_duration: str | None = field(default=None, metadata={"help": "Longest time allowed to complete"})
+    enrolment_model: str | None = field(default=None, metadata={"help": "fixed_dates, rolling, on_demand"})
+    schedule_info: LangMap = field(default_factory=dict, metadata={"help": "Timetable text"})
+    admission_procedure: LangMap = field(default_factory=dict, metadata={"help": "How to apply"})
+    # H. cost
+    grants: list[Grant] = field(default_factory=list, metadata={"help": "Scholarships, subsidies"})
+    # I. assessment
+    supervision_id_verification: str | None = field(default=None, metadata={"help": "Supervision/ID check (O2)"})
+    grading_scheme: LangMap = field(default_factory=dict, metadata={"help": "How results are graded"})
+    # J. access and progression
+    prerequisites_none: bool = field(default=False, metadata={"help": "Explicitly no prerequisites (O1)"})
+    required_competencies: list[str] = field(default_factory=list, metadata={"help": "Prerequisite skill URIs"})
+    part_of: list[PartOf] = field(default_factory=list, metadata={"help": "Programmes it belongs to (O4)"})
+    has_parts: list[str] = field(default_factory=list, metadata={"help": "Ids of component offerings"})
+    recognition_info: LangMap = field(default_factory=dict, metadata={"help": "Recognition, credit transfer"})
+    further_information: LangMap = field(default_factory=dict, metadata={"help": "Further information (O5)"})
+    supplementary_documents: list[str] = field(default_factory=list, metadata={"help": "Supplement, syllabus URLs"})
+    # K. contact and media
+    contact: Contact | None = field(default=None, metadata={"help": "Institutional enquiries contact"})
+    image_url: str | None = field(default=None, metadata={"help": "Banner or logo"})
+    # L. record status and quality
+    source_status: str | None = field(default=None, metadata={"help": "Life-cycle status the source states"})
+    crosswalk_warnings: list[str] = field(default_factory=list, metadata={"help": "What the crosswalk dropped"})
+    cluster_id: str | None = field(default=None, metadata={"help": "Same offering from other sources (store)"})
+
+    # ---- derived values -------------------------------------------------------------------------
+
+    @property
+    def main_title(self) -> str:
+        """Title in the record's main language."""
+        return pick_text(self.title, self.default_language)
+
+    @property
+    def start_date(self) -> date | None:
+        """Earliest start date over the instances."""
+        starts = [i.start_date for i in self.instances if i.start_date]
+        return min(starts) if starts else None
+
+    @property
+    def countries(self) -> list[str]:
+        """Issuer countries, else the providers' countries."""
+        found = list(self.issuer_country) or [p.country for p in self.provider if p.country]
+        return list(dict.fromkeys(found))
+
+    def all_prices(self) -> list[Price]:
+        """Offering-level fees and per-instance fees."""
+        return [*self.price, *(p for i in self.instances for p in i.price)]
+
+    # ---- JSON form --------------------------------------------------------------------------------
+
+    def to_dict(self) -> dict[str, Any]:
+        """JSON-able dict of every field (dates as ISO strings); the form the store keeps."""
+        return _jsonable(self)
+
+    @classmethod
+    def from_dict(cls, data: dict[str, Any]) -> Offering:
+        """Inverse of :meth:`to_dict`; unknown keys are ignored so older stored records still load."""
+        return _load(cls, data)
+
+    def content_hash(self, data: dict[str, Any] | None = None) -> str:
+        """Hash of the normalised content, ignoring harvest bookkeeping: equal hash ⇒ nothing changed.
+
+        ``data`` is this offering's :meth:`to_dict`, when the caller has it already.
+        """
+        content = dict(self.to_dict() if data is None else data)
+        content.pop("harvest_datestamp", None)
+        return hashlib.sha256(json.dumps(content, sort_keys=True, ensure_ascii=False).encode()).hexdigest()
+
+
+# Per dataclass: the fields loaded as they are, and the converters of the others (built once per class).
+_HINTS: dict[type, tuple[frozenset[str], dict[str, Callable[[Any], Any]]]] = {}
+
+
+def _load(cls: type, data: dict[str, Any]) -> Any:
+    """Build dataclass ``cls`` from its JSON form, recursing by type hint (dates, parts, lists, maps)."""
+    hints = _HINTS.get(cls)
+    if hints is None:
+        names = {f.name for f in dataclasses.fields(cls)}
+        converters = {k: _converter(v) for k, v in typing.get_type_hints(cls).items() if k in names}
+        plain = frozenset(k for k, convert in converters.items() if convert is _identity)
+        hints = _HINTS[cls] = (plain, {k: c for k, c in converters.items() if c is not _identity})
+    plain, converted = hints
+    # Plain values (most fields) are taken in one comprehension, without a call each: the index sync
+    # loads every changed record through here.
+    kwargs = {k: v for k, v in data.items() if k in plain}
+    for key, convert in converted.items():
+        if key in data:
+            kwargs[key] = convert(data[key])
+    return cls(**kwargs)
+
+
+def _identity(value: Any) -> Any:
+    return value
+
+
+@functools.cache
+def _converter(hint: Any) -> Callable[[Any], Any]:
+    """A function turning the JSON form of ``hint`` back into it; built once per hint, since the store
+    loads every record through here (the sync and the API)."""
+    origin = typing.get_origin(hint)
+    if origin in (typing.Union, types.UnionType):
+        inner = [a for a in typing.get_args(hint) if a is not type(None)]
+        if len(inner) != 1:
+            return _identity
+        convert = _converter(inner[0])
+        return _identity if convert is _identity else (lambda v: None if v is None else convert(v))
+    if origin is list:
+        item = _converter(typing.get_args(hint)[0])
+        if item is _identity:
+            return lambda v: None if v is None else list(v)
+        return lambda v: None if v is None else [item(x) for x in v]
+    if origin is dict:
+        item = _converter(typing.get_args(hint)[1])
+        if item is _identity:
+            return lambda v: None if v is None else dict(v)
+        return lambda v: None if v is None else {k: item(x) for k, x in v.items()}
+    if hint is date:
+        return lambda v: date.fromisoformat(v) if isinstance(v, str) else v
+    if dataclasses.is_dataclass(hint):
+        return lambda v: _load(hint, v) if isinstance(v, dict) else v
+    return _identity
+
+
+_FIELD_NAMES: dict[type, tuple[str, ...]] = {}
+# Values that are their own JSON form; checked by exact type, so subclasses (an enum of str) still take
+# the general path.
+_SCALARS = frozenset({str, int, float, bool, type(None)})
+
+
+def _jsonable(value: Any) -> Any:
+    # dataclasses.asdict deep-copies every leaf; this walk is several times faster on the harvest path.
+    # Scalars, the bulk of an offering, are copied inline instead of through a call each (the store
+    # turns every harvested record into JSON, so the calls were a fifth of the harvest).
+    cls = type(value)
+    if cls in _SCALARS:
+        return value
+    # Plain lists and dicts (exact types: never dataclasses) before the dataclass lookup.
+    if cls is list:
+        return [v if type(v) in _SCALARS else _jsonable(v) for v in value]
+    if cls is dict:
+        return {k: v if type(v) in _SCALARS else _jsonable(v) for k, v in value.items()}
+    names = _FIELD_NAMES.get(cls)
+    if names is None and dataclasses.is_dataclass(value):
+        names = _FIELD_NAMES[cls] = tuple(f.name for f in dataclasses.fields(value))
+    if names is not None:
+        out = {}
+        for name in names:
+            item = getattr(value, name)
+            out[name] = item if type(item) in _SCALARS else _jsonable(item)
+        return out
+    if isinstance(value, dict):
+        return {k: v if type(v) in _SCALARS else _jsonable(v) for k, v in value.items()}
+    if isinstance(value, (list, tuple)):
+        return [v if type(v) in _SCALARS else _jsonable(v) for v in value]
+    if isinstance(value, date):
+        return value.isoformat()
+    return value
+
+
+def search_document(offering: Offering, *, completeness: int, tier: str, seq: int, updated: str) -> dict[str, Any]:
+    """The flat document every search engine indexes and the search API returns.
+
+    Facet fields hold codes (``country``, ``language``, ``mode`` …); text fields hold the text
+    of every language joined, so one index serves every language. ``cluster`` is the same for every
+    record of one offering that reached us from several sources (the store assigns it), so an engine
+    can collapse them into one result; a record alone is its own cluster.
+    """
+    o = offering
+    provider = o.provider[0] if o.provider else None
+    prices = o.all_prices()
+    amounts = [p.amount for p in prices]
+    return {
+        "id": o.record_id,
+        "source": o.source_id,
+        "title": o.main_title,
+        "title_all": " ".join(dict.fromkeys(o.title.values())),
+        "description": " ".join(dict.fromkeys(o.description.values())),
+        "subjects": list(o.subjects),
+        "skills": list(dict.fromkeys([pick_text(lo.text) for lo in o.learning_outcomes] + _skill_labels(o))),
+        "provider": pick_text(provider.name) if provider else None,
+        "provider_id": _slug(pick_text(provider.name)) if provider else None,
+        "country": o.countries,
+        "ects_credits": o.ects_credits,
+        "workload_hours": o.workload_hours,
+        "eqf_level": o.eqf_level,
+        "languages": list(o.languages_of_instruction),
+        "mode": list(o.mode),
+        "schedule": o.learning_schedule,
+        "isced_f": list(o.isced_f),
+        "credential_type": o.credential_type,
+        "qa_type": sorted({q.type for q in o.quality_assurance}),
+        "url": o.record_url,
+        "start_date": o.start_date.isoformat() if o.start_date else None,
+        "end_date": _iso(max((i.end_date for i in o.instances if i.end_date), default=None)),
+        "price": min(amounts) if amounts else None,
+        "currency": prices[0].currency if prices else None,
+        "free": bool(o.is_free) or (bool(amounts) and min(amounts) == 0),
+        "completeness": completeness,
+        "tier": tier,
+        "updated": updated,
+        "seq": seq,
+        # Added with the full record (additive; engines with fixed mappings store them unindexed).
+        "cluster": o.cluster_id or o.record_id,
+        # Another record of the cluster represents it: engines leave this one out of every search,
+        # count, facet and completion, so the offering is one result (its sources come from the store).
+        "duplicate": (o.cluster_id or o.record_id) != o.record_id,
+        "source_format": o.source_format,
+        "offering_type": list(o.offering_type),
+        "assessment": list(o.assessment_types),
+        "qf_ehea_cycle": o.qf_ehea_cycle,
+        "setting": o.learning_setting,
+        "stackability": o.stackability,
+        "supervision": o.supervision_id_verification,
+        "micro_credential": o.is_micro_credential,
+        "ects_min": o.ects_range[0] if o.ects_range else o.ects_credits,
+        "ects_max": o.ects_range[-1] if o.ects_range else o.ects_credits,
+        "duration": o.duration,
+        "esco_skills": [s.uri for s in o.esco_skills if s.uri],
+        # The day the offering is over: the latest, over every instance, of its end or else its start.
+        # Engines rank it as ended once this is past; the earliest start and the latest end cannot
+        # say so when a later instance has a start but no end.
+        "last_date": _iso(max((d for i in o.instances if (d := i.end_date or i.start_date)), default=None)),
+    }
+
+
+def _skill_labels(offering: Offering) -> list[str]:
+    return [label for label in (pick_text(s.label) for s in offering.esco_skills) if label]
+
+
+def _iso(value: date | None) -> str | None:
+    return value.isoformat() if value else None
+
+
+def _slug(text: str) -> str:
+    return "-".join(vocab.fold(text).replace("'", "").split())[:80] or "unknown"
