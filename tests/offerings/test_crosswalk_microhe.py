@@ -1,6 +1,6 @@
 """The MicroHE crosswalk (metadata-standard.md §3.6): every row of the table, detection, and rejections.
 
-There is no MicroHE sample in ../shared/samples. ``tests/data/microhe/uniz-digital-content-creation.jsonld``
+There is no MicroHE sample in tests/data/samples. ``tests/data/microhe/uniz-digital-content-creation.jsonld``
 is CONSTRUCTED by hand for these tests, using only the properties §1.2 and §3.6 name. The values are
 realistic but invented (a fictional University of Zed). The ESCO skills and the RQF level are the ones
 the Commission's Annex I sample uses. Two things the draft does not name had to be chosen: the

@@ -1,4 +1,4 @@
-"""Golden files: every offering sample in ../shared/samples, normalised, equals its checked expected JSON.
+"""Golden files: every offering sample in tests/data/samples, normalised, equals its checked expected JSON.
 
 Each expected file (``tests/data/expected/<format>/<name>.json``) holds, per record of the sample
 document, the normalised record and its quality block; each was checked by hand against the source
