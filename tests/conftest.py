@@ -1,5 +1,5 @@
 """Shared fixtures: isolated settings, a real store (SQLite; PostgreSQL too for tests marked ``stores``), the
-shared samples folder."""
+sample records folder (tests/data/samples)."""
 
 from __future__ import annotations
 
@@ -13,10 +13,10 @@ import pytest
 from config import Settings, load_settings
 from offerings.store import Store
 from tests import postgres
-from tests.services import unavailable
 
 REPO = Path(__file__).resolve().parents[1]
-SAMPLES = REPO.parent / "shared" / "samples"
+DATA = REPO / "tests" / "data"
+SAMPLES = DATA / "samples"
 
 
 def make_settings(tmp_path: Path, **overrides: Any) -> Settings:
@@ -82,7 +82,5 @@ def store(settings: Settings, store_backend: str, request: pytest.FixtureRequest
 
 @pytest.fixture(scope="session")
 def samples() -> Path:
-    """The shared samples folder (../shared/samples beside the repository)."""
-    if not SAMPLES.is_dir():
-        unavailable(f"{SAMPLES} is missing")
+    """The sample records folder, tests/data/samples (provenance and licences in its README.md)."""
     return SAMPLES

@@ -1,6 +1,6 @@
 """The MicroHE crosswalk (metadata-standard.md §3.6): every row of the table, detection, and rejections.
 
-There is no MicroHE sample in ../shared/samples. ``tests/data/microhe/uniz-digital-content-creation.jsonld``
+There is no MicroHE sample in tests/data/samples. ``tests/data/microhe/uniz-digital-content-creation.jsonld``
 is CONSTRUCTED by hand for these tests, using only the properties §1.2 and §3.6 name. The values are
 realistic but invented (a fictional University of Zed). The ESCO skills and the RQF level are the ones
 the Commission's Annex I sample uses. Two things the draft does not name had to be chosen: the
@@ -54,24 +54,30 @@ def test_the_constructed_record_normalises_to_its_golden_file() -> None:
 # One line per row of §3.6: (MicroHE property, MCO field, value read from the constructed record).
 ROWS: list[tuple[str, str, Any]] = [
     ("adms:identifier", "other_identifiers", [("UNIZ-MC-DCCE-01", "University of Zed")]),
-    ("skos:prefLabel", "title", {"en": "Digital Content Creation for Educators",
-                                 "es": "Creación de contenido digital para docentes"}),
+    (
+        "skos:prefLabel",
+        "title",
+        {"en": "Digital Content Creation for Educators", "es": "Creación de contenido digital para docentes"},
+    ),
     ("skos:altLabel", "alternative_titles", [{"en": "DCCE"}]),
     ("skos:definition", "description", "A part-time micro-credential for school and college teachers"),
     ("dcterms:description", "learning_outcome_summary", "Participants can develop digital learning content"),
-    ("esco:hasAssociation (skills)", "learning_outcomes", [
-        ({"en": "develop digital content"}, [SKILL + "5fd5c985-eaaa-47aa-8314-62359c54505a"]),
-        ({"en": "establish collaborative relations"}, [SKILL + "326809fc-238d-40c2-881e-40042f7f2f0d"]),
-        ({"en": "communicate with target community"}, [SKILL + "80f308e6-0e09-404a-80cd-ec5f50f6f304"]),
-    ]),
+    (
+        "esco:hasAssociation (skills)",
+        "learning_outcomes",
+        [
+            ({"en": "develop digital content"}, [SKILL + "5fd5c985-eaaa-47aa-8314-62359c54505a"]),
+            ({"en": "establish collaborative relations"}, [SKILL + "326809fc-238d-40c2-881e-40042f7f2f0d"]),
+            ({"en": "communicate with target community"}, [SKILL + "80f308e6-0e09-404a-80cd-ec5f50f6f304"]),
+        ],
+    ),
     ("esco:hasISCED-FCode", "isced_f", ["0114", "0611"]),
     ("esco:hasAssociation (EQF)", "eqf_level", 6),
     ("esco:hasAssociation (NQF)", "nqf_level", [("http://data.europa.eu/snb/qdr/c_c392e7a2", {"en": "RQF Level 6"})]),
     ("esco:hasECTSCreditPoints", "ects_credits", 5.0),
     ("microhe:hasCreditPoints + microhe:CreditSystem*", "other_credits", [(10.0, "CATS (University of Zed)")]),
     ("esco:volumeOfLearning", "workload_hours", 125.0),
-    ("esco:isPartialQualification, microhe:consistsof", "has_parts", [
-        IDENT + "/module-1", IDENT + "/module-2"]),
+    ("esco:isPartialQualification, microhe:consistsof", "has_parts", [IDENT + "/module-1", IDENT + "/module-2"]),
     ("microhe:consistsof", "stackability", "stackable"),
     ("esco:hasEntryRequirement", "prerequisites", "A teaching qualification, or two years of teaching practice."),
     ("esco:hasAccreditation", "quality_assurance", [("external_institutional", "QAA", "2026-06-01")]),
@@ -80,13 +86,21 @@ ROWS: list[tuple[str, str, Any]] = [
     ("awarding activity (region)", "issuer_region", ["http://data.europa.eu/nuts/code/UKN06"]),
     ("microhe:mode", "mode", ["online", "onsite"]),
     ("microhe:Assessmentmethod", "assessment_types", ["peer_review", "portfolio"]),
-    ("microhe:Assessmentmethod + AwardingMethod", "assessment_description",
-     {"en": "Portfolio of digital learning resources and a peer-reviewed lesson plan. "
-            "An assessment of competence acquired."}),
+    (
+        "microhe:Assessmentmethod + AwardingMethod",
+        "assessment_description",
+        {
+            "en": "Portfolio of digital learning resources and a peer-reviewed lesson plan. "
+            "An assessment of competence acquired."
+        },
+    ),
     ("microhe:GradeScheme", "grading_scheme", {"en": "Pass/Fail"}),
     ("dcat:landingPage", "record_url", "https://www.uniz.example.ac.uk/microcredentials/digital-content-creation"),
-    ("esco:supplementaryDoc", "supplementary_documents", [
-        "https://www.uniz.example.ac.uk/microcredentials/digital-content-creation/credit-supplement.pdf"]),
+    (
+        "esco:supplementaryDoc",
+        "supplementary_documents",
+        ["https://www.uniz.example.ac.uk/microcredentials/digital-content-creation/credit-supplement.pdf"],
+    ),
     ("esco:referenceLanguage", "default_language", "en"),
     ("dcterms:modified", "source_last_modified", "2026-09-15"),
     ("iso-thes:status", "source_status", "released"),
@@ -105,8 +119,9 @@ def _shape(field: str, value: Any) -> Any:
     if field == "other_credits":
         return [(c.value, c.system) for c in value]
     if field == "quality_assurance":
-        return [(q.type, next(iter(q.qa_body.name.values())) if q.qa_body else None, str(q.decision_date))
-                for q in value]
+        return [
+            (q.type, next(iter(q.qa_body.name.values())) if q.qa_body else None, str(q.decision_date)) for q in value
+        ]
     if field == "awarding_body":
         return [(o.name, o.country) for o in value]
     if field == "provider":
@@ -134,8 +149,12 @@ def test_terms_resolve_through_the_context_whatever_the_prefixes() -> None:
     data = _record()
     iris = {"skos:": "http://www.w3.org/2004/02/skos/core#", "esco:": "http://data.europa.eu/esco/model#"}
     # Other prefixes (dct:, mh:), full IRIs, and an alias the context declares for skos:prefLabel.
-    context = {"dct": "http://purl.org/dc/terms/", "mh": "https://example.org/MicroHE/terms/",
-               "title": {"@id": "skos:prefLabel"}, "skos": iris["skos:"]}
+    context = {
+        "dct": "http://purl.org/dc/terms/",
+        "mh": "https://example.org/MicroHE/terms/",
+        "title": {"@id": "skos:prefLabel"},
+        "skos": iris["skos:"],
+    }
     expanded: dict[str, Any] = {"@context": context}
     for key, value in data.items():
         if key == "@context":
@@ -148,8 +167,18 @@ def test_terms_resolve_through_the_context_whatever_the_prefixes() -> None:
         expanded[key] = value
     offering = _read(expanded)
     original = _read(data)
-    for field in ("title", "ects_credits", "eqf_level", "isced_f", "mode", "awarding_body", "source_last_modified",
-                  "learning_outcome_summary", "has_parts", "grading_scheme"):
+    for field in (
+        "title",
+        "ects_credits",
+        "eqf_level",
+        "isced_f",
+        "mode",
+        "awarding_body",
+        "source_last_modified",
+        "learning_outcome_summary",
+        "has_parts",
+        "grading_scheme",
+    ):
         assert getattr(offering, field) == getattr(original, field), field
 
 

@@ -1,4 +1,4 @@
-"""The oai_dc crosswalk over real records (shared samples) and demo-shaped records."""
+"""The oai_dc crosswalk over real records (tests/data/samples) and demo-shaped records."""
 
 from __future__ import annotations
 

@@ -1,4 +1,4 @@
-"""The schema.org Course crosswalk: goldens over every official example (shared samples), then each rule of §3.2."""
+"""The schema.org Course crosswalk: goldens over every official example (tests/data/samples), then each rule of §3.2."""
 
 from __future__ import annotations
 
@@ -14,7 +14,7 @@ from offerings.errors import CrosswalkError
 from offerings.model import Offering, make_record_id
 
 to_offering = crosswalk_for("schema_org")
-# The page each example was marked up from (samples/README.md).
+# The page each example was marked up from (tests/data/samples/README.md).
 PAGES = {
     "eg-0332": "https://www.coursera.org/course/datascitoolbox",
     "eg-0333": "http://www.fife.ac.uk/student/courses/course/HCACC",

@@ -1,4 +1,4 @@
-"""Golden files: every offering sample in ../shared/samples, normalised, equals its checked expected JSON.
+"""Golden files: every offering sample in tests/data/samples, normalised, equals its checked expected JSON.
 
 Each expected file (``tests/data/expected/<format>/<name>.json``) holds, per record of the sample
 document, the normalised record and its quality block; each was checked by hand against the source
@@ -49,10 +49,16 @@ CASES: list[tuple[str, list[str], SourceContext]] = [
     ("oai_dc/skillscommons-taaccct-82", ["oai_dc/skillscommons-taaccct-82-oai_dc.xml"], SourceContext(source_id="sc")),
     # The EC2U-captured university APIs a crosswalk fits (Poitiers' 120-ECTS Licence is a degree, not an offering).
     ("uc_coimbra/coimbra-4601", ["institution-apis/coimbra-courses-api-record.json"], SourceContext(source_id="uc")),
-    ("usal_salamanca/salamanca", ["institution-apis/salamanca-usal-courses-api-records.json"],
-     SourceContext(source_id="usal")),
-    ("jku_linz/linz-491ESYNPCHP19", ["institution-apis/linz-jku-courses-api-record.json"],
-     SourceContext(source_id="jku")),
+    (
+        "usal_salamanca/salamanca",
+        ["institution-apis/salamanca-usal-courses-api-records.json"],
+        SourceContext(source_id="usal"),
+    ),
+    (
+        "jku_linz/linz-491ESYNPCHP19",
+        ["institution-apis/linz-jku-courses-api-record.json"],
+        SourceContext(source_id="jku"),
+    ),
 ]
 
 
@@ -106,8 +112,11 @@ def elm_jsonld_opportunity(samples: Path) -> dict[str, Any]:
     claim = credential["credentialSubject"]["hasClaim"]
     spec = dict(claim["specifiedBy"])
     spec["provenBy"] = claim["provenBy"]
-    spec["awardingOpportunity"] = {"id": "urn:test:awarding:1", "type": "AwardingOpportunity",
-                                   "awardingBody": claim["awardedBy"]["awardingBody"]}
+    spec["awardingOpportunity"] = {
+        "id": "urn:test:awarding:1",
+        "type": "AwardingOpportunity",
+        "awardingBody": claim["awardedBy"]["awardingBody"],
+    }
     return {
         "@context": credential["@context"],
         "id": "urn:test:lo:digital-micro-credential-creation",
