@@ -90,8 +90,10 @@ def harvest_section() -> list[str]:
         f"| {LATENCY_SIZE:,} | {LATENCY * 1000:.0f} | {bare['records_per_second']:,.0f} | "
         f"{ours['records_per_second']:,.0f} | {ratio:.2f}× |"
     )
-    print(f"harvest {LATENCY_SIZE} at {LATENCY} s a page: sickle {bare} microcred {ours} ratio {ratio:.3f}",
-          file=sys.stderr)
+    print(
+        f"harvest {LATENCY_SIZE} at {LATENCY} s a page: sickle {bare} microcred {ours} ratio {ratio:.3f}",
+        file=sys.stderr,
+    )
     return lines
 
 

@@ -84,8 +84,24 @@ PLAIN_FACETS: dict[str, str] = {
 }
 FTS_COLUMNS = ("title", "description", "provider", "subjects", "skills")
 SCALAR_COLUMNS = (
-    "id", "title", "description", "provider", "provider_id", "eqf_level", "schedule", "credential_type", "source",
-    "tier", "ects_credits", "price", "free", "start_date", "end_date", "last_date", "updated", "url",
+    "id",
+    "title",
+    "description",
+    "provider",
+    "provider_id",
+    "eqf_level",
+    "schedule",
+    "credential_type",
+    "source",
+    "tier",
+    "ects_credits",
+    "price",
+    "free",
+    "start_date",
+    "end_date",
+    "last_date",
+    "updated",
+    "url",
 )
 LIST_COLUMNS = ("country", "languages", "mode", "isced_f", "qa_type", "subjects", "skills")
 # microcred's sorts as Datasette sort parameters; "relevance" has no equivalent with a text query.
@@ -309,8 +325,18 @@ def _server(command: list[str], ready_url: str, env: dict[str, str] | None = Non
 def datasette_server(db_path: Path) -> Iterator[str]:
     """``datasette serve --immutable db_path`` on a free loopback port; yields the table's JSON URL."""
     port = _free_port()
-    command = [sys.executable, "-m", "datasette", "serve", "--immutable", str(db_path), "-h", "127.0.0.1", "-p",
-               str(port)]
+    command = [
+        sys.executable,
+        "-m",
+        "datasette",
+        "serve",
+        "--immutable",
+        str(db_path),
+        "-h",
+        "127.0.0.1",
+        "-p",
+        str(port),
+    ]
     for name, value in DATASETTE_SETTINGS.items():
         command += ["--setting", name, value]
     base = f"http://127.0.0.1:{port}"
@@ -409,8 +435,11 @@ def describe(query: SearchQuery) -> str:
     """A short human description of a search, for the report."""
     parts = [f"q={query.q!r}" if query.q else "no text"]
     parts += [f"{name}={','.join(values)}" for name, values in sorted(query.filters.items())]
-    parts += [f"{name}={getattr(query, name):g}" for name in ("ects_min", "ects_max", "price_max")
-              if getattr(query, name) is not None]
+    parts += [
+        f"{name}={getattr(query, name):g}"
+        for name in ("ects_min", "ects_max", "price_max")
+        if getattr(query, name) is not None
+    ]
     parts += ["free"] if query.free else []
     parts += [f"sort={query.sort}", f"page {query.page}"]
     return ", ".join(parts)
@@ -456,8 +485,12 @@ def measure(count: int) -> dict[str, Any]:
                 ours.append(mine["ms"])
                 theirs.append(other["ms"])
                 if other["ms"] > slowest["datasette_ms"]:
-                    slowest = {"query": describe(query), "datasette_ms": round(other["ms"], 1),
-                               "microcred_ms": round(mine["ms"], 1), "total": mine["total"]}
+                    slowest = {
+                        "query": describe(query),
+                        "datasette_ms": round(other["ms"], 1),
+                        "microcred_ms": round(mine["ms"], 1),
+                        "total": mine["total"],
+                    }
                 same_total += mine["total"] == other["total"]
                 fewer += other["total"] < mine["total"]
     peak = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024

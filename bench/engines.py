@@ -131,15 +131,17 @@ def queries(docs: list[dict[str, Any]], count: int, *, seed: int = SEED) -> list
             filters["mode"] = ("online", "blended")
         if i % 6 == 2:
             filters["language"] = tuple(doc["languages"])
-        found.append(SearchQuery(
-            q=q,
-            filters=filters,
-            ects_max=10.0 if i % 8 == 5 else None,
-            free=i % 11 == 4,
-            sort=SORTS[i % len(SORTS)] if i % 4 == 0 else "relevance",
-            page=1 + (i % 3 == 2),
-            size=20,
-        ))
+        found.append(
+            SearchQuery(
+                q=q,
+                filters=filters,
+                ects_max=10.0 if i % 8 == 5 else None,
+                free=i % 11 == 4,
+                sort=SORTS[i % len(SORTS)] if i % 4 == 0 else "relevance",
+                page=1 + (i % 3 == 2),
+                size=20,
+            )
+        )
     return found
 
 
@@ -349,8 +351,7 @@ def report_lines(run: Callable[..., dict[str, Any]], count: int = DOCS) -> list[
 
 def _row(label: str, m: dict[str, Any]) -> str:
     return (
-        f"| {label} | {m['docs_per_second']:,} | {m['seconds']} | {m['p50_ms']} | {m['p95_ms']} "
-        f"| {m['peak_rss_mib']} |"
+        f"| {label} | {m['docs_per_second']:,} | {m['seconds']} | {m['p50_ms']} | {m['p95_ms']} | {m['peak_rss_mib']} |"
     )
 
 

@@ -60,9 +60,7 @@ class HarvestSettings:
     hold_deletions_share: float = field(
         default=0.3, metadata={"help": "A run deleting more than this share of a source's offerings is held"}
     )
-    hold_deletions_minimum: int = field(
-        default=10, metadata={"help": "Deletions below this count are never held"}
-    )
+    hold_deletions_minimum: int = field(default=10, metadata={"help": "Deletions below this count are never held"})
     metadata_prefixes: tuple[str, ...] = field(
         default=("elm_loq", "elm_jsonld", "ewp_courses", "xcri_cap", "ctdl", "schema_org", "oai_dc"),
         metadata={"help": "OAI-PMH metadata formats (crosswalk names) in order of preference"},
@@ -97,9 +95,7 @@ class SchedulerSettings:
 class LinkSettings:
     """The periodic landing-page check of V3 (harvesters/landing.py)."""
 
-    after_harvest: bool = field(
-        default=True, metadata={"help": "Check landing pages after each scheduled harvest"}
-    )
+    after_harvest: bool = field(default=True, metadata={"help": "Check landing pages after each scheduled harvest"})
     max_checks: int = field(default=200, metadata={"help": "Landing pages checked per run of one source at most"})
     delay: float = field(default=1.0, metadata={"help": "Seconds between two checks on one host"})
     timeout: float = field(default=15.0, metadata={"help": "Connect and read timeout of one check, seconds"})

@@ -30,9 +30,7 @@ __all__ = ["ACCEPT", "FeedHarvester", "describe_feed"]
 
 logger = logging.getLogger(__name__)
 
-ACCEPT = (
-    "application/xml, text/xml;q=0.9, application/ld+json;q=0.9, application/json;q=0.8, */*;q=0.1"
-)
+ACCEPT = "application/xml, text/xml;q=0.9, application/ld+json;q=0.9, application/json;q=0.8, */*;q=0.1"
 BATCH = 200
 PREVIEW = 5
 

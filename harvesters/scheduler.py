@@ -69,9 +69,7 @@ class HarvestScheduler:
         try:
             # The periodic landing-page check (V3) rides on scheduled harvests, so "2 consecutive harvests"
             # means two checks; operator-run harvests (CLI, bench) stay fast and use `sources check-links`.
-            report = harvest_source(
-                self.store, source, self.settings, check_links=self.settings.links.after_harvest
-            )
+            report = harvest_source(self.store, source, self.settings, check_links=self.settings.links.after_harvest)
             if self.after_harvest is not None:
                 self.after_harvest(report)
         except Exception:  # keep the worker alive; harvest_source already recorded the run

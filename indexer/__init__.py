@@ -35,9 +35,7 @@ def get_engine(settings: Settings) -> SearchEngine:
     target = ENGINES.get(settings.search_engine)
     if target is None:
         available = ", ".join(sorted(ENGINES))
-        raise ConfigError(
-            f"search engine {settings.search_engine!r} is not available yet (available: {available})"
-        )
+        raise ConfigError(f"search engine {settings.search_engine!r} is not available yet (available: {available})")
     module_name, _, class_name = target.partition(":")
     engine_class = getattr(importlib.import_module(module_name), class_name)
     engine: SearchEngine = engine_class.from_settings(settings)

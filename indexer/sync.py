@@ -79,7 +79,11 @@ def sync(store: Store, engine: SearchEngine, *, batch: int = 500) -> IndexReport
     if report.indexed or report.deleted or report.errors:
         logger.info(
             "search index synced to seq %d: %d indexed, %d deleted, %d errors, %.1fs",
-            seq, report.indexed, report.deleted, len(report.errors), time.monotonic() - started,
+            seq,
+            report.indexed,
+            report.deleted,
+            len(report.errors),
+            time.monotonic() - started,
         )
     return report
 
@@ -160,7 +164,5 @@ def verify(store: Store, engine: SearchEngine) -> dict[str, Any]:
         "stale": stale[:VERIFY_SAMPLE],
     }
     if not result["ok"]:
-        logger.warning(
-            "search index drift: %d missing, %d extra, %d stale", len(missing), len(extra), len(stale)
-        )
+        logger.warning("search index drift: %d missing, %d extra, %d stale", len(missing), len(extra), len(stale))
     return result

@@ -38,14 +38,22 @@ def quality_section(report: dict[str, Any]) -> dict[str, Any]:
         carried = int(row["declared"]) + int(row["derived"])
         code, label = _element(row["element"])
         annex.append(
-            {"code": code, "label": label, "records": carried, "share": _share(carried, total),
-             "declared": row["declared"], "derived": row["derived"], "missing": row["missing"]}
+            {
+                "code": code,
+                "label": label,
+                "records": carried,
+                "share": _share(carried, total),
+                "declared": row["declared"],
+                "derived": row["derived"],
+                "missing": row["missing"],
+            }
         )
     optional = []
     for row in report.get("optional", []):
         code, label = _element(row["element"])
-        optional.append({"code": code, "label": label, "records": row["records"],
-                         "share": _share(int(row["records"]), total)})
+        optional.append(
+            {"code": code, "label": label, "records": row["records"], "share": _share(int(row["records"]), total)}
+        )
     fields = [
         {"field": row["field"], "label": humanise(row["field"]), "records": row["records"], "share": row["share"]}
         for row in report.get("fields", [])

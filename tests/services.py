@@ -50,7 +50,10 @@ def leased(script: Path, what: str, timeout: float) -> Iterator[str]:
     try:
         started = subprocess.run(
             [str(script), "start", "--lease", lease],
-            capture_output=True, text=True, timeout=timeout, stdin=subprocess.DEVNULL,
+            capture_output=True,
+            text=True,
+            timeout=timeout,
+            stdin=subprocess.DEVNULL,
         )
     except subprocess.TimeoutExpired:
         subprocess.run([str(script), "release", lease], capture_output=True)

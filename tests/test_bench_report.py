@@ -36,8 +36,15 @@ def _measured(p95: float) -> Callable[..., dict[str, Any]]:
     def run(module: str, *args: str) -> dict[str, Any]:
         assert (module, *args) == ("bench.engines", "--engine", "sqlite", "--docs", "1000000", "--stream")
         return {
-            "engine": "sqlite", "docs": 1_000_000, "seconds": 400.0, "docs_per_second": 2500,
-            "generation_seconds": 50.0, "index_mib": 5120.0, "p50_ms": 100.0, "p95_ms": p95, "queries": 50,
+            "engine": "sqlite",
+            "docs": 1_000_000,
+            "seconds": 400.0,
+            "docs_per_second": 2500,
+            "generation_seconds": 50.0,
+            "index_mib": 5120.0,
+            "p50_ms": 100.0,
+            "p95_ms": p95,
+            "queries": 50,
             "peak_rss_mib": 300.0,
         }
 

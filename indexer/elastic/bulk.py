@@ -36,20 +36,25 @@ class BulkLoader:
         self.helpers = helpers
         self.alias = alias
 
-    def stream(self, actions: Iterable[dict[str, Any]], *, refresh: bool,
-               through_alias: bool = True) -> Iterator[tuple[bool, dict[str, Any]]]:
+    def stream(
+        self, actions: Iterable[dict[str, Any]], *, refresh: bool, through_alias: bool = True
+    ) -> Iterator[tuple[bool, dict[str, Any]]]:
         """``(ok, item)`` per action, one request at a time; pushed-back (429) chunks are retried."""
         # require_alias: should the alias vanish, fail instead of auto-creating a stray index by its name.
         extra: dict[str, Any] = {"require_alias": "true"} if through_alias else {}
         if refresh:
             extra["refresh"] = "true"
         yield from self.helpers.streaming_bulk(
-            self.client, actions, chunk_size=BULK_CHUNK, raise_on_error=False, max_retries=3, initial_backoff=1,
+            self.client,
+            actions,
+            chunk_size=BULK_CHUNK,
+            raise_on_error=False,
+            max_retries=3,
+            initial_backoff=1,
             **extra,
         )
 
-    def actions(self, documents: Iterable[dict[str, Any]], index: str,
-                report: IndexReport) -> Iterator[dict[str, Any]]:
+    def actions(self, documents: Iterable[dict[str, Any]], index: str, report: IndexReport) -> Iterator[dict[str, Any]]:
         """Index actions of the documents; those that cannot become one are reported and skipped."""
         for doc in documents:
             try:
@@ -95,8 +100,12 @@ class BulkLoader:
                 yield action
 
         for ok, item in self.helpers.parallel_bulk(
-            self.client, remembered(), thread_count=BUILD_THREADS, queue_size=BUILD_THREADS,
-            chunk_size=BULK_CHUNK, raise_on_error=False,
+            self.client,
+            remembered(),
+            thread_count=BUILD_THREADS,
+            queue_size=BUILD_THREADS,
+            chunk_size=BULK_CHUNK,
+            raise_on_error=False,
         ):
             result = next(iter(item.values()), {})
             action = pending.pop(result.get("_id"), None)

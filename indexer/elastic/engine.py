@@ -69,8 +69,9 @@ class ClusterEngine:
     # What the contract tests may expect beyond the common contract (Polish: client-side Snowball stems).
     capabilities: ClassVar[frozenset[str]] = frozenset({"stemming", "stemming:pl"})
 
-    def __init__(self, url: str, *, index: str = "microcred-offerings", timeout: float = 30.0,
-                 refresh: bool = True) -> None:
+    def __init__(
+        self, url: str, *, index: str = "microcred-offerings", timeout: float = 30.0, refresh: bool = True
+    ) -> None:
         urls = node_urls(url)
         if not urls:
             raise ConfigError(f"the {self.name} engine needs search_url (MICROCRED_SEARCH_URL)")
@@ -220,7 +221,10 @@ class ClusterEngine:
                 self.indices.drop(index)
         logger.info(
             "search index rebuilt: %d documents, %d refused, index %s, %.1fs",
-            report.indexed, len(report.errors), name, time.monotonic() - started,
+            report.indexed,
+            len(report.errors),
+            name,
+            time.monotonic() - started,
         )
         return report
 
@@ -375,8 +379,14 @@ class OpenSearchEngine(ClusterEngine):
         # pool_maxsize: the web server answers searches from several threads at once; with
         # urllib3's default of one kept connection per node every concurrent search beyond the
         # first opened (and dropped) a new connection.
-        return OpenSearch(hosts=hosts, timeout=timeout, max_retries=len(hosts), retry_on_timeout=False,
-                          retry_on_status=(502, 503, 504), pool_maxsize=_POOL_SIZE)
+        return OpenSearch(
+            hosts=hosts,
+            timeout=timeout,
+            max_retries=len(hosts),
+            retry_on_timeout=False,
+            retry_on_status=(502, 503, 504),
+            pool_maxsize=_POOL_SIZE,
+        )
 
     @property
     def _helpers(self) -> Any:
@@ -410,8 +420,13 @@ class ElasticEngine(ClusterEngine):
             ) from exc
         hosts = node_urls(url)
         # As for OpenSearch: one retry per node, on connection errors and 429/502/503/504 (the client's default).
-        return Elasticsearch(hosts=hosts, request_timeout=timeout, max_retries=len(hosts), retry_on_timeout=False,
-                             retry_on_status=(429, 502, 503, 504))
+        return Elasticsearch(
+            hosts=hosts,
+            request_timeout=timeout,
+            max_retries=len(hosts),
+            retry_on_timeout=False,
+            retry_on_status=(429, 502, 503, 504),
+        )
 
     @property
     def _helpers(self) -> Any:

@@ -63,13 +63,15 @@ class AliasedIndex:
         body = eq.mapping()
         body["mappings"]["_meta"]["last_seq"] = int(last_seq)
         if building:
-            body["settings"]["index"].update({
-                "auto_expand_replicas": False,
-                "number_of_replicas": 0,
-                "refresh_interval": "-1",
-                # A failed build is thrown away and started again: no fsync per bulk request.
-                "translog": {"durability": "async"},
-            })
+            body["settings"]["index"].update(
+                {
+                    "auto_expand_replicas": False,
+                    "number_of_replicas": 0,
+                    "refresh_interval": "-1",
+                    # A failed build is thrown away and started again: no fsync per bulk request.
+                    "translog": {"durability": "async"},
+                }
+            )
         else:
             body["aliases"] = {self.alias: {}}
         self.client.indices.create(index=name, body=body)

@@ -89,8 +89,9 @@ FACET_SIZE = 10_000
 # Deepest result the engine pages to (index.max_result_window in the mapping).
 MAX_WINDOW = 100_000
 # Fields only the engine needs: indexed, never stored in _source, never returned.
-ENGINE_KEYS = frozenset({"title_key", "title_text", "provider_facet", "suggest_whole", "suggest_word",
-                         *STEM_FIELDS.values()})
+ENGINE_KEYS = frozenset(
+    {"title_key", "title_text", "provider_facet", "suggest_whole", "suggest_word", *STEM_FIELDS.values()}
+)
 # Separates key, kind and text in a suggestion entry; clean() removes it from texts.
 _SEP = "\x01"
 _TOKEN_CHAR = re.compile(r"[^\W_]")
@@ -207,8 +208,9 @@ def _term_clause(term: str, *, last: bool) -> dict[str, Any]:
         ]
         if name in STEM_FIELDS:
             # Weighted as the cluster-stemmed sub-fields are (STEM_WEIGHT within the group).
-            queries += [{"match": {STEM_FIELDS[name]: {"query": s, "operator": "and", "boost": STEM_WEIGHT}}}
-                        for s in stemmed]
+            queries += [
+                {"match": {STEM_FIELDS[name]: {"query": s, "operator": "and", "boost": STEM_WEIGHT}}} for s in stemmed
+            ]
         if last:
             queries.append({"match_bool_prefix": {name: {"query": term, "operator": "and"}}})
         groups.append({"dis_max": {"queries": queries, "boost": boost}})
@@ -341,8 +343,12 @@ def corrections_from(response: Mapping[str, Any]) -> dict[tuple[int, int], tuple
         for entry in entries or []:
             span = (int(entry["offset"]), int(entry["length"]))
             for option in entry.get("options") or []:
-                candidate = (float(option.get("score", 0)), int(option.get("freq", 0)), str(option["text"]),
-                             str(entry.get("text", "")))
+                candidate = (
+                    float(option.get("score", 0)),
+                    int(option.get("freq", 0)),
+                    str(option["text"]),
+                    str(entry.get("text", "")),
+                )
                 if candidate[2] and (span not in best or candidate[:2] > best[span][:2]):
                     best[span] = candidate
     return {span: (word, replacement) for span, (_score, _freq, replacement, word) in best.items()}
@@ -380,7 +386,7 @@ def corrected_from(
     corrected = text
     for (offset, length), (word, replacement) in sorted(corrections_from(response).items(), reverse=True):
         if word not in known and 0 <= offset and offset + length <= len(corrected):
-            corrected = corrected[:offset] + replacement + corrected[offset + length:]
+            corrected = corrected[:offset] + replacement + corrected[offset + length :]
     return corrected if corrected != text else None
 
 
@@ -457,10 +463,7 @@ def suggest_body(prefix: str, size: int) -> dict[str, Any] | None:
                 "must_not": [_NOT_DUPLICATE],
             }
         },
-        "aggs": {
-            field: {"terms": {"field": field, **terms}}
-            for field in ("suggest_whole", "suggest_word")
-        },
+        "aggs": {field: {"terms": {"field": field, **terms}} for field in ("suggest_whole", "suggest_word")},
     }
 
 

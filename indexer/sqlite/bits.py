@@ -135,8 +135,9 @@ class FacetBitmaps:
     through that search's connection (whose snapshot is this state).
     """
 
-    def __init__(self, size: int, everything: int, free: int, values: dict[str, dict[str, int]],
-                 labels: dict[str, str]) -> None:
+    def __init__(
+        self, size: int, everything: int, free: int, values: dict[str, dict[str, int]], labels: dict[str, str]
+    ) -> None:
         self.size = size
         self.labels = labels
         # Per facet, value -> (label, its casefold): filled by the searches of this state.
@@ -263,8 +264,11 @@ def load(conn: sqlite3.Connection) -> FacetBitmaps:
     duplicates = values.pop(DUPLICATE_FACET, {}).get("1", 0)
     everything &= ~duplicates
     free &= ~duplicates
-    logger.debug("facet bitmaps of %d documents loaded in %.0f ms", everything.bit_count(),
-                 (time.perf_counter() - started) * 1000)
+    logger.debug(
+        "facet bitmaps of %d documents loaded in %.0f ms",
+        everything.bit_count(),
+        (time.perf_counter() - started) * 1000,
+    )
     rows = conn.execute("SELECT value, label FROM labels WHERE field = 'provider'")
     labels = {str(value): str(label) for value, label in rows}
     return FacetBitmaps(size, everything, free, values, labels)
@@ -288,24 +292,33 @@ def patch(old: FacetBitmaps, conn: sqlite3.Connection, since: int, now: int) -> 
     if since + 1 < int(recorded["changes_from"]) or since <= now - CHANGES_KEPT or since > now:
         return None
     started = time.perf_counter()
-    changed = [int(n) for (n,) in conn.execute(
-        "SELECT DISTINCT n FROM changes WHERE version > ? AND version <= ? ORDER BY n", (since, now))]
+    changed = [
+        int(n)
+        for (n,) in conn.execute(
+            "SELECT DISTINCT n FROM changes WHERE version > ? AND version <= ? ORDER BY n", (since, now)
+        )
+    ]
     if len(changed) * PATCH_FRACTION > max(old.everything.bit_count(), 1):
         return None
     size = max(old.size, changed[-1] + 1 if changed else 0)
     listed = _listed(changed)
     keep = ~bitmap_of(changed, size)
-    present: dict[int, bool] = {int(n): bool(free) for n, free in conn.execute(
-        "SELECT n, free FROM docs WHERE n IN (SELECT value FROM json_each(?))", (listed,))}
+    present: dict[int, bool] = {
+        int(n): bool(free)
+        for n, free in conn.execute("SELECT n, free FROM docs WHERE n IN (SELECT value FROM json_each(?))", (listed,))
+    }
     facet_rows = conn.execute(
-        "SELECT field, value, doc FROM facets WHERE doc IN (SELECT value FROM json_each(?))", (listed,)).fetchall()
+        "SELECT field, value, doc FROM facets WHERE doc IN (SELECT value FROM json_each(?))", (listed,)
+    ).fetchall()
     duplicates = {int(doc) for name, _value, doc in facet_rows if name == DUPLICATE_FACET}
     searchable = [n for n in present if n not in duplicates]
     everything = (old.everything & keep) | bitmap_of(searchable, size)
     free = (old.free & keep) | bitmap_of([n for n in searchable if present[n]], size)
     # A value no document has any more is not a value (as when loaded).
-    values = {name: {v: kept for v, bits in by_value.items() if (kept := bits & keep)}
-              for name, by_value in old.values.items()}
+    values = {
+        name: {v: kept for v, bits in by_value.items() if (kept := bits & keep)}
+        for name, by_value in old.values.items()
+    }
     added: dict[tuple[str, str], list[int]] = {}
     for name, value, doc in facet_rows:
         if name != DUPLICATE_FACET:
@@ -321,10 +334,17 @@ def patch(old: FacetBitmaps, conn: sqlite3.Connection, since: int, now: int) -> 
     for name, column in old.columns().items():
         fresh = conn.execute(
             f"SELECT {name}, n FROM docs WHERE n IN (SELECT value FROM json_each(?)) AND {name} IS NOT NULL"
-            f" ORDER BY {name}, n", (listed,)).fetchall()
+            f" ORDER BY {name}, n",
+            (listed,),
+        ).fetchall()
         bitmaps.set_column(name, column.patched(changed, fresh))
-    logger.debug("facet bitmaps patched from version %d to %d (%d documents) in %.1f ms", since, now,
-                 len(changed), (time.perf_counter() - started) * 1000)
+    logger.debug(
+        "facet bitmaps patched from version %d to %d (%d documents) in %.1f ms",
+        since,
+        now,
+        len(changed),
+        (time.perf_counter() - started) * 1000,
+    )
     return bitmaps
 
 

@@ -106,8 +106,17 @@ class SqliteEngine:
         found = conn.execute("SELECT n, doc FROM docs WHERE id = ?", (rows.id,)).fetchone()
         if found is not None and found[1] == rows.json:
             return None  # unchanged: an idempotent re-sync writes nothing
-        values = (rows.seq, rows.title_key, rows.start_date, rows.ects, rows.price, int(rows.free), rows.updated,
-                  rows.last_date, rows.json)
+        values = (
+            rows.seq,
+            rows.title_key,
+            rows.start_date,
+            rows.ects,
+            rows.price,
+            int(rows.free),
+            rows.updated,
+            rows.last_date,
+            rows.json,
+        )
         if found is None:
             cursor = conn.execute(
                 "INSERT INTO docs (seq, title_key, start_date, ects, price, free, updated, last_date, doc, id)"
@@ -145,8 +154,9 @@ class SqliteEngine:
         conn.executemany("UPDATE suggestions SET docs = docs - 1 WHERE key = ? AND kind = ? AND text = ?", keys)
         conn.executemany("DELETE FROM suggestions WHERE key = ? AND kind = ? AND text = ? AND docs <= 0", keys)
 
-    def _write_all(self, conn: sqlite3.Connection, documents: Iterable[dict[str, Any]],
-                   touched: set[int] | None = None) -> IndexReport:
+    def _write_all(
+        self, conn: sqlite3.Connection, documents: Iterable[dict[str, Any]], touched: set[int] | None = None
+    ) -> IndexReport:
         """Write documents; a bad document is reported and skipped, never fatal. The numbers of the
         documents written go into ``touched``.
 
@@ -179,8 +189,9 @@ class SqliteEngine:
             found.update(n for n in written if n is not None)
         return report
 
-    def _write_each(self, conn: sqlite3.Connection, prepared: list[tuple[Any, sql.DocumentRows]],
-                    report: IndexReport) -> list[int | None]:
+    def _write_each(
+        self, conn: sqlite3.Connection, prepared: list[tuple[Any, sql.DocumentRows]], report: IndexReport
+    ) -> list[int | None]:
         """Write documents one savepoint each, reporting those that fail; what the written ones
         :meth:`_write` returned."""
         written = []
@@ -211,8 +222,9 @@ class SqliteEngine:
         if conn.execute("SELECT 1 FROM meta WHERE key = 'changes_from'").fetchone() is None:
             conn.execute(sql.CHANGES_TABLE)
             conn.execute("INSERT INTO meta (key, value) VALUES ('changes_from', ?)", (str(version),))
-        conn.executemany("INSERT OR IGNORE INTO changes (version, n) VALUES (?, ?)",
-                         [(version, n) for n in sorted(touched)])
+        conn.executemany(
+            "INSERT OR IGNORE INTO changes (version, n) VALUES (?, ?)", [(version, n) for n in sorted(touched)]
+        )
         conn.execute("DELETE FROM changes WHERE version <= ?", (version - sql.CHANGES_KEPT,))
         conn.execute("INSERT OR REPLACE INTO meta (key, value) VALUES ('changes_to', ?)", (str(version),))
 
@@ -309,7 +321,10 @@ class SqliteEngine:
             self.files.switch(name)
         logger.info(
             "search index rebuilt: %d documents, %d refused, generation %s, %.1fs",
-            report.indexed, len(report.errors), name, time.monotonic() - started,
+            report.indexed,
+            len(report.errors),
+            name,
+            time.monotonic() - started,
         )
         return report
 
@@ -345,7 +360,12 @@ class SqliteEngine:
             return
         logger.info(
             "search index %s upgraded to format %d as %s: %d documents, %d refused, %.1fs",
-            old, sql.FORMAT, name, report.indexed, len(report.errors), time.monotonic() - started,
+            old,
+            sql.FORMAT,
+            name,
+            report.indexed,
+            len(report.errors),
+            time.monotonic() - started,
         )
 
     # ---- reading -----------------------------------------------------------------------------------
@@ -364,7 +384,11 @@ class SqliteEngine:
             state = (name, int(version[0]) if version else 0)
             counts, results = answer(conn, query, today=today, state=state, caches=self._caches)
         return SearchPage(
-            total=counts.total, page=query.page, size=query.size, results=results, facets=dict(counts.facets),
+            total=counts.total,
+            page=query.page,
+            size=query.size,
+            results=results,
+            facets=dict(counts.facets),
             did_you_mean=counts.did_you_mean,
         )
 

@@ -158,7 +158,13 @@ def _segments(full: int, ended: int) -> tuple[int, ...]:
 
 
 def _ranked_numbers(
-    conn: sqlite3.Connection, expression: str, segment: int, matched: int, titled: int, size: int, start: int,
+    conn: sqlite3.Connection,
+    expression: str,
+    segment: int,
+    matched: int,
+    titled: int,
+    size: int,
+    start: int,
     count: int,
 ) -> list[int]:
     """Results ``start`` to ``start + count`` of ``segment`` (documents ``expression`` matches): those
@@ -209,8 +215,9 @@ def _ranked_tier(
     return _tie_ordered(conn, taken, start, wanted)
 
 
-def _best(rows: Iterable[tuple[float, int]], inside: Members | None, wanted: int,
-          limit: int | None = None) -> tuple[list[tuple[float, int]], bool]:
+def _best(
+    rows: Iterable[tuple[float, int]], inside: Members | None, wanted: int, limit: int | None = None
+) -> tuple[list[tuple[float, int]], bool]:
     """The first ``wanted`` of ``rows`` (sorted by score) that are ``inside``, and any tying with the last;
     and whether that is certain: False when all ``limit`` rows were read without passing the last tie."""
     taken: list[tuple[float, int]] = []
@@ -227,8 +234,11 @@ def _best(rows: Iterable[tuple[float, int]], inside: Members | None, wanted: int
 def _tie_ordered(conn: sqlite3.Connection, taken: list[tuple[float, int]], start: int, wanted: int) -> list[int]:
     """Results ``start`` to ``wanted`` of ``taken`` (by (score, n)) in (score, id) order."""
     scores = [score for score, _n in taken]
-    tied = [n for i, (score, n) in enumerate(taken)
-            if (i and scores[i - 1] == score) or (i + 1 < len(scores) and scores[i + 1] == score)]
+    tied = [
+        n
+        for i, (score, n) in enumerate(taken)
+        if (i and scores[i - 1] == score) or (i + 1 < len(scores) and scores[i + 1] == score)
+    ]
     ids: dict[int, str] = {}
     if tied:
         marks = ", ".join("?" * len(tied))
@@ -274,8 +284,14 @@ def _sorted_numbers(
 
 
 def _page(
-    conn: sqlite3.Connection, query: SearchQuery, expression: str | None, today: str, bitmaps: FacetBitmaps,
-    matched: int, titled: int, full: int,
+    conn: sqlite3.Connection,
+    query: SearchQuery,
+    expression: str | None,
+    today: str,
+    bitmaps: FacetBitmaps,
+    matched: int,
+    titled: int,
+    full: int,
 ) -> list[dict[str, Any]]:
     """The requested page: open offerings first, then ended ones, each in the requested order."""
     start = (query.page - 1) * query.size
@@ -303,10 +319,12 @@ def _page(
     snippets: dict[int, str] = {}
     if expression:
         # One pass of the match for the page (the + as above: not one per rowid).
-        snippets = dict(conn.execute(
-            f"SELECT rowid, {sql.SNIPPET} FROM docs_fts WHERE docs_fts MATCH ? AND +rowid IN ({marks})",
-            [expression, *numbers],
-        ).fetchall())
+        snippets = dict(
+            conn.execute(
+                f"SELECT rowid, {sql.SNIPPET} FROM docs_fts WHERE docs_fts MATCH ? AND +rowid IN ({marks})",
+                [expression, *numbers],
+            ).fetchall()
+        )
     results = []
     for n in numbers:
         doc = json.loads(documents[n])

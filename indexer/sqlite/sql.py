@@ -87,7 +87,8 @@ STEM_LANGUAGES: dict[str, str] = {
 }
 DEFAULT_STEM_LANGUAGE = "en"
 
-SCHEMA = """
+SCHEMA = (
+    """
 CREATE TABLE IF NOT EXISTS meta (key TEXT PRIMARY KEY, value TEXT NOT NULL);
 CREATE TABLE IF NOT EXISTS docs (
     n INTEGER PRIMARY KEY,
@@ -130,7 +131,9 @@ CREATE TABLE IF NOT EXISTS suggestions (
     key TEXT NOT NULL, kind TEXT NOT NULL, text TEXT NOT NULL, whole INTEGER NOT NULL,
     docs INTEGER NOT NULL, PRIMARY KEY (key, kind, text)
 ) WITHOUT ROWID;
-""" + f"PRAGMA user_version = {FORMAT};\n"
+"""
+    + f"PRAGMA user_version = {FORMAT};\n"
+)
 
 # The ``facets`` row marking a document that another record of its cluster represents (no schema
 # change: a field no query may name). Such a document has no other facet or completion rows, and the

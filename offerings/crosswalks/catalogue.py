@@ -28,8 +28,17 @@ __all__ = ["DOCUMENT_FORMATS", "Document", "detect", "parse", "split"]
 logger = logging.getLogger(__name__)
 
 DOCUMENT_FORMATS = (
-    "xcri_cap", "elm_loq", "ewp_courses", "elm_jsonld", "ctdl", "microhe", "schema_org", "oai_dc",
-    "uc_coimbra", "usal_salamanca", "jku_linz",
+    "xcri_cap",
+    "elm_loq",
+    "ewp_courses",
+    "elm_jsonld",
+    "ctdl",
+    "microhe",
+    "schema_org",
+    "oai_dc",
+    "uc_coimbra",
+    "usal_salamanca",
+    "jku_linz",
 )
 # Custom university course APIs: (format, key that identifies a record, keys every record has).
 _CUSTOM_APIS = (
@@ -50,7 +59,7 @@ class Document:
 
 
 def _strip(content: bytes) -> bytes:
-    return content[len(_BOM):].lstrip() if content.startswith(_BOM) else content.lstrip()
+    return content[len(_BOM) :].lstrip() if content.startswith(_BOM) else content.lstrip()
 
 
 def parse(content: bytes) -> Document | None:

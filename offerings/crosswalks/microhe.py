@@ -91,7 +91,7 @@ class _Context:
 def _from_iri(iri: str) -> str:
     for namespace, prefix in _NAMESPACES.items():
         if iri.startswith(namespace):
-            return f"{prefix}:{iri[len(namespace):].lower()}"
+            return f"{prefix}:{iri[len(namespace) :].lower()}"
     if "microhe" in iri.lower():
         return "microhe:" + re.split(r"[#/:]", iri)[-1].lower()
     return iri.lower()

@@ -24,10 +24,18 @@ logger = logging.getLogger(__name__)
 ELM_PROFILE = "http://data.europa.eu/snb/model/ap/loq"
 ELM_CONTEXT = "http://data.europa.eu/snb/model/context/edc-ap"
 _SCHEMES = {
-    "mode": "learning-assessment", "schedule": "learning-schedule", "setting": "learning-setting",
-    "assessment": "assessment", "offering_type": "learning-opportunity", "activity": "learning-activity",
-    "credit_system": "education-credit", "accreditation": "accreditation", "eqf": "eqf", "isced_f": "isced-f",
-    "supervision": "supervision-verification", "skill_type": "skill-type",
+    "mode": "learning-assessment",
+    "schedule": "learning-schedule",
+    "setting": "learning-setting",
+    "assessment": "assessment",
+    "offering_type": "learning-opportunity",
+    "activity": "learning-activity",
+    "credit_system": "education-credit",
+    "accreditation": "accreditation",
+    "eqf": "eqf",
+    "isced_f": "isced-f",
+    "supervision": "supervision-verification",
+    "skill_type": "skill-type",
 }
 _QA_TO_ELM = {code: elm for code, (_, elm) in schemes.QA_TYPES.items()}
 
@@ -118,8 +126,14 @@ def learning_opportunity(offering: Offering, *, page_url: str | None = None) -> 
         "homepage": [_web(o.record_url, f"{base}#homepage")],
         "supplementaryDocument": [_web(u, f"{base}#document-{n}") for n, u in enumerate(o.supplementary_documents)],
         "additionalNote": [_note(o.further_information, f"{base}#further-information")],
-        "temporal": {"id": f"{base}#temporal", "type": "PeriodOfTime", "startDate": _date(first and first.start_date),
-                     "endDate": _date(first and first.end_date)} if first else None,
+        "temporal": {
+            "id": f"{base}#temporal",
+            "type": "PeriodOfTime",
+            "startDate": _date(first and first.start_date),
+            "endDate": _date(first and first.end_date),
+        }
+        if first
+        else None,
         "applicationDeadline": [_date(first.application_deadline)] if first else [],
         "duration": o.duration,
         "mode": _coded("mode", o.mode),
@@ -127,11 +141,21 @@ def learning_opportunity(offering: Offering, *, page_url: str | None = None) -> 
         "scheduleInformation": _note(o.schedule_info, f"{base}#schedule"),
         "admissionProcedure": _note(o.admission_procedure, f"{base}#admission"),
         "priceDetail": [_price(p.amount, p.currency, p.label, f"{base}#price-{n}") for n, p in enumerate(prices)],
-        "grant": [{"id": f"{base}#grant-{n}", "type": "Grant", "title": g.title, "description": g.description,
-                   "homepage": [_web(g.url, f"{base}#grant-{n}-page")]} for n, g in enumerate(o.grants)],
+        "grant": [
+            {
+                "id": f"{base}#grant-{n}",
+                "type": "Grant",
+                "title": g.title,
+                "description": g.description,
+                "homepage": [_web(g.url, f"{base}#grant-{n}-page")],
+            }
+            for n, g in enumerate(o.grants)
+        ],
         "providedBy": [_organisation(p, f"{base}#provider-{n}") for n, p in enumerate(o.provider)],
-        "location": [_location(v.name, v.address, v.country, v.region, f"{base}#location-{n}")
-                     for n, v in enumerate(first.venues if first else [])],
+        "location": [
+            _location(v.name, v.address, v.country, v.region, f"{base}#location-{n}")
+            for n, v in enumerate(first.venues if first else [])
+        ],
         "defaultLanguage": _language(o.default_language),
         "bannerImage": _web(o.image_url, f"{base}#banner"),
         "hasPart": [{"id": part} for part in o.has_parts],
@@ -152,8 +176,12 @@ def _date(value: Any) -> str | None:
 
 def _price(amount: float, currency: str, label: LangMap, ident: str) -> dict[str, Any]:
     unit = _concept(schemes.currency_uri(currency), currency)
-    return {"id": ident, "type": "PriceDetail", "prefLabel": label,
-            "amount": {"id": f"{ident}:amount", "type": "Amount", "unit": unit, "value": amount}}
+    return {
+        "id": ident,
+        "type": "PriceDetail",
+        "prefLabel": label,
+        "amount": {"id": f"{ident}:amount", "type": "Amount", "unit": unit, "value": amount},
+    }
 
 
 def _location(name: str | None, address: str | None, country: str | None, region: str | None, ident: str) -> dict:
@@ -162,8 +190,12 @@ def _location(name: str | None, address: str | None, country: str | None, region
         "id": ident,
         "type": "Location",
         "geographicName": {"und": name} if name else None,
-        "address": {"id": f"{ident}:address", "type": "Address", "countryCode": _concept(code),
-                    "fullAddress": _note({"und": address} if address else {}, f"{ident}:full-address")},
+        "address": {
+            "id": f"{ident}:address",
+            "type": "Address",
+            "countryCode": _concept(code),
+            "fullAddress": _note({"und": address} if address else {}, f"{ident}:full-address"),
+        },
         "spatialCode": [_concept(region)],
     }
 
@@ -176,10 +208,28 @@ def _hours(hours: float | None) -> str | None:
 
 def _specification(o: Offering, base: str) -> dict[str, Any]:
     spec = f"{base}#specification"
-    credits = [{"id": f"{spec}:credit-ects", "type": "CreditPoint", "point": f"{o.ects_credits:g}",
-                "framework": _coded("credit_system", ["ects"])[0]}] if o.ects_credits is not None else []
-    credits += [{"id": f"{spec}:credit-{n}", "type": "CreditPoint", "point": f"{c.value:g}",
-                 "framework": _concept(c.system_uri, c.system)} for n, c in enumerate(o.other_credits) if c.system_uri]
+    credits = (
+        [
+            {
+                "id": f"{spec}:credit-ects",
+                "type": "CreditPoint",
+                "point": f"{o.ects_credits:g}",
+                "framework": _coded("credit_system", ["ects"])[0],
+            }
+        ]
+        if o.ects_credits is not None
+        else []
+    )
+    credits += [
+        {
+            "id": f"{spec}:credit-{n}",
+            "type": "CreditPoint",
+            "point": f"{c.value:g}",
+            "framework": _concept(c.system_uri, c.system),
+        }
+        for n, c in enumerate(o.other_credits)
+        if c.system_uri
+    ]
     return {
         "id": spec,
         "type": "Qualification" if o.eqf_level or o.nqf_level else "LearningAchievementSpecification",
@@ -199,15 +249,26 @@ def _specification(o: Offering, base: str) -> dict[str, Any]:
         "entryRequirement": _note(o.prerequisites, f"{spec}:entry-requirement"),
         "influencedBy": [_activity(o, f"{spec}:activity")] if (o.learning_activity_types or o.contact_hours) else [],
         "provenBy": [_assessment(o, f"{spec}:assessment")] if _assessed(o) else [],
-        "awardingOpportunity": [{
-            "id": f"{spec}:awarding",
-            "type": "AwardingOpportunity",
-            "awardingBody": [_organisation(a, f"{spec}:awarding-body-{n}") for n, a in enumerate(o.awarding_body)],
-            "location": [{"id": f"{spec}:awarding-location", "type": "Location",
-                          "spatialCode": [_concept(r) for r in o.issuer_region]}] if o.issuer_region else [],
-            # What is awarded: ELM (and the LOQ XSD) requires the link back to the specification.
-            "learningAchievementSpecification": {"id": spec},
-        }] if o.awarding_body else [],
+        "awardingOpportunity": [
+            {
+                "id": f"{spec}:awarding",
+                "type": "AwardingOpportunity",
+                "awardingBody": [_organisation(a, f"{spec}:awarding-body-{n}") for n, a in enumerate(o.awarding_body)],
+                "location": [
+                    {
+                        "id": f"{spec}:awarding-location",
+                        "type": "Location",
+                        "spatialCode": [_concept(r) for r in o.issuer_region],
+                    }
+                ]
+                if o.issuer_region
+                else [],
+                # What is awarded: ELM (and the LOQ XSD) requires the link back to the specification.
+                "learningAchievementSpecification": {"id": spec},
+            }
+        ]
+        if o.awarding_body
+        else [],
         # QA a register suggested is not the provider's statement: ELM has no way to say so, so it stays out.
         "accreditation": [
             _accreditation(o, n, f"{spec}:accreditation-{n}")
@@ -234,8 +295,13 @@ def _outcome(o: Offering, n: int, ident: str) -> dict[str, Any]:
 
 
 def _activity(o: Offering, ident: str) -> dict[str, Any]:
-    return {"id": ident, "type": "LearningActivitySpecification", "title": o.title,
-            "dcType": _coded("activity", o.learning_activity_types), "contactHour": o.contact_hours}
+    return {
+        "id": ident,
+        "type": "LearningActivitySpecification",
+        "title": o.title,
+        "dcType": _coded("activity", o.learning_activity_types),
+        "contactHour": o.contact_hours,
+    }
 
 
 def _assessed(o: Offering) -> bool:

@@ -81,9 +81,21 @@ def _lang_keys_ok(text: LangMap) -> bool:
 
 
 def _langmaps(o: Offering) -> list[LangMap]:
-    maps = [o.title, o.description, o.credential_title, o.learning_outcome_summary, o.assessment_description,
-            o.prerequisites, o.further_information, o.schedule_info, o.admission_procedure, o.grading_scheme,
-            o.level_text, o.recognition_info, *o.alternative_titles]
+    maps = [
+        o.title,
+        o.description,
+        o.credential_title,
+        o.learning_outcome_summary,
+        o.assessment_description,
+        o.prerequisites,
+        o.further_information,
+        o.schedule_info,
+        o.admission_procedure,
+        o.grading_scheme,
+        o.level_text,
+        o.recognition_info,
+        *o.alternative_titles,
+    ]
     maps += [lo.text for lo in o.learning_outcomes]
     maps += [org.name for org in (*o.provider, *o.awarding_body)]
     return maps
@@ -94,8 +106,26 @@ def validate(offering: Offering, *, today: date | None = None) -> list[Issue]:
     if offering.deleted:
         return []
     issues: list[Issue] = []
-    for check in (_identity, _title, _url, _langmap_rules, _languages, _countries, _org_ids, _credits, _level,
-                  _isced, _skills, _codes, _prices, _outcomes, _mode, _micro_credential, _text, _contact):
+    for check in (
+        _identity,
+        _title,
+        _url,
+        _langmap_rules,
+        _languages,
+        _countries,
+        _org_ids,
+        _credits,
+        _level,
+        _isced,
+        _skills,
+        _codes,
+        _prices,
+        _outcomes,
+        _mode,
+        _micro_credential,
+        _text,
+        _contact,
+    ):
         issues.extend(check(offering))
     issues.extend(_dates(offering, today or date.today()))
     issues.extend(_durations(offering))

@@ -87,8 +87,9 @@ def assign(conn: Connection, batch: Sequence[Offering]) -> list[tuple[str | None
     titles = {t for _, t in keys.values() if t}
     known: list[tuple[str, str, str | None, str | None]] = []
     if urls or titles:
-        query = select(records.c.id, records.c.source_id, records.c.cluster, records.c.match_url,
-                       records.c.match_title).where(
+        query = select(
+            records.c.id, records.c.source_id, records.c.cluster, records.c.match_url, records.c.match_title
+        ).where(
             records.c.deleted.is_(False),
             or_(records.c.match_url.in_(urls or {""}), records.c.match_title.in_(titles or {""})),
         )
@@ -124,9 +125,16 @@ def succeed(conn: Connection, representatives: Collection[str], next_seq: Callab
     representatives = set(representatives)
     wanted = sorted(representatives)
     rows = conn.execute(
-        select(records.c.id, records.c.source_id, records.c.cluster, records.c.deleted, records.c.match_url,
-               records.c.match_title, records.c.created_at, records.c.seq)
-        .where(records.c.cluster.in_(wanted) | records.c.id.in_(wanted))
+        select(
+            records.c.id,
+            records.c.source_id,
+            records.c.cluster,
+            records.c.deleted,
+            records.c.match_url,
+            records.c.match_title,
+            records.c.created_at,
+            records.c.seq,
+        ).where(records.c.cluster.in_(wanted) | records.c.id.in_(wanted))
     ).all()
     heads = {row.id: row for row in rows if row.id in representatives}
     left: dict[str, list[Any]] = {}
@@ -155,8 +163,10 @@ def succeed(conn: Connection, representatives: Collection[str], next_seq: Callab
 
 
 def _shares_key(one: Any, other: Any) -> bool:
-    return bool((one.match_url and one.match_url == other.match_url)
-                or (one.match_title and one.match_title == other.match_title))
+    return bool(
+        (one.match_url and one.match_url == other.match_url)
+        or (one.match_title and one.match_title == other.match_title)
+    )
 
 
 def _unlinked(head: Any, members: list[Any]) -> list[Any]:
@@ -187,6 +197,14 @@ def _move(conn: Connection, moved: list[tuple[str, str]], next_seq: Callable[[in
         # The content hash covers the cluster (the store hashes after assign()): kept equal to what an
         # unchanged re-harvest computes, so that it writes nothing.
         document = offering.to_dict()
-        updates.append({"b_id": record_id, "cluster": cluster, "document": document,
-                        "content_hash": offering.content_hash(document), "seq": seq, "updated_at": now})
+        updates.append(
+            {
+                "b_id": record_id,
+                "cluster": cluster,
+                "document": document,
+                "content_hash": offering.content_hash(document),
+                "seq": seq,
+                "updated_at": now,
+            }
+        )
     conn.execute(update(records).where(records.c.id == bindparam("b_id")), updates)

@@ -88,9 +88,7 @@ def record_results(
     with store.engine.begin() as conn:
         before = {
             row.record_id: row
-            for row in conn.execute(
-                select(landing_checks).where(landing_checks.c.record_id.in_([r[0] for r in batch]))
-            )
+            for row in conn.execute(select(landing_checks).where(landing_checks.c.record_id.in_([r[0] for r in batch])))
         }
         for record_id, url, status, reason in batch:
             old = before.get(record_id)

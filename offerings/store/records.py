@@ -131,8 +131,10 @@ def _no_nul_for_postgresql(
         return statement, parameters
     if isinstance(parameters, (list, tuple)):
         rows = [
-            {key: _no_nul(value) for key, value in row.items()} if isinstance(row, dict)
-            else tuple(_no_nul(value) for value in row) if isinstance(row, (list, tuple))
+            {key: _no_nul(value) for key, value in row.items()}
+            if isinstance(row, dict)
+            else tuple(_no_nul(value) for value in row)
+            if isinstance(row, (list, tuple))
             else _no_nul(row)
             for row in parameters
         ]
@@ -200,8 +202,9 @@ class Store(SourceRegistry):
             # without a representative (see store_clusters.succeed).
             representatives: set[str] = set()
             for row in conn.execute(
-                select(records.c.id, records.c.content_hash, records.c.deleted, records.c.cluster)
-                .where(records.c.id.in_(ids))
+                select(records.c.id, records.c.content_hash, records.c.deleted, records.c.cluster).where(
+                    records.c.id.in_(ids)
+                )
             ):
                 existing[row.id] = (row.content_hash, row.deleted)
                 if not row.deleted and (row.cluster or row.id) == row.id:
@@ -325,8 +328,14 @@ class Store(SourceRegistry):
         """
         columns = [records.c.id, records.c.seq, records.c.deleted]
         if documents:
-            columns += [records.c.completeness, records.c.tier, records.c.updated_at, records.c.content_hash,
-                        records.c.search, records.c.search_hash]
+            columns += [
+                records.c.completeness,
+                records.c.tier,
+                records.c.updated_at,
+                records.c.content_hash,
+                records.c.search,
+                records.c.search_hash,
+            ]
         query = select(*columns).where(records.c.seq > seq).order_by(records.c.seq).limit(limit)
         with self.engine.connect() as conn:
             rows = conn.execute(query).all()

@@ -26,8 +26,18 @@ logger = logging.getLogger(__name__)
 EXAMPLES = 5
 TOP_WARNINGS = 10
 # Bookkeeping fields every record has by construction; reporting them would say nothing.
-_SKIPPED = {"record_id", "source_id", "source_format", "original_identifier", "deleted", "field_provenance",
-            "crosswalk_warnings", "cluster_id", "level_not_applicable", "prerequisites_none"}
+_SKIPPED = {
+    "record_id",
+    "source_id",
+    "source_format",
+    "original_identifier",
+    "deleted",
+    "field_provenance",
+    "crosswalk_warnings",
+    "cluster_id",
+    "level_not_applicable",
+    "prerequisites_none",
+}
 REPORTED_FIELDS: tuple[str, ...] = tuple(f.name for f in dataclasses.fields(Offering) if f.name not in _SKIPPED)
 
 
@@ -69,8 +79,12 @@ def build(records: Iterable[StoredRecord], *, rejected: list[dict[str, Any]] | N
             {"field": name, "records": fields[name], "share": _share(fields[name], total)} for name in REPORTED_FIELDS
         ],
         "annex1": [
-            {"element": element, "declared": counts["declared"], "derived": counts["parsed"],
-             "missing": counts["missing"]}
+            {
+                "element": element,
+                "declared": counts["declared"],
+                "derived": counts["parsed"],
+                "missing": counts["missing"],
+            }
             for element, counts in annex.items()
         ],
         "optional": [{"element": name, "records": optional[name]} for name in OPTIONAL_ELEMENTS],

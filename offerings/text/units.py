@@ -130,8 +130,12 @@ class Credits(NamedTuple):
 
 # unit key → (pattern, countries where it is an ECTS credit; "*" = everywhere, "" = never).
 _UNITS: tuple[tuple[str, str, str], ...] = (
-    ("ects", r"ects(?:[- ]?(?:credits?|points?|punkte|creditos?|credits?|punti|pisteet|cr|leistungspunkte))?"
-             r"|(?:credits?|creditos?|crediti|punkty|points?|studiepunten|leistungspunkte) \(?ects\)?", "*"),
+    (
+        "ects",
+        r"ects(?:[- ]?(?:credits?|points?|punkte|creditos?|credits?|punti|pisteet|cr|leistungspunkte))?"
+        r"|(?:credits?|creditos?|crediti|punkty|points?|studiepunten|leistungspunkte) \(?ects\)?",
+        "*",
+    ),
     ("ec", r"ec\b|studiepunten|studiepunt", "NL,BE"),
     ("cfu", r"cfu\b|crediti formativi(?: universitari)?", "IT"),
     ("op", r"op\b|opintopiste\w*", "FI"),

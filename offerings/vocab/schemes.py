@@ -258,10 +258,26 @@ def eqf_for_cycle(cycle: str | None) -> int | None:
 
 
 _CURRENCY_WORDS = {
-    "€": "EUR", "euro": "EUR", "euros": "EUR", "£": "GBP", "pound sterling": "GBP", "pounds": "GBP",
-    "$": "USD", "us dollar": "USD", "us dollars": "USD", "dollar": "USD", "dollars": "USD",
-    "₹": "INR", "zł": "PLN", "zl": "PLN", "zloty": "PLN", "kc": "CZK", "ft": "HUF", "kr": "SEK",
-    "chf": "CHF", "fr.": "CHF",
+    "€": "EUR",
+    "euro": "EUR",
+    "euros": "EUR",
+    "£": "GBP",
+    "pound sterling": "GBP",
+    "pounds": "GBP",
+    "$": "USD",
+    "us dollar": "USD",
+    "us dollars": "USD",
+    "dollar": "USD",
+    "dollars": "USD",
+    "₹": "INR",
+    "zł": "PLN",
+    "zl": "PLN",
+    "zloty": "PLN",
+    "kc": "CZK",
+    "ft": "HUF",
+    "kr": "SEK",
+    "chf": "CHF",
+    "fr.": "CHF",
 }
 
 

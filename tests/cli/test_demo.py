@@ -45,8 +45,7 @@ def test_demo_populates_the_catalogue_and_survives_a_restart(tmp_path: Path) -> 
         catalogue.close()
 
 
-def test_a_restart_keeps_the_port_when_the_usual_one_is_taken(tmp_path: Path,
-                                                             monkeypatch: pytest.MonkeyPatch) -> None:
+def test_a_restart_keeps_the_port_when_the_usual_one_is_taken(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
     """With the usual port held by another process, the demo serves elsewhere, and a restart serves on
     that same port again: the web catalogue's records are known by their page URLs, which must not change."""
     settings = demo_settings(make_settings(tmp_path, allow_private_feeds=False))

@@ -94,7 +94,7 @@ def _course(identifier: str, title: str = "A course title") -> str:
 
 def _catalogue(*courses: str) -> bytes:
     provider = "<dc:title>Universiteit Voorbeeld</dc:title><mlo:url>https://uni.example.eu/</mlo:url>"
-    return f'<catalog {XCRI_NS}><provider>{provider}{"".join(courses)}</provider></catalog>'.encode()
+    return f"<catalog {XCRI_NS}><provider>{provider}{''.join(courses)}</provider></catalog>".encode()
 
 
 def test_xcri_feed_then_304_means_an_empty_run(
@@ -182,14 +182,27 @@ def test_an_empty_snapshot_withdraws_nothing(
     ("path", "files", "content_type", "format_name", "count"),
     [
         ("/loq.xml", ["elm-v3/loq.xml"], "application/xml", "elm_loq", 2),
-        ("/graph.json", ["ctdl/Course-1a.json", "ctdl/LearningProgram-1.json", "ctdl/Organization-1.json"],
-         "application/ld+json", "ctdl", 2),
+        (
+            "/graph.json",
+            ["ctdl/Course-1a.json", "ctdl/LearningProgram-1.json", "ctdl/Organization-1.json"],
+            "application/ld+json",
+            "ctdl",
+            2,
+        ),
         ("/wychwolf.xml", ["xcri-cap/wychwolf-moodle.xml"], "text/xml", "xcri_cap", 1),
     ],
 )
 def test_formats_are_detected_from_the_document(
-    settings: Settings, store: Store, app: CatalogueApp, server: FeedServer, samples: Path,
-    path: str, files: list[str], content_type: str, format_name: str, count: int,
+    settings: Settings,
+    store: Store,
+    app: CatalogueApp,
+    server: FeedServer,
+    samples: Path,
+    path: str,
+    files: list[str],
+    content_type: str,
+    format_name: str,
+    count: int,
 ) -> None:
     if len(files) == 1:
         body = (samples / files[0]).read_bytes()
@@ -210,8 +223,14 @@ def test_a_json_ld_list_of_schema_org_courses(
     if "schema_org" not in CROSSWALKS:
         pytest.skip("the schema.org crosswalk is not installed")
     courses = [
-        {"@context": "https://schema.org", "@type": "Course", "@id": f"#c{n}", "name": f"Data literacy {n}",
-         "description": "Reading data critically.", "provider": {"@type": "CollegeOrUniversity", "name": "Uni"}}
+        {
+            "@context": "https://schema.org",
+            "@type": "Course",
+            "@id": f"#c{n}",
+            "name": f"Data literacy {n}",
+            "description": "Reading data critically.",
+            "provider": {"@type": "CollegeOrUniversity", "name": "Uni"},
+        }
         for n in (1, 2)
     ]
     app.documents["/courses.jsonld"] = Document(json.dumps(courses).encode(), content_type="application/ld+json")

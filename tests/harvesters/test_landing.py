@@ -136,9 +136,7 @@ def test_the_source_quality_report_lists_the_warning(store: Store, settings: Set
 
 
 @pytest.mark.stores  # the landing_checks table on SQLite and PostgreSQL
-def test_a_recovered_page_clears_the_warning(
-    store: Store, settings: Settings, site: FeedServer, pages: Pages
-) -> None:
+def test_a_recovered_page_clears_the_warning(store: Store, settings: Settings, site: FeedServer, pages: Pages) -> None:
     ids = _load(store, site.base_url, ["/flaky"])
     score = store.get(ids["/flaky"]).completeness
     pages.statuses["/flaky"] = "503 Service Unavailable"
@@ -275,9 +273,7 @@ def test_scheduled_harvests_check_per_the_setting(
         store.close()
 
 
-def test_cli_check_links(
-    tmp_path: Path, site: FeedServer, monkeypatch: pytest.MonkeyPatch
-) -> None:
+def test_cli_check_links(tmp_path: Path, site: FeedServer, monkeypatch: pytest.MonkeyPatch) -> None:
     from microcred.cli import cli
 
     settings = make_settings(tmp_path)

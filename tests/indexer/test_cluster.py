@@ -67,7 +67,9 @@ def test_search_url_may_name_several_nodes() -> None:
         assert engine.url == "http://127.0.0.1:9,http://127.0.0.1:10"
         transport: Any = engine.client.transport
         assert sorted(c.host for c in transport.connection_pool.connections) == [
-            "http://127.0.0.1:10", "http://127.0.0.1:9"]
+            "http://127.0.0.1:10",
+            "http://127.0.0.1:9",
+        ]
         assert transport.max_retries == 2 and 503 in transport.retry_on_status and not transport.retry_on_timeout
     finally:
         engine.close()
@@ -110,7 +112,10 @@ def _started_cluster() -> Iterator[list[str]]:
         try:
             started = subprocess.run(
                 [str(CLUSTER_SCRIPT), "start"],
-                capture_output=True, text=True, timeout=START_TIMEOUT, stdin=subprocess.DEVNULL,
+                capture_output=True,
+                text=True,
+                timeout=START_TIMEOUT,
+                stdin=subprocess.DEVNULL,
             )
         except subprocess.TimeoutExpired:
             unavailable(f"the OpenSearch test cluster did not start within {START_TIMEOUT}s")
@@ -211,8 +216,13 @@ def test_searches_survive_a_node_killed_mid_load(cluster: list[str], tmp_path: P
         try:
             time.sleep(LOAD_BEFORE)
             killed_at = time.monotonic()
-            killed = subprocess.run([str(CLUSTER_SCRIPT), "kill-node", victim], capture_output=True, text=True,
-                                    timeout=60, stdin=subprocess.DEVNULL)
+            killed = subprocess.run(
+                [str(CLUSTER_SCRIPT), "kill-node", victim],
+                capture_output=True,
+                text=True,
+                timeout=60,
+                stdin=subprocess.DEVNULL,
+            )
             assert killed.returncode == 0, killed.stderr
             time.sleep(LOAD_AFTER)
         finally:
@@ -224,7 +234,12 @@ def test_searches_survive_a_node_killed_mid_load(cluster: list[str], tmp_path: P
         after = len(load.answered) - before
         logger.info(
             "killed node %s (primary; cluster manager: node %s): %d searches answered before the kill, %d after, "
-            "%d failed", victim, manager, before, after, len(load.failures),
+            "%d failed",
+            victim,
+            manager,
+            before,
+            after,
+            len(load.failures),
         )
         assert not load.failures, load.failures[:5]
         assert before > 0 and after > 0

@@ -1,4 +1,4 @@
-""""Did you mean", on every engine: a text query without hits proposes a corrected query that has hits."""
+""" "Did you mean", on every engine: a text query without hits proposes a corrected query that has hits."""
 
 from __future__ import annotations
 
@@ -52,8 +52,19 @@ def test_correction_must_have_hits_under_the_same_filters(shared: Catalogue) -> 
 
 @pytest.mark.parametrize(
     "q",
-    ["\x00\x01", '"*( AND OR NEAR(', "pyhton*", "p", "é" * 300, "ü-ö_ä", "\ue000pyhton\ue001", " ".join(["xyzq"] * 50),
-     "'; DROP TABLE docs; --", "pyhton\"", "%_\\"],
+    [
+        "\x00\x01",
+        '"*( AND OR NEAR(',
+        "pyhton*",
+        "p",
+        "é" * 300,
+        "ü-ö_ä",
+        "\ue000pyhton\ue001",
+        " ".join(["xyzq"] * 50),
+        "'; DROP TABLE docs; --",
+        'pyhton"',
+        "%_\\",
+    ],
 )
 def test_odd_input_never_raises(shared: Catalogue, q: str) -> None:
     found = shared.engine.search(SearchQuery(q=q))
@@ -70,14 +81,25 @@ def test_to_dict_has_did_you_mean_only_when_set() -> None:
 
 def test_suggester_answer_is_read_defensively() -> None:
     assert corrected_from({}, "pyhton") is None
-    assert corrected_from({"suggest": {"title_text": [{"text": "pyhton", "offset": 0, "length": 6, "options": []}]}},
-                          "pyhton") is None
+    assert (
+        corrected_from(
+            {"suggest": {"title_text": [{"text": "pyhton", "offset": 0, "length": 6, "options": []}]}}, "pyhton"
+        )
+        is None
+    )
     response = {
         "suggest": {
             "title_text": [
                 {"text": "statistik", "offset": 0, "length": 9, "options": []},
-                {"text": "pyhton", "offset": 14, "length": 6,
-                 "options": [{"text": "python", "score": 0.8, "freq": 3}, {"text": "pylon", "score": 0.6, "freq": 9}]},
+                {
+                    "text": "pyhton",
+                    "offset": 14,
+                    "length": 6,
+                    "options": [
+                        {"text": "python", "score": 0.8, "freq": 3},
+                        {"text": "pylon", "score": 0.6, "freq": 9},
+                    ],
+                },
             ],
             "description": [
                 {"text": "pyhton", "offset": 14, "length": 6, "options": [{"text": "phyton", "score": 0.8, "freq": 1}]},

@@ -27,14 +27,18 @@ def _mirror() -> Offering:
     """The corpus offering ``KEY`` as a second source publishes it (its own id and page)."""
     original = make_offering(next(row for row in CORPUS if row[0] == KEY))
     return dataclasses.replace(
-        original, record_id=MIRROR, source_id="mirror", original_identifier="copy-of-tum-1",
+        original,
+        record_id=MIRROR,
+        source_id="mirror",
+        original_identifier="copy-of-tum-1",
         record_url="https://mirror.example.eu/catalogue/42",
     )
 
 
 def _add_mirror(catalogue: Catalogue) -> None:
-    catalogue.store.add_source(Source(id="mirror", url="https://mirror.example.eu/feed.xml", kind="feed",
-                                      name="Mirror catalogue"))
+    catalogue.store.add_source(
+        Source(id="mirror", url="https://mirror.example.eu/feed.xml", kind="feed", name="Mirror catalogue")
+    )
     assert catalogue.store.upsert(_mirror()) == "added"
     sync(catalogue.store, catalogue.engine)
 

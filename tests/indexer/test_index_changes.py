@@ -79,8 +79,13 @@ def test_cluster_moves_and_tombstones_reach_the_index(tmp_path: Path) -> None:
     store.add_source(Source(id="mirror", url="https://mirror.example.eu/feed.xml", kind="feed", name="Mirror"))
     original = make_offering(next(row for row in CORPUS if row[0] == "tum-1"))
     mirror_id = make_record_id("mirror", "copy")
-    mirror = dataclasses.replace(original, record_id=mirror_id, source_id="mirror", original_identifier="copy",
-                                 record_url="https://mirror.example.eu/42")
+    mirror = dataclasses.replace(
+        original,
+        record_id=mirror_id,
+        source_id="mirror",
+        original_identifier="copy",
+        record_url="https://mirror.example.eu/42",
+    )
     assert store.upsert(mirror) == "added"
     engine = SqliteEngine(tmp_path / "search")
     try:

@@ -85,8 +85,9 @@ QUERIES: list[dict[str, Any]] = [
 ]
 
 
-def test_searches_keep_answering_during_rebuilds(engine_name: str, tmp_path: Path,
-                                                 request: pytest.FixtureRequest) -> None:
+def test_searches_keep_answering_during_rebuilds(
+    engine_name: str, tmp_path: Path, request: pytest.FixtureRequest
+) -> None:
     store = Store(f"sqlite:///{tmp_path}/s.db")
     fill_store(store)
     store.upsert_many((o, None) for o in many_offerings(2000))

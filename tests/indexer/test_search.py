@@ -94,8 +94,20 @@ def test_results_have_the_public_shape(shared: Catalogue) -> None:
     page = shared.engine.search(SearchQuery(q="python"))
     for result in page.results:
         assert "title_all" not in result and "seq" not in result
-        for key in ("id", "title", "provider", "country", "ects_credits", "eqf_level", "languages", "mode", "url",
-                    "start_date", "completeness", "highlight"):
+        for key in (
+            "id",
+            "title",
+            "provider",
+            "country",
+            "ects_credits",
+            "eqf_level",
+            "languages",
+            "mode",
+            "url",
+            "start_date",
+            "completeness",
+            "highlight",
+        ):
             assert key in result
 
 
@@ -262,9 +274,42 @@ def test_a_page_beyond_the_end_is_empty(shared: Catalogue) -> None:
     assert page.results == [] and page.total == len(CORPUS)
 
 
-WEIRD = ['"', '""', "AND", "OR", "NOT", "*", "(", ")", "NEAR", "NEAR(", "NEAR(a b", "a OR", "-", "^", "title:",
-         "title:python", '"unbalanced', "'", "{", "}", ":", "+", "\x00", "😀", "_", "a AND (b OR", "python*",
-         "^python", "col:val NEAR/2", "\\", "%", "' OR 1=1 --", "   ", "\t\n"]
+WEIRD = [
+    '"',
+    '""',
+    "AND",
+    "OR",
+    "NOT",
+    "*",
+    "(",
+    ")",
+    "NEAR",
+    "NEAR(",
+    "NEAR(a b",
+    "a OR",
+    "-",
+    "^",
+    "title:",
+    "title:python",
+    '"unbalanced',
+    "'",
+    "{",
+    "}",
+    ":",
+    "+",
+    "\x00",
+    "😀",
+    "_",
+    "a AND (b OR",
+    "python*",
+    "^python",
+    "col:val NEAR/2",
+    "\\",
+    "%",
+    "' OR 1=1 --",
+    "   ",
+    "\t\n",
+]
 
 
 @pytest.mark.parametrize("q", WEIRD)

@@ -24,8 +24,9 @@ from indexer.sqlite.bits import FacetBitmaps, load
 
 COUNT = 400
 # Every range filter, so that each sorted column is read (and then has to be patched).
-RANGED = SearchQuery(q="", ects_min=1.0, price_max=500.0, starts_after="2020-01-01", open=True,
-                     facets=("country", "provider", "mode"))
+RANGED = SearchQuery(
+    q="", ects_min=1.0, price_max=500.0, starts_after="2020-01-01", open=True, facets=("country", "provider", "mode")
+)
 
 
 @pytest.fixture
@@ -112,8 +113,9 @@ def changed(doc: dict[str, Any], rng: random.Random) -> dict[str, Any]:
     )
 
 
-def test_writes_patch_the_bitmaps_to_what_a_fresh_load_gives(engine: SqliteEngine,
-                                                            monkeypatch: pytest.MonkeyPatch) -> None:
+def test_writes_patch_the_bitmaps_to_what_a_fresh_load_gives(
+    engine: SqliteEngine, monkeypatch: pytest.MonkeyPatch
+) -> None:
     calls = Calls(monkeypatch)
     rng = random.Random(7)
     docs = {doc["id"]: doc for doc in documents(COUNT)}
@@ -138,8 +140,9 @@ def test_writes_patch_the_bitmaps_to_what_a_fresh_load_gives(engine: SqliteEngin
     assert (calls.loads, calls.patches) == (1 + 12, 12)
 
 
-def test_another_process_patches_from_the_recorded_changes(engine: SqliteEngine,
-                                                            monkeypatch: pytest.MonkeyPatch) -> None:
+def test_another_process_patches_from_the_recorded_changes(
+    engine: SqliteEngine, monkeypatch: pytest.MonkeyPatch
+) -> None:
     reader = SqliteEngine(engine.path)
     try:
         calls = Calls(monkeypatch)

@@ -112,8 +112,9 @@ def _make_old_format(path: Path) -> None:
     )
     for n, doc in conn.execute("SELECT n, doc FROM docs").fetchall():
         rows = sql.document_rows(json.loads(doc))
-        conn.execute("INSERT INTO docs_fts (rowid, title, skills, description, provider) VALUES (?, ?, ?, ?, ?)",
-                     (n, *rows.fts))
+        conn.execute(
+            "INSERT INTO docs_fts (rowid, title, skills, description, provider) VALUES (?, ?, ?, ?, ?)", (n, *rows.fts)
+        )
     conn.commit()
     conn.close()
 

@@ -106,8 +106,14 @@ PATHS = [(10**9, 1, 50), (10**9, 1, -(10**9)), (0, 10**6, 50)]
 @pytest.mark.parametrize("paths", PATHS, ids=["walk-index+rank-all", "rank-all-again", "sort-members+rank-wanted"])
 @pytest.mark.parametrize("sort", SORTS)
 @pytest.mark.parametrize("query", QUERIES, ids=range(len(QUERIES)))
-def test_pages_equal_plain_sql(engine: SqliteEngine, reference: sqlite3.Connection, query: SearchQuery,
-                               sort: str, paths: tuple[int, int, int], monkeypatch: pytest.MonkeyPatch) -> None:
+def test_pages_equal_plain_sql(
+    engine: SqliteEngine,
+    reference: sqlite3.Connection,
+    query: SearchQuery,
+    sort: str,
+    paths: tuple[int, int, int],
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
     monkeypatch.setattr(sqlite_search, "STREAM_ROWS", paths[0])
     monkeypatch.setattr(sqlite_search, "SPARSE_FRACTION", paths[1])
     monkeypatch.setattr(sqlite_search, "LIMIT_SLACK", paths[2])
@@ -124,16 +130,20 @@ def test_pages_equal_plain_sql(engine: SqliteEngine, reference: sqlite3.Connecti
 
 
 @pytest.mark.parametrize("query", QUERIES, ids=range(len(QUERIES)))
-def test_bitmap_facet_counts_equal_plain_sql(engine: SqliteEngine, reference: sqlite3.Connection,
-                                             query: SearchQuery) -> None:
+def test_bitmap_facet_counts_equal_plain_sql(
+    engine: SqliteEngine, reference: sqlite3.Connection, query: SearchQuery
+) -> None:
     today = date.today().isoformat()
     page = engine.search(query)
     counted: dict[str, Any] = {name: {v.value: v.count for v in values} for name, values in page.facets.items()}
     assert counted == expected_facets(reference, query, today)
 
 
-@given(st.integers(min_value=1, max_value=5000).flatmap(
-    lambda size: st.tuples(st.just(size), st.sets(st.integers(min_value=0, max_value=size - 1), max_size=200))))
+@given(
+    st.integers(min_value=1, max_value=5000).flatmap(
+        lambda size: st.tuples(st.just(size), st.sets(st.integers(min_value=0, max_value=size - 1), max_size=200))
+    )
+)
 def test_bitmaps_hold_exactly_their_members(case: tuple[int, set[int]]) -> None:
     size, numbers = case
     expected = sum(1 << n for n in numbers)

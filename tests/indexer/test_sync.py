@@ -156,11 +156,17 @@ def test_get_engine(tmp_path: Path) -> None:
     for name in ("elasticsearch", "opensearch"):
         with pytest.raises(ConfigError, match="search_url"):
             get_engine(make_settings(tmp_path, search_engine=name))
-        cluster = get_engine(make_settings(tmp_path, search_engine=name, search_url="http://u:p@127.0.0.1:9",
-                                           search_index="my-offerings"))
+        cluster = get_engine(
+            make_settings(
+                tmp_path, search_engine=name, search_url="http://u:p@127.0.0.1:9", search_index="my-offerings"
+            )
+        )
         assert cluster.name == name and cluster.alias == "my-offerings"  # type: ignore[attr-defined]
         assert cluster.url == "http://127.0.0.1:9"  # type: ignore[attr-defined]  # no credentials in messages
         cluster.close()
     with pytest.raises(ConfigError, match="alias"):
-        get_engine(make_settings(tmp_path, search_engine="opensearch", search_url="http://127.0.0.1:9",
-                                 search_index="Offerings"))
+        get_engine(
+            make_settings(
+                tmp_path, search_engine="opensearch", search_url="http://127.0.0.1:9", search_index="Offerings"
+            )
+        )

@@ -126,10 +126,20 @@ def test_a_search_result_lists_every_source_of_its_offering(client: FlaskClient)
     # FULL and TWIN are one offering (same landing page): one result, counted once, both sources.
     assert page["total"] == 1 and [r["id"] for r in page["results"]] == [FULL.record_id]
     assert page["results"][0]["sources"] == [
-        {"id": "elm-feed", "name": "Zed ELM feed", "url": "http://127.0.0.1:9/loq.json",
-         "record_id": FULL.record_id, "record_url": FULL.record_url},
-        {"id": "oai-repo", "name": "Zed repository", "url": "http://127.0.0.1:9/oai",
-         "record_id": TWIN.record_id, "record_url": TWIN.record_url},
+        {
+            "id": "elm-feed",
+            "name": "Zed ELM feed",
+            "url": "http://127.0.0.1:9/loq.json",
+            "record_id": FULL.record_id,
+            "record_url": FULL.record_url,
+        },
+        {
+            "id": "oai-repo",
+            "name": "Zed repository",
+            "url": "http://127.0.0.1:9/oai",
+            "record_id": TWIN.record_id,
+            "record_url": TWIN.record_url,
+        },
     ]
     # The sources of a whole page come from one query of the records.
     assert len([s for s in statements if "FROM records" in s]) == 1

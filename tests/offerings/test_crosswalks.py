@@ -76,12 +76,34 @@ def test_no_bytes_make_a_crosswalk_raise_anything_but_crosswalk_error(format_nam
 
 JSON = st.recursive(
     st.none() | st.booleans() | st.integers() | st.floats(allow_nan=False) | st.text(max_size=20),
-    lambda children: st.lists(children, max_size=4) | st.dictionaries(
-        st.sampled_from(["id", "type", "title", "mode", "creditPoint", "learningAchievementSpecification",
-                         "providedBy", "temporal", "priceDetail", "ceterms:name", "@type", "ceterms:estimatedCost",
-                         "homepage", "eqfLevel", "learningOutcome", "en", "@id", "value"]),
-        children,
-        max_size=5,
+    lambda children: (
+        st.lists(children, max_size=4)
+        | st.dictionaries(
+            st.sampled_from(
+                [
+                    "id",
+                    "type",
+                    "title",
+                    "mode",
+                    "creditPoint",
+                    "learningAchievementSpecification",
+                    "providedBy",
+                    "temporal",
+                    "priceDetail",
+                    "ceterms:name",
+                    "@type",
+                    "ceterms:estimatedCost",
+                    "homepage",
+                    "eqfLevel",
+                    "learningOutcome",
+                    "en",
+                    "@id",
+                    "value",
+                ]
+            ),
+            children,
+            max_size=5,
+        )
     ),
     max_leaves=25,
 )
@@ -90,8 +112,15 @@ JSON = st.recursive(
 @settings(max_examples=200, suppress_health_check=[HealthCheck.too_slow])
 @given(JSON, st.sampled_from(["LearningOpportunity", "ceterms:Course"]))
 def test_no_json_shape_makes_the_json_crosswalks_crash(data: object, kind: str) -> None:
-    node = {"id": "r1", "@id": "r1", "type": kind, "@type": kind, "title": {"en": "A course"},
-            "ceterms:name": {"en": "A course"}, "extra": data}
+    node = {
+        "id": "r1",
+        "@id": "r1",
+        "type": kind,
+        "@type": kind,
+        "title": {"en": "A course"},
+        "ceterms:name": {"en": "A course"},
+        "extra": data,
+    }
     if isinstance(data, dict):
         node.update(data)
     for format_name in ("elm_jsonld", "ctdl"):
@@ -127,8 +156,10 @@ def test_xcri_inferences_are_marked(samples: Path) -> None:
     # SCQF 10 credits → 5 ECTS, converted (never declared); the OU's own scheme stays as it is.
     assert a174.ects_credits is None and a174.ects_range == [5.0, 5.0]
     assert a174.workload_basis == "converted_from_hours"
-    assert [(c.system, c.value, c.level) for c in a174.other_credits] == [("The Open University", 10.0, "1"),
-                                                                          ("SCQF", 10.0, "7")]
+    assert [(c.system, c.value, c.level) for c in a174.other_credits] == [
+        ("The Open University", 10.0, "1"),
+        ("SCQF", 10.0, "7"),
+    ]
     assert a174.field_provenance["ects_range"].method == "inferred"
     assert a174.field_provenance["issuer_country"].method == "inferred"  # XCRI has no country: configuration
     assert assess(a174).core["M7 ECTS credits or workload"] == "parsed"

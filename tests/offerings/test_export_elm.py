@@ -14,13 +14,43 @@ from tests.offerings.factories import SKILL_1, full_offering
 
 # Everything of the MCO record that ELM has a place for.
 ELM_FIELDS = (
-    "title", "description", "offering_type", "record_url", "default_language", "source_last_modified",
-    "source_status", "credential_title", "learning_outcome_summary", "isced_f", "ects_credits", "workload_hours",
-    "eqf_level", "nqf_level", "mode", "learning_schedule", "learning_setting", "languages_of_instruction",
-    "languages_of_assessment", "max_duration", "duration", "schedule_info", "admission_procedure",
-    "assessment_types", "assessment_description", "supervision_id_verification", "prerequisites",
-    "further_information", "supplementary_documents", "learning_activity_types", "contact_hours", "has_parts",
-    "issuer_country", "issuer_region", "target_groups", "image_url", "stackability",
+    "title",
+    "description",
+    "offering_type",
+    "record_url",
+    "default_language",
+    "source_last_modified",
+    "source_status",
+    "credential_title",
+    "learning_outcome_summary",
+    "isced_f",
+    "ects_credits",
+    "workload_hours",
+    "eqf_level",
+    "nqf_level",
+    "mode",
+    "learning_schedule",
+    "learning_setting",
+    "languages_of_instruction",
+    "languages_of_assessment",
+    "max_duration",
+    "duration",
+    "schedule_info",
+    "admission_procedure",
+    "assessment_types",
+    "assessment_description",
+    "supervision_id_verification",
+    "prerequisites",
+    "further_information",
+    "supplementary_documents",
+    "learning_activity_types",
+    "contact_hours",
+    "has_parts",
+    "issuer_country",
+    "issuer_region",
+    "target_groups",
+    "image_url",
+    "stackability",
 )
 
 
@@ -48,7 +78,9 @@ def test_export_speaks_elm() -> None:
         },
     }
     assert [t["id"] for t in spec["thematicArea"]] == [
-        "http://data.europa.eu/snb/isced-f/0688", "http://data.europa.eu/snb/isced-f/0031"]
+        "http://data.europa.eu/snb/isced-f/0688",
+        "http://data.europa.eu/snb/isced-f/0031",
+    ]
     assert spec["provenBy"][0]["dcType"][0]["id"] == "http://data.europa.eu/snb/assessment/de4d165a6c"
     assert spec["accreditation"][0]["dcType"]["id"] == "http://data.europa.eu/snb/accreditation/bb4618238e"
     assert spec["learningOutcome"][0]["relatedESCOSkill"][0]["id"] == SKILL_1
@@ -63,18 +95,27 @@ def test_full_record_round_trips_through_the_elm_crosswalk() -> None:
     for name in ELM_FIELDS:
         assert getattr(back, name) == getattr(original, name), name
     assert [(o.name, o.country, o.homepage) for o in back.provider] == [
-        (o.name, o.country, o.homepage) for o in original.provider]
+        (o.name, o.country, o.homepage) for o in original.provider
+    ]
     assert back.provider[0].ids == original.provider[0].ids
     assert [(o.name, o.country) for o in back.awarding_body] == [(o.name, o.country) for o in original.awarding_body]
     assert [lo.text for lo in back.learning_outcomes] == [lo.text for lo in original.learning_outcomes]
     assert [lo.esco_skills for lo in back.learning_outcomes] == [lo.esco_skills for lo in original.learning_outcomes]
     qa, qa_back = original.quality_assurance[0], back.quality_assurance[0]
     assert (qa_back.type, qa_back.elm_type, qa_back.decision_date, qa_back.expiry_date, qa_back.report_url) == (
-        qa.type, qa.elm_type, qa.decision_date, qa.expiry_date, qa.report_url)
+        qa.type,
+        qa.elm_type,
+        qa.decision_date,
+        qa.expiry_date,
+        qa.report_url,
+    )
     assert qa_back.qa_body is not None and qa_back.qa_body.name == qa.qa_body.name  # type: ignore[union-attr]
     run, run_back = original.instances[0], back.instances[0]
     assert (run_back.start_date, run_back.end_date, run_back.application_deadline) == (
-        run.start_date, run.end_date, run.application_deadline)
+        run.start_date,
+        run.end_date,
+        run.application_deadline,
+    )
     prices = {(p.amount, p.currency) for p in original.all_prices()}
     assert {(p.amount, p.currency) for p in back.all_prices()} == prices
     assert [p.id for p in back.part_of] == ["Q-9"] and back.grants[0].url == "https://springboardcourses.ie"
@@ -94,6 +135,16 @@ def test_every_elm_sample_survives_export_and_reimport(samples: Path) -> None:
         for record in documents.split(document):
             imported = CROSSWALKS["elm_loq"](record, SourceContext(source_id="qdr"))
             again = _round_trip(imported)
-            for field in ("title", "mode", "assessment_types", "isced_f", "eqf_level", "learning_setting",
-                          "learning_schedule", "offering_type", "prerequisites", "issuer_country"):
+            for field in (
+                "title",
+                "mode",
+                "assessment_types",
+                "isced_f",
+                "eqf_level",
+                "learning_setting",
+                "learning_schedule",
+                "offering_type",
+                "prerequisites",
+                "issuer_country",
+            ):
                 assert getattr(again, field) == getattr(imported, field), (name, record.identifier, field)

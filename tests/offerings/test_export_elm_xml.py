@@ -47,21 +47,32 @@ def test_full_record_round_trips_through_the_loq_crosswalk() -> None:
     assert [c.uri for c in back.target_groups] == [c.uri for c in original.target_groups]
     assert [c.uri for c in back.nqf_level] == [c.uri for c in original.nqf_level]
     assert [(o.name, o.country, o.homepage, o.region, o.address) for o in back.provider] == [
-        (o.name, o.country, o.homepage, o.region, o.address) for o in original.provider]
+        (o.name, o.country, o.homepage, o.region, o.address) for o in original.provider
+    ]
     assert back.provider[0].ids == original.provider[0].ids
     assert back.provider[0].other_ids == original.provider[0].other_ids
     assert [(o.name, o.country) for o in back.awarding_body] == [(o.name, o.country) for o in original.awarding_body]
     assert [(lo.text, lo.esco_skills, lo.other_skills, lo.type, lo.reusability) for lo in back.learning_outcomes] == [
-        (lo.text, lo.esco_skills, lo.other_skills, lo.type, lo.reusability) for lo in original.learning_outcomes]
+        (lo.text, lo.esco_skills, lo.other_skills, lo.type, lo.reusability) for lo in original.learning_outcomes
+    ]
     assert back.grading_scheme == original.grading_scheme
     assert back.other_identifiers == original.other_identifiers
     qa, qa_back = original.quality_assurance[0], back.quality_assurance[0]
-    assert (qa_back.type, qa_back.elm_type, qa_back.title, qa_back.decision_date, qa_back.expiry_date,
-            qa_back.report_url) == (qa.type, qa.elm_type, qa.title, qa.decision_date, qa.expiry_date, qa.report_url)
+    assert (
+        qa_back.type,
+        qa_back.elm_type,
+        qa_back.title,
+        qa_back.decision_date,
+        qa_back.expiry_date,
+        qa_back.report_url,
+    ) == (qa.type, qa.elm_type, qa.title, qa.decision_date, qa.expiry_date, qa.report_url)
     assert qa_back.qa_body is not None and qa_back.qa_body.name == qa.qa_body.name  # type: ignore[union-attr]
     run, run_back = original.instances[0], back.instances[0]
     assert (run_back.start_date, run_back.end_date, run_back.application_deadline) == (
-        run.start_date, run.end_date, run.application_deadline)
+        run.start_date,
+        run.end_date,
+        run.application_deadline,
+    )
     venues = [(v.name, v.country, v.region) for v in run.venues]
     assert [(v.name, v.country, v.region) for v in run_back.venues] == venues
     prices = {(p.amount, p.currency, tuple(p.label.items())) for p in original.all_prices()}
@@ -74,7 +85,10 @@ def test_full_record_round_trips_through_the_loq_crosswalk() -> None:
 
 def test_minimal_record_round_trips() -> None:
     original = Offering(
-        record_id=make_record_id("s", "1"), source_id="s", source_format="elm_jsonld", original_identifier="1",
+        record_id=make_record_id("s", "1"),
+        source_id="s",
+        source_format="elm_jsonld",
+        original_identifier="1",
         title={"de": "Datenkompetenz"},
     )
     back = _round_trip(original, page=None)
@@ -87,7 +101,9 @@ def test_minimal_record_round_trips() -> None:
             assert getattr(back, name) == getattr(original, name), name
     root = loq_document(original)
     assert [etree.QName(s).localname for s in root] == [
-        "learningOpportunityReferences", "learningAchievementSpecificationReferences"]
+        "learningOpportunityReferences",
+        "learningAchievementSpecificationReferences",
+    ]
 
 
 def test_the_document_has_the_shape_of_the_commission_samples(samples: Path) -> None:
@@ -130,7 +146,20 @@ def test_every_elm_sample_survives_xml_export_and_reimport(samples: Path) -> Non
         for record in documents.split(document):
             imported = CROSSWALKS["elm_loq"](record, SourceContext(source_id="qdr"))
             again = _round_trip(imported)
-            for field in ("title", "description", "mode", "assessment_types", "isced_f", "eqf_level",
-                          "learning_setting", "learning_schedule", "offering_type", "prerequisites",
-                          "issuer_country", "ects_credits", "languages_of_instruction", "duration"):
+            for field in (
+                "title",
+                "description",
+                "mode",
+                "assessment_types",
+                "isced_f",
+                "eqf_level",
+                "learning_setting",
+                "learning_schedule",
+                "offering_type",
+                "prerequisites",
+                "issuer_country",
+                "ects_credits",
+                "languages_of_instruction",
+                "duration",
+            ):
                 assert getattr(again, field) == getattr(imported, field), (name, record.identifier, field)

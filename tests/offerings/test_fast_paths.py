@@ -138,6 +138,7 @@ def test_to_dict_equals_the_plain_walk_and_round_trips() -> None:
     assert Offering.from_dict(data) == offering
     # Unknown keys (records stored by newer code) are ignored, missing ones take defaults.
     assert Offering.from_dict({**data, "no_such_field": 1}) == offering
-    minimal = Offering.from_dict({k: data[k] for k in ("record_id", "source_id", "source_format",
-                                                       "original_identifier")})
+    minimal = Offering.from_dict(
+        {k: data[k] for k in ("record_id", "source_id", "source_format", "original_identifier")}
+    )
     assert minimal.instances == [] and minimal.title == {}

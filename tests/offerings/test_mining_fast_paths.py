@@ -39,13 +39,98 @@ FOLDED = _folded_regexes()
 # Words and signs the patterns look for, their neighbours, and the characters that trip case-insensitive
 # matching up (ı matches "i" under IGNORECASE; İ, ſ and the Kelvin sign are folded away).
 _FRAGMENTS = [
-    *"0123456789", "5", "7,5", "1.5", "12", "2027-02-01", "01.03.2027", "3/2/2027", " ", "  ", "-", "–", ".", ",",
-    ":", ";", "\n", "/", "(", ")", "·", "€", "£", "$", "ı", "İ", "ſ", "\u212a", "é", "x", "a", "s",
-    "ECTS", "ects", "Credits", "crediti", "credıtı", "EC", "CFU", "op", "hp", "LP", "CP", "cats", "scqf", "punkty",
-    "hours", "h", "Stunden", "std.", "uur", "godzin", "per", "a", "week", "Woche", "weeks", "Wochen", "wk",
-    "EQF", "level", "Niveau", "livello", "stufe", "Starts", "start date", "Beginn", "début", "inicio", "Ends",
-    "Ende", "fin", "until", "bis", "free", "free of charge", "Kostenlos", "gratuit", "bezplatny", "months",
-    "Monate", "semaines", "jaar", "to", "à", "year", "yr", "days", "mois", "SEMESTER", "Semestre", "approx",
+    *"0123456789",
+    "5",
+    "7,5",
+    "1.5",
+    "12",
+    "2027-02-01",
+    "01.03.2027",
+    "3/2/2027",
+    " ",
+    "  ",
+    "-",
+    "–",
+    ".",
+    ",",
+    ":",
+    ";",
+    "\n",
+    "/",
+    "(",
+    ")",
+    "·",
+    "€",
+    "£",
+    "$",
+    "ı",
+    "İ",
+    "ſ",
+    "\u212a",
+    "é",
+    "x",
+    "a",
+    "s",
+    "ECTS",
+    "ects",
+    "Credits",
+    "crediti",
+    "credıtı",
+    "EC",
+    "CFU",
+    "op",
+    "hp",
+    "LP",
+    "CP",
+    "cats",
+    "scqf",
+    "punkty",
+    "hours",
+    "h",
+    "Stunden",
+    "std.",
+    "uur",
+    "godzin",
+    "per",
+    "a",
+    "week",
+    "Woche",
+    "weeks",
+    "Wochen",
+    "wk",
+    "EQF",
+    "level",
+    "Niveau",
+    "livello",
+    "stufe",
+    "Starts",
+    "start date",
+    "Beginn",
+    "début",
+    "inicio",
+    "Ends",
+    "Ende",
+    "fin",
+    "until",
+    "bis",
+    "free",
+    "free of charge",
+    "Kostenlos",
+    "gratuit",
+    "bezplatny",
+    "months",
+    "Monate",
+    "semaines",
+    "jaar",
+    "to",
+    "à",
+    "year",
+    "yr",
+    "days",
+    "mois",
+    "SEMESTER",
+    "Semestre",
+    "approx",
 ]
 
 
@@ -101,8 +186,22 @@ def test_folded_regex_finds_what_the_caseless_one_finds(name: str, regex: _Folde
         assert (fast and fast.span()) == (plain and plain.span()), (name, text)
 
 
-_TEMPLATES = ("{w} 2027-02-01", "{w}: 01.03.2027", "{w} - 3/2/2027", "{w} 6", "{w} level 6", "5 {w}", "7,5 {w}",
-              "3-5 {w} per week", "1 {w} 10 {w}", "{w}", "x{w} 2027-02-01", "{w}x 6", "2 to 4 {w}", "12 {w} a wk")
+_TEMPLATES = (
+    "{w} 2027-02-01",
+    "{w}: 01.03.2027",
+    "{w} - 3/2/2027",
+    "{w} 6",
+    "{w} level 6",
+    "5 {w}",
+    "7,5 {w}",
+    "3-5 {w} per week",
+    "1 {w} 10 {w}",
+    "{w}",
+    "x{w} 2027-02-01",
+    "{w}x 6",
+    "2 to 4 {w}",
+    "12 {w} a wk",
+)
 
 
 @pytest.mark.parametrize(("name", "regex"), FOLDED, ids=[name for name, _ in FOLDED])
@@ -152,8 +251,13 @@ def _keyword_patterns() -> list[classify._Keywords]:
     found = [v for v in vars(classify).values() if isinstance(v, classify._Keywords)]
     for value in vars(classify).values():
         if isinstance(value, tuple):
-            found += [p for item in value if isinstance(item, tuple) and len(item) == 2 for p in item[1:]
-                      if isinstance(p, classify._Keywords)]
+            found += [
+                p
+                for item in value
+                if isinstance(item, tuple) and len(item) == 2
+                for p in item[1:]
+                if isinstance(p, classify._Keywords)
+            ]
     return found + list(parsing._MODE_PATTERNS.values())
 
 
@@ -192,8 +296,24 @@ def test_word_index_files_each_phrase_under_a_word_it_needs() -> None:
 
 
 def test_accredited_needs_one_of_its_stems() -> None:
-    words = ["accredited", "akkreditiert", "acreditado", "geaccrediteerd", "reconnu par", "reconnu", "par", "by",
-             "accreditation", "non-accredited", "xaccredit", "nvao", " ", "-", ".", "d"]
+    words = [
+        "accredited",
+        "akkreditiert",
+        "acreditado",
+        "geaccrediteerd",
+        "reconnu par",
+        "reconnu",
+        "par",
+        "by",
+        "accreditation",
+        "non-accredited",
+        "xaccredit",
+        "nvao",
+        " ",
+        "-",
+        ".",
+        "d",
+    ]
     rng = random.Random(4)
     texts = ["".join(rng.choice(words) for _ in range(rng.randint(1, 6))) for _ in range(3000)]
     for text in texts:
@@ -214,8 +334,10 @@ def test_word_memory_is_bounded_and_answers_alike(monkeypatch: pytest.MonkeyPatc
     monkeypatch.setattr(classify, "_WORD_KEYS_MAX", 3)
     classify._keys_in.cache_clear()
     texts = ["Assessed by a written exam, an oral test and a portfolio.", "Self-paced, online, part-time."] * 3
-    assert [parsing.parse_assessment(t) for t in texts] == [["oral_examination", "written_examination",
-                                                              "portfolio"], []] * 3
+    assert [parsing.parse_assessment(t) for t in texts] == [
+        ["oral_examination", "written_examination", "portfolio"],
+        [],
+    ] * 3
     assert [parsing.parse_schedule(t) for t in texts] == [None, "self_paced"] * 3
     # Cleared whenever it would outgrow the bound: it holds at most the words of one text then.
     assert len(classify._WORD_KEYS) <= len(set(re.findall(r"\w+", parsing.fold(texts[0]))))
@@ -274,8 +396,33 @@ def test_date_formats_are_skipped_only_when_their_separator_is_absent() -> None:
 
 
 @settings(max_examples=300, deadline=None)
-@given(st.lists(st.sampled_from(["PT", "pt", "Pt", "pT", "P", "T", "60", "1,5", "H", "h", " ", "x", "ſ", "ＰＴ",
-                                 "İ", "\u0301", "hours", "\n"]), max_size=10))
+@given(
+    st.lists(
+        st.sampled_from(
+            [
+                "PT",
+                "pt",
+                "Pt",
+                "pT",
+                "P",
+                "T",
+                "60",
+                "1,5",
+                "H",
+                "h",
+                " ",
+                "x",
+                "ſ",
+                "ＰＴ",
+                "İ",
+                "\u0301",
+                "hours",
+                "\n",
+            ]
+        ),
+        max_size=10,
+    )
+)
 def test_iso_hours_need_pt_in_the_folded_text(parts: list[str]) -> None:
     text = "".join(parts)
     if units._ISO_HOURS.search(text):

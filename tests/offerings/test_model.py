@@ -61,8 +61,19 @@ def test_records_stored_by_the_first_release_still_load() -> None:
 
 def test_search_document_keeps_the_pinned_keys_and_adds_the_new_ones() -> None:
     document = search_document(full_offering(), completeness=90, tier="annex1_complete", seq=3, updated="x")
-    for key in ("id", "title", "provider", "country", "ects_credits", "eqf_level", "languages", "mode", "url",
-                "start_date", "completeness"):
+    for key in (
+        "id",
+        "title",
+        "provider",
+        "country",
+        "ects_credits",
+        "eqf_level",
+        "languages",
+        "mode",
+        "url",
+        "start_date",
+        "completeness",
+    ):
         assert key in document
     assert document["cluster"] == document["id"]
     assert document["assessment"] == ["artefact_assessment"] and document["qf_ehea_cycle"] == "first"

@@ -68,8 +68,12 @@ def test_source_dates_are_kept_verbatim_whatever_their_length(store: Store, src:
 def test_a_nul_character_from_a_feed_never_fails_a_write(store: Store, src: Source, store_backend: str) -> None:
     # JSON feeds may carry U+0000, which PostgreSQL text cannot hold (nor its json type extract): there it
     # becomes U+FFFD; SQLite keeps it. The text "\\u0000" (a backslash and five characters) stays as it is.
-    weird = _offering(1, original_identifier="id-1\x00", title={"en": "Null\x00 course \\u0000"},
-                      record_url="https://uni.example/c\x00ourse")
+    weird = _offering(
+        1,
+        original_identifier="id-1\x00",
+        title={"en": "Null\x00 course \\u0000"},
+        record_url="https://uni.example/c\x00ourse",
+    )
     assert store.upsert(weird) == "added"
     kept = (lambda text: text) if store_backend == "sqlite" else (lambda text: text.replace("\x00", "\ufffd"))
     stored = store.get(weird.record_id).offering

@@ -66,18 +66,46 @@ def test_migration_0002_upgrades_a_store_of_the_first_release(blank_url: str) ->
         config.attributes["connection"] = conn
         command.upgrade(config, "0001")
         then = datetime(2026, 1, 1)
-        conn.execute(insert(sources).values(id="s", url="u", kind="oai", sets=[], status="active", every_seconds=1,
-                                            state={}, created_at=then, updated_at=then))
-        old_document = {"record_id": "s:1", "source_id": "s", "source_format": "oai_dc", "original_identifier": "1",
-                        "title": {"en": "Old record"}, "provider": [{"name": {"en": "U"}, "country": "NL",
-                                                                     "homepage": None, "ids": {}}]}
+        conn.execute(
+            insert(sources).values(
+                id="s",
+                url="u",
+                kind="oai",
+                sets=[],
+                status="active",
+                every_seconds=1,
+                state={},
+                created_at=then,
+                updated_at=then,
+            )
+        )
+        old_document = {
+            "record_id": "s:1",
+            "source_id": "s",
+            "source_format": "oai_dc",
+            "original_identifier": "1",
+            "title": {"en": "Old record"},
+            "provider": [{"name": {"en": "U"}, "country": "NL", "homepage": None, "ids": {}}],
+        }
         # The records table as release 1 had it: without the columns migration 0002 adds.
         old_records = table("records", *(column(c.name, c.type) for c in records.columns if c.name not in ADDED))
-        conn.execute(insert(old_records).values(
-            id="s:1", source_id="s", original_identifier="1", source_format="oai_dc", document=old_document,
-            content_hash="x", completeness=10, tier="incomplete", quality={}, seq=1, deleted=False,
-            created_at=then, updated_at=then,
-        ))
+        conn.execute(
+            insert(old_records).values(
+                id="s:1",
+                source_id="s",
+                original_identifier="1",
+                source_format="oai_dc",
+                document=old_document,
+                content_hash="x",
+                completeness=10,
+                tier="incomplete",
+                quality={},
+                seq=1,
+                deleted=False,
+                created_at=then,
+                updated_at=then,
+            )
+        )
     engine.dispose()
     store = Store(url)  # migrates to head
     try:
@@ -92,8 +120,13 @@ def test_migration_0002_upgrades_a_store_of_the_first_release(blank_url: str) ->
 def test_the_same_offering_from_two_sources_shares_a_cluster(two_sources: Store) -> None:
     page = "https://www.hogeschool-zuiderzee.example/mc/circular-economy/"
     first = _offering("oai", "oai:1", record_url=page)
-    second = _offering("feed", "c-1", record_url="http://hogeschool-zuiderzee.example/mc/circular-economy?utm_source=x",
-                       title={"en": "Circular economy in practice!"}, ects_credits=None)
+    second = _offering(
+        "feed",
+        "c-1",
+        record_url="http://hogeschool-zuiderzee.example/mc/circular-economy?utm_source=x",
+        title={"en": "Circular economy in practice!"},
+        ects_credits=None,
+    )
     two_sources.upsert(first)
     two_sources.upsert(second)
     a, b = two_sources.get(first.record_id), two_sources.get(second.record_id)
@@ -107,8 +140,10 @@ def test_title_provider_and_credits_match_without_a_url(two_sources: Store) -> N
     two_sources.upsert(_offering("oai", "oai:1"))
     two_sources.upsert(_offering("feed", "c-1", title={"en": "CIRCULAR ECONOMY IN PRACTICE"}))
     two_sources.upsert(_offering("feed", "c-2", ects_credits=6.0))  # other credits: another offering
-    clusters = {r.id: r.cluster for r in (two_sources.get(make_record_id(*k)) for k in
-                                          (("oai", "oai:1"), ("feed", "c-1"), ("feed", "c-2")))}
+    clusters = {
+        r.id: r.cluster
+        for r in (two_sources.get(make_record_id(*k)) for k in (("oai", "oai:1"), ("feed", "c-1"), ("feed", "c-2")))
+    }
     assert clusters[make_record_id("feed", "c-1")] == make_record_id("oai", "oai:1")
     assert clusters[make_record_id("feed", "c-2")] == make_record_id("feed", "c-2")
 
@@ -148,7 +183,10 @@ def test_the_oldest_remaining_member_succeeds_a_deleted_representative(two_sourc
     assert two_sources.upsert(_offering("oai", "oai:1", deleted=True)) == "deleted"
     assert [r.id for r in two_sources.cluster_members(second.record_id)] == [second.record_id, third.record_id]
     assert two_sources.clusters_of([second.record_id, first.record_id, "nothing"]) == {
-        second.record_id: two_sources.cluster_members(second.record_id), first.record_id: [], "nothing": []}
+        second.record_id: two_sources.cluster_members(second.record_id),
+        first.record_id: [],
+        "nothing": [],
+    }
 
 
 def test_a_representative_whose_keys_change_leaves_its_members_a_cluster_of_their_own(two_sources: Store) -> None:
@@ -174,7 +212,10 @@ def test_quality_is_stored_with_the_record(two_sources: Store) -> None:
     stored = two_sources.get(offering.record_id)
     assert stored.tier == "annex1_complete" and stored.quality["core_present"] == 9
     assert stored.quality["core"]["M11 quality assurance"] == "declared" and stored.quality["status"] in (
-        "active", "inactive", "archived")
+        "active",
+        "inactive",
+        "archived",
+    )
 
 
 def test_quality_report_counts_fields_elements_and_warnings(two_sources: Store) -> None:
@@ -186,10 +227,14 @@ def test_quality_report_counts_fields_elements_and_warnings(two_sources: Store) 
         ]
     )
     run = two_sources.start_run("feed", full=True)
-    two_sources.finish_run(run, status="success", problems=[
-        {"identifier": "bad-1", "field": "title", "message": "rejected: V2 title: missing"},
-        {"identifier": "bad-2", "field": "title", "message": "rejected: V2 title: missing"},
-    ])
+    two_sources.finish_run(
+        run,
+        status="success",
+        problems=[
+            {"identifier": "bad-1", "field": "title", "message": "rejected: V2 title: missing"},
+            {"identifier": "bad-2", "field": "title", "message": "rejected: V2 title: missing"},
+        ],
+    )
     report = quality_report.for_source(two_sources, "feed")
     assert report["records"] == 3
     by_field = {f["field"]: f["records"] for f in report["fields"]}
@@ -198,14 +243,17 @@ def test_quality_report_counts_fields_elements_and_warnings(two_sources: Store) 
     assert (m10["declared"], m10["derived"], m10["missing"]) == (1, 0, 2)
     top = report["warnings"][0]
     assert top["records"] == 2 and sorted(top["examples"]) == sorted(
-        [make_record_id("feed", "thin-1"), make_record_id("feed", "thin-2")])
-    assert report["rejected"] == [{"reason": "rejected: V2 title: missing", "records": 2,
-                                   "examples": ["bad-1", "bad-2"]}]
+        [make_record_id("feed", "thin-1"), make_record_id("feed", "thin-2")]
+    )
+    assert report["rejected"] == [
+        {"reason": "rejected: V2 title: missing", "records": 2, "examples": ["bad-1", "bad-2"]}
+    ]
     assert report["tiers"] == {"annex1_complete": 1, "incomplete": 2}
 
 
 def test_two_sources_storing_the_same_offering_at_once_share_a_cluster(
-        two_sources: Store, monkeypatch: pytest.MonkeyPatch) -> None:
+    two_sources: Store, monkeypatch: pytest.MonkeyPatch
+) -> None:
     """Each writer looks for the other source's record before writing its own: unless writers take
     turns before that look, both find nothing and the offering gets two clusters (two search results).
 

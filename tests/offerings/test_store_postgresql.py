@@ -99,8 +99,14 @@ def test_processes_starting_together_migrate_a_new_database_once(postgres_databa
     opening = 4
     program = "import sys; from offerings.store import Store; sys.stdin.readline(); Store(sys.argv[1]).close()"
     processes = [
-        subprocess.Popen([sys.executable, "-c", program, postgres_database], cwd=REPO, stdin=subprocess.PIPE,
-                         stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
+        subprocess.Popen(
+            [sys.executable, "-c", program, postgres_database],
+            cwd=REPO,
+            stdin=subprocess.PIPE,
+            stdout=subprocess.PIPE,
+            stderr=subprocess.PIPE,
+            text=True,
+        )
         for _ in range(opening)
     ]
     # Each has imported everything and waits for its line: all of them migrate at (nearly) the same moment.
@@ -110,8 +116,11 @@ def test_processes_starting_together_migrate_a_new_database_once(postgres_databa
         process.stdin.flush()
     outcomes = [process.communicate(timeout=120) for process in processes]
     # The exception line of each that failed (the traceback above it would drown the reason).
-    failed = [[line for line in err.splitlines() if "Error" in line][-1:] or err[-500:]
-              for process, (_, err) in zip(processes, outcomes, strict=True) if process.returncode]
+    failed = [
+        [line for line in err.splitlines() if "Error" in line][-1:] or err[-500:]
+        for process, (_, err) in zip(processes, outcomes, strict=True)
+        if process.returncode
+    ]
     assert not failed, failed
     check = Store(postgres_database, migrate=False)
     try:

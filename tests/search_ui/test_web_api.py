@@ -125,7 +125,7 @@ def test_sort_and_pagination(client: FlaskClient) -> None:
     for part in (False, True):
         listed = [r["ects_credits"] for r, late in zip(by_ects, ended, strict=True) if late == part]
         credits = [c for c in listed if c is not None]
-        assert credits == sorted(credits) and listed[len(credits):] == [None] * (len(listed) - len(credits))
+        assert credits == sorted(credits) and listed[len(credits) :] == [None] * (len(listed) - len(credits))
     titles = [r["title"] for r in search(client, "sort=title&size=100")["results"]]
     assert titles[0] == "Circular Economy"
     seen: list[str] = []

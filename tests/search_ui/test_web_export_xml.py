@@ -60,8 +60,17 @@ def test_loq_xml_by_negotiation_round_trips(client: FlaskClient, suffix: str, he
     back = CROSSWALKS["elm_loq"](
         SourceRecord(identifier=opportunity.get("id", ""), payload=response.get_data()), SourceContext(source_id="x")
     )
-    for name in ("title", "mode", "eqf_level", "ects_credits", "isced_f", "assessment_types", "issuer_country",
-                 "learning_outcome_summary", "supervision_id_verification"):
+    for name in (
+        "title",
+        "mode",
+        "eqf_level",
+        "ects_credits",
+        "isced_f",
+        "assessment_types",
+        "issuer_country",
+        "learning_outcome_summary",
+        "supervision_id_verification",
+    ):
         assert getattr(back, name) == getattr(FULL, name), name
 
 
