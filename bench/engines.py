@@ -52,7 +52,7 @@ logger = logging.getLogger(__name__)
 
 
 def documents(count: int, *, seed: int = SEED) -> list[dict[str, Any]]:
-    """``count`` search documents shaped like :func:`offerings.model.search_document`'s."""
+    """``count`` search documents shaped like :func:`offerings.export.search.search_document`'s."""
     return list(iter_documents(count, seed=seed))
 
 

@@ -3,9 +3,12 @@
 from __future__ import annotations
 
 from dataclasses import asdict, dataclass, field
-from typing import Any, Protocol
+from typing import TYPE_CHECKING, Any, Protocol
 
 from offerings.store import RunCounts, Source, Store
+
+if TYPE_CHECKING:
+    from harvesters.enrichment import Enrichment
 
 __all__ = ["HarvestReport", "Harvester", "Problem"]
 
@@ -79,9 +82,18 @@ class Harvester(Protocol):
 
     ``harvest`` fills ``report`` as it goes (so a failure still leaves the counts of what was
     stored), and raises :class:`offerings.errors.HarvestError` only when the *source* cannot be
-    harvested; a bad record is skipped, logged with its id and counted, never raised.
+    harvested; a bad record is skipped (or failed, for a crosswalk bug), logged with its id and counted,
+    never raised. Records go through :class:`harvesters.pipeline.Pipeline` with ``enrichment``.
     """
 
-    def harvest(self, source: Source, store: Store, report: HarvestReport, *, full: bool = False) -> None:
+    def harvest(
+        self,
+        source: Source,
+        store: Store,
+        report: HarvestReport,
+        *,
+        full: bool = False,
+        enrichment: Enrichment | None = None,
+    ) -> None:
         """Harvest ``source`` into ``store``; incremental unless ``full``."""
         ...

@@ -1,50 +1,45 @@
-"""What a harvest adds between the crosswalk and the store: pinned reference data from the ``quality`` settings.
+"""What a harvest adds between normalising and storing: pinned reference data from the ``quality`` settings.
 
-:func:`prepare` pins the ESCO skills version V12 checks against (``quality.esco_skills``) and, when a DEQAR
-snapshot is configured (``quality.deqar_registry``), hands the harvester a view of the store whose writes run
-:func:`offerings.quality.deqar.enrich` on every offering first. Every harvester (OAI-PMH, feed, web) writes through
-``upsert_many``, so the enrichment sits in one place and the harvesters stay unaware of it.
+:func:`prepare` pins the ESCO skills version the V12 rule checks against (``quality.esco_skills``) and
+gives the run an :class:`Enrichment`: with a DEQAR snapshot configured (``quality.deqar_registry``), it
+adds the quality assurance :func:`offerings.quality.deqar.enrich` infers to every offering that declares
+none. :class:`harvesters.pipeline.Pipeline` applies it to each batch just before the store's upsert.
 """
 
 from __future__ import annotations
 
 import logging
-from collections.abc import Iterable
-from typing import Any
+from dataclasses import dataclass
 
 from config import Settings
 from offerings.errors import ConfigError, HarvestError
-from offerings.model import Offering
+from offerings.normalise import Normalised, check
 from offerings.quality import deqar
-from offerings.store import Store
 from offerings.vocab import esco
 
-__all__ = ["EnrichingStore", "prepare"]
+__all__ = ["Enrichment", "prepare"]
 
 logger = logging.getLogger(__name__)
 
 
-class EnrichingStore:
-    """A store whose offering writes are enriched from the DEQAR registry; everything else is the store's."""
+@dataclass(frozen=True, slots=True)
+class Enrichment:
+    """The reference data a harvest run adds to its records (none: records pass unchanged)."""
 
-    def __init__(self, store: Store, registry: deqar.Registry) -> None:
-        self.store = store
-        self.registry = registry
+    registry: deqar.Registry | None = None
 
-    def __getattr__(self, name: str) -> Any:
-        return getattr(self.store, name)
-
-    def upsert_many(self, items: Iterable[tuple[Offering, bytes | None]]) -> list[str]:
-        """Enrich each offering, then write the batch as :meth:`Store.upsert_many`."""
-        return self.store.upsert_many((deqar.enrich(offering, self.registry), raw) for offering, raw in items)
-
-    def upsert(self, offering: Offering, raw: bytes | None = None) -> str:
-        """Enrich one offering, then write it as :meth:`Store.upsert`."""
-        return self.upsert_many([(offering, raw)])[0]
+    def apply(self, item: Normalised) -> Normalised:
+        """``item`` with QA inferred from the DEQAR registry, validated afresh when that changed it."""
+        if self.registry is None:
+            return item
+        enriched = deqar.enrich(item.offering, self.registry)
+        if enriched is item.offering:
+            return item
+        return check(enriched, raw=item.raw)
 
 
-def prepare(store: Store, settings: Settings) -> Store:
-    """Pin the configured ESCO version and return the store a harvest should write to.
+def prepare(settings: Settings) -> Enrichment:
+    """Pin the configured ESCO version and load the configured DEQAR snapshot: the run's enrichment.
 
     Raises:
         HarvestError: a configured reference file cannot be read (the run fails with that reason).
@@ -55,5 +50,4 @@ def prepare(store: Store, settings: Settings) -> Store:
         registry = deqar.load(quality.deqar_registry) if quality.deqar_registry else None
     except ConfigError as exc:
         raise HarvestError(str(exc)) from exc
-    # Duck-typed on purpose: harvesters only call the store's methods, and only writes need to change.
-    return store if registry is None else EnrichingStore(store, registry)  # type: ignore[return-value]
+    return Enrichment(registry)

@@ -19,11 +19,14 @@ from urllib.parse import parse_qs, urlsplit
 
 from config import Settings
 from harvesters.base import HarvestReport
+from harvesters.enrichment import Enrichment
 from harvesters.http import FeedClient, FeedResponse, parse_http_date
+from harvesters.pipeline import Pipeline
 from offerings.crosswalks import CROSSWALKS, Crosswalk, SourceContext, SourceRecord
 from offerings.crosswalks import catalogue as documents
 from offerings.errors import CrosswalkError, FeedError
-from offerings.model import Offering, make_record_id, pick_text
+from offerings.model import make_record_id, pick_text
+from offerings.normalise import Normalised
 from offerings.store import Source, Store
 
 __all__ = ["ACCEPT", "FeedHarvester", "describe_feed"]
@@ -54,7 +57,15 @@ class FeedHarvester:
     def __init__(self, settings: Settings) -> None:
         self.settings = settings
 
-    def harvest(self, source: Source, store: Store, report: HarvestReport, *, full: bool = False) -> None:
+    def harvest(
+        self,
+        source: Source,
+        store: Store,
+        report: HarvestReport,
+        *,
+        full: bool = False,
+        enrichment: Enrichment | None = None,
+    ) -> None:
         """Fetch ``source.url`` (conditionally unless ``full``) and bring the store in line with it.
 
         Raises:
@@ -70,7 +81,7 @@ class FeedHarvester:
             if response.status == 304:
                 report.notes.append("the document has not changed since the last run (HTTP 304)")
                 return
-            self._store_snapshot(response, source, store, report)
+            self._store_snapshot(response, source, store, report, enrichment)
         finally:
             report.wait_seconds = feed.wait_seconds
             feed.close()
@@ -84,7 +95,14 @@ class FeedHarvester:
                 headers["If-Modified-Since"] = source.state["last_modified"]
         return feed.get(source.url, headers=headers)
 
-    def _store_snapshot(self, response: FeedResponse, source: Source, store: Store, report: HarvestReport) -> None:
+    def _store_snapshot(
+        self,
+        response: FeedResponse,
+        source: Source,
+        store: Store,
+        report: HarvestReport,
+        enrichment: Enrichment | None,
+    ) -> None:
         document = documents.parse(response.content)
         if document is None:
             raise FeedError(
@@ -104,7 +122,8 @@ class FeedHarvester:
             raise FeedError(
                 f"{source.url} lists no offerings; the {len(live)} stored ones are kept until it lists some again"
             )
-        seen = self._store_records(records, crosswalk, _context(source), stamp, store, report)
+        pipeline = Pipeline(store, report, _context(source), enrichment)
+        seen = self._store_records(records, crosswalk, stamp, pipeline)
         gone = sorted(live - seen)
         if gone:
             report.counts.deleted += store.delete_many(gone)
@@ -118,58 +137,33 @@ class FeedHarvester:
         store.update_source(source.id, state=state, metadata_prefix=document.format)
         report.notes.append(f"{document.format} document with {len(records)} records")
 
+    @staticmethod
     def _store_records(
-        self,
-        records: Iterable[SourceRecord],
-        crosswalk: Crosswalk,
-        context: SourceContext,
-        stamp: str,
-        store: Store,
-        report: HarvestReport,
+        records: Iterable[SourceRecord], crosswalk: Crosswalk, stamp: str, pipeline: Pipeline
     ) -> set[str]:
-        """Crosswalk and store ``records`` in batches; returns the ids the snapshot still lists."""
+        """Normalise and store ``records`` in batches; returns the ids the snapshot still lists."""
+        report = pipeline.report
         seen: set[str] = set()
-        batch: list[tuple[Offering, bytes | None]] = []
+        batch: list[Normalised] = []
         for record in records:
             report.counts.seen += 1
             if not record.datestamp:
                 record = dataclasses.replace(record, datestamp=stamp)
-            offering = self._one(record, crosswalk, context, report)
-            record_id = offering.record_id if offering else _record_id(context, record)
+            normalised = pipeline.normalise(record, crosswalk)
+            record_id = normalised.offering.record_id if normalised else _record_id(pipeline.context, record)
             if record_id in seen:
                 report.counts.skipped += 1
                 report.problem(record.identifier, "identifier", "the document lists this identifier twice")
                 continue
             # A record that cannot be normalised is still in the feed: it is kept as it was, not withdrawn.
             seen.add(record_id)
-            if offering is not None:
-                batch.append((offering, record.payload or None))
+            if normalised is not None:
+                batch.append(normalised)
             if len(batch) >= BATCH:
-                self._flush(batch, store, report)
-        self._flush(batch, store, report)
+                pipeline.write(batch)
+                batch = []
+        pipeline.write(batch)
         return seen
-
-    @staticmethod
-    def _one(
-        record: SourceRecord, crosswalk: Crosswalk, context: SourceContext, report: HarvestReport
-    ) -> Offering | None:
-        try:
-            return crosswalk(record, context)
-        except CrosswalkError as exc:
-            report.counts.skipped += 1
-            report.problem(record.identifier, exc.field, str(exc))
-            logger.warning("%s: skipped %s: %s", context.source_id, record.identifier, exc)
-        except Exception as exc:  # a crosswalk bug must not lose the rest of the document
-            report.counts.failed += 1
-            report.problem(record.identifier, None, f"internal error: {exc!r}")
-            logger.exception("%s: crosswalk failed on %s", context.source_id, record.identifier)
-        return None
-
-    @staticmethod
-    def _flush(batch: list[tuple[Offering, bytes | None]], store: Store, report: HarvestReport) -> None:
-        for outcome in store.upsert_many(batch):
-            report.counts.add(outcome)
-        batch.clear()
 
 
 def _record_id(context: SourceContext, record: SourceRecord) -> str:
@@ -199,6 +193,10 @@ def describe_feed(content: bytes, *, url: str | None = None) -> dict[str, Any] |
             offering = crosswalk(record, context)
         except CrosswalkError as exc:
             problems.append({"identifier": record.identifier, "field": exc.field, "message": str(exc)})
+            continue
+        except Exception as exc:  # a crosswalk bug: the preview says so instead of failing the probe
+            logger.exception("probe: crosswalk failed on %s", record.identifier)
+            problems.append({"identifier": record.identifier, "field": None, "message": f"internal error: {exc!r}"})
             continue
         title = pick_text(offering.title)
         preview.append({"identifier": record.identifier, "title": title, "url": offering.record_url})

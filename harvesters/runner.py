@@ -66,8 +66,9 @@ def harvest_source(
     run_id = store.start_run(source.id, full=full)
     started = time.monotonic()
     try:
-        # Reference data (ESCO pin, DEQAR enrichment) between the crosswalk and the store.
-        harvester_for(source, settings).harvest(source, prepare(store, settings), report, full=full)
+        # Reference data (ESCO pin, DEQAR enrichment) between normalising and storing.
+        enrichment = prepare(settings)
+        harvester_for(source, settings).harvest(source, store, report, full=full, enrichment=enrichment)
     except HarvestError as exc:
         report.status = "failed"
         report.error = str(exc)

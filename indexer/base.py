@@ -1,7 +1,7 @@
 """The search contract: what every engine (sqlite, elasticsearch, opensearch) accepts and answers.
 
 Engines hold derived, disposable copies of the store's offerings as flat documents
-(:func:`offerings.model.search_document`). They remember the last change sequence they applied
+(:func:`offerings.export.search.search_document`). They remember the last change sequence they applied
 (``last_seq``) so that :mod:`indexer.sync` can resume after an outage without losing anything.
 """
 

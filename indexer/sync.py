@@ -14,7 +14,7 @@ from collections.abc import Iterator
 from typing import Any
 
 from indexer.base import IndexReport, SearchEngine
-from offerings.model import search_document
+from offerings.export.search import search_document
 from offerings.store import IndexChange, Store, StoredRecord
 
 __all__ = ["document_for", "rebuild", "sync", "verify"]

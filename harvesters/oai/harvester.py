@@ -11,7 +11,7 @@ run and leaves the checkpoint so the next run resumes where it stopped.
 from __future__ import annotations
 
 import logging
-from collections.abc import Callable, Iterator
+from collections.abc import Iterator
 from concurrent.futures import Future, ThreadPoolExecutor
 from datetime import UTC, datetime, timedelta
 from typing import Any
@@ -21,11 +21,14 @@ from sickle.models import Header
 
 from config import Settings
 from harvesters.base import HarvestReport
+from harvesters.enrichment import Enrichment
 from harvesters.http import FeedClient
 from harvesters.oai.client import OAI, OaiClient, OaiError, OaiPage
-from offerings.crosswalks import CROSSWALKS, NAMESPACES, SourceContext, SourceRecord
-from offerings.errors import CrosswalkError, FeedError
+from harvesters.pipeline import Pipeline
+from offerings.crosswalks import CROSSWALKS, NAMESPACES, Crosswalk, SourceContext, SourceRecord
+from offerings.errors import FeedError
 from offerings.model import Offering, make_record_id
+from offerings.normalise import Normalised
 from offerings.store import Source, Store
 
 __all__ = ["OaiClient", "OaiError", "OaiHarvester", "OaiPage", "apply_held_deletions"]
@@ -62,7 +65,15 @@ class OaiHarvester:
     def __init__(self, settings: Settings) -> None:
         self.settings = settings
 
-    def harvest(self, source: Source, store: Store, report: HarvestReport, *, full: bool = False) -> None:
+    def harvest(
+        self,
+        source: Source,
+        store: Store,
+        report: HarvestReport,
+        *,
+        full: bool = False,
+        enrichment: Enrichment | None = None,
+    ) -> None:
         """Harvest ``source``: incremental from the last successful run unless ``full``.
 
         Raises:
@@ -72,7 +83,8 @@ class OaiHarvester:
         feed = FeedClient(self.settings)
         try:
             feed.check_url(source.url)
-            _Run(self.settings, OaiClient(source.url, feed), source, store, report).execute(full=full)
+            run = _Run(self.settings, OaiClient(source.url, feed), source, store, report, enrichment)
+            run.execute(full=full)
         finally:
             report.wait_seconds = feed.wait_seconds
             feed.close()
@@ -81,7 +93,15 @@ class OaiHarvester:
 class _Run:
     """The state of one harvest run of one source."""
 
-    def __init__(self, settings: Settings, client: OaiClient, source: Source, store: Store, report: HarvestReport):
+    def __init__(
+        self,
+        settings: Settings,
+        client: OaiClient,
+        source: Source,
+        store: Store,
+        report: HarvestReport,
+        enrichment: Enrichment | None = None,
+    ) -> None:
         self.settings = settings
         self.client = client
         self.source = source
@@ -93,6 +113,7 @@ class _Run:
         self.tombstones: dict[str, str] = {}
         self.format_name = "oai_dc"
         self.context = SourceContext(source_id=source.id, name=source.name, country=source.country)
+        self.pipeline = Pipeline(store, report, self.context, enrichment)
 
     # ---- the run ------------------------------------------------------------------------------------
 
@@ -229,40 +250,31 @@ class _Run:
                 if not page.token:
                     return
 
-    def _store_page(self, page: OaiPage, crosswalk: Callable[[SourceRecord, SourceContext], Offering]) -> None:
+    def _store_page(self, page: OaiPage, crosswalk: Crosswalk) -> None:
         report = self.report
         for identifier, why in page.broken:
             report.counts.seen += 1
             report.counts.skipped += 1
             report.problem(identifier, "metadata", f"record is not well-formed XML, skipped: {why}")
-        batch: list[tuple[Offering, bytes | None]] = []
+        batch: list[Normalised] = []
         for element in page.items:
             report.counts.seen += 1
             record = _source_record(element, report)
             if record is None:
                 report.counts.skipped += 1
                 continue
-            try:
-                offering = crosswalk(record, self.context)
-            except CrosswalkError as exc:
-                report.counts.skipped += 1
-                report.problem(record.identifier, exc.field, str(exc))
-                logger.warning("%s: skipped %s: %s", self.source.id, record.identifier, exc)
+            normalised = self.pipeline.normalise(record, crosswalk)
+            if normalised is None:
                 continue
-            except Exception as exc:  # a crosswalk bug must not lose the rest of the page
-                report.counts.failed += 1
-                report.problem(record.identifier, None, f"internal error: {exc!r}")
-                logger.exception("%s: crosswalk failed on %s", self.source.id, record.identifier)
-                continue
+            offering = normalised.offering
             if offering.deleted:
                 if offering.record_id in self.tombstones:
                     report.counts.unchanged += 1  # the same deletion listed twice in one run
                 self.tombstones[offering.record_id] = offering.original_identifier  # applied at the end, or held
             else:
                 self.tombstones.pop(offering.record_id, None)  # deleted, then back within one run
-                batch.append((offering, record.payload or None))
-        for outcome in self.store.upsert_many(batch):
-            report.counts.add(outcome)
+                batch.append(normalised)
+        self.pipeline.write(batch)
 
     # ---- completeness and deletions ------------------------------------------------------------------
 
@@ -376,4 +388,5 @@ def _source_record(element: etree._Element, report: HarvestReport) -> SourceReco
         payload=etree.tostring(payload_el),
         datestamp=header.datestamp,
         set_specs=tuple(header.setSpecs),
+        tree=payload_el,
     )

@@ -8,6 +8,7 @@ the store skips unchanged content), every page without usable markup is reported
 
 from __future__ import annotations
 
+import dataclasses
 import json
 import logging
 import tempfile
@@ -20,13 +21,16 @@ from ssrfguard import SSRFGuardError
 
 from config import Settings
 from harvesters.base import HarvestReport
+from harvesters.enrichment import Enrichment
 from harvesters.http import address_policy as feed_policy  # the one address policy every harvester shares
+from harvesters.pipeline import Pipeline
 from harvesters.web.lifecycle import Ledger
 from harvesters.web.plan import CrawlPlan, plan_for, site_settings
 from harvesters.web.process import CrawlProcess
 from offerings.crosswalks import CROSSWALKS, SourceContext, SourceRecord
-from offerings.errors import BlockedFeedError, CrosswalkError, FeedError
+from offerings.errors import BlockedFeedError, FeedError
 from offerings.model import Offering
+from offerings.normalise import Normalised
 from offerings.store import Source, Store
 
 __all__ = ["WebHarvester"]
@@ -49,7 +53,15 @@ class WebHarvester:
         self.settings = settings
         self.command = command
 
-    def harvest(self, source: Source, store: Store, report: HarvestReport, *, full: bool = False) -> None:
+    def harvest(
+        self,
+        source: Source,
+        store: Store,
+        report: HarvestReport,
+        *,
+        full: bool = False,
+        enrichment: Enrichment | None = None,
+    ) -> None:
         """Crawl ``source`` into ``store``; unless ``full``, pages whose sitemap lastmod is unchanged are skipped.
 
         Raises:
@@ -66,7 +78,8 @@ class WebHarvester:
         web = dict(state.get("web") or {})
         plan = plan_for(source, self.settings, full=full, known_lastmod=web.get("lastmod") or {})
         missing_runs = int(site_settings(source).get("missing_runs", self.settings.web.missing_runs))
-        run = _Run(source, store, report, Ledger(previous=web.get("records") or {}, known_lastmod=plan.known_lastmod))
+        ledger = Ledger(previous=web.get("records") or {}, known_lastmod=plan.known_lastmod)
+        run = _Run(source, Pipeline(store, report, _context(source), enrichment), ledger)
         report.full = full or not plan.known_lastmod
         limit = plan.timeout + LIMIT_MARGIN
         with tempfile.TemporaryDirectory(prefix="microcred-crawl-") as tmp:
@@ -112,16 +125,20 @@ def _why_partial(done: dict[str, Any], sitemap_failed: bool, previous_mode: str 
     return f"the crawl stopped early ({done.get('reason')})"
 
 
+def _context(source: Source) -> SourceContext:
+    return SourceContext(source_id=source.id, name=source.name, country=source.country)
+
+
 class _Run:
     """The messages of one crawl, turned into store writes, problems and the ledger."""
 
-    def __init__(self, source: Source, store: Store, report: HarvestReport, ledger: Ledger) -> None:
+    def __init__(self, source: Source, pipeline: Pipeline, ledger: Ledger) -> None:
         self.source = source
-        self.store = store
-        self.report = report
+        self.pipeline = pipeline
+        self.report = pipeline.report
         self.ledger = ledger
         self.crosswalk = CROSSWALKS["schema_org"]
-        self.batch: list[tuple[Offering, bytes | None]] = []
+        self.batch: list[Normalised] = []
         self.taken: set[str] = set()
         self.pages = 0
         self.failures: dict[str, str] = {}
@@ -168,12 +185,7 @@ class _Run:
             self.tally["with_courses"] += 1
             for error in message.get("errors") or []:
                 self.report.problem(url, "markup", error)  # the good blocks were read; the HEI should fix the bad one
-        context = SourceContext(
-            source_id=self.source.id,
-            name=self.source.name,
-            country=self.source.country,
-            extra={"page_language": message.get("language") or ""},
-        )
+        context = dataclasses.replace(self.pipeline.context, extra={"page_language": message.get("language") or ""})
         ids: list[str] = []
         for number, course in enumerate(courses, start=1):
             identifier = final if len(courses) == 1 else f"{final}#course-{number}"
@@ -188,30 +200,21 @@ class _Run:
         self.report.counts.seen += 1
         payload = json.dumps(course, sort_keys=True, ensure_ascii=False).encode()
         record = SourceRecord(identifier=identifier, payload=payload, datestamp=modified, url=url)
-        try:
-            offering = self.crosswalk(record, context)
-        except CrosswalkError as exc:
-            self.report.counts.skipped += 1
-            self.report.problem(url, exc.field, str(exc))
-            logger.warning("%s: skipped a course on %s: %s", context.source_id, url, exc)
+        normalised = self.pipeline.normalise(record, self.crosswalk, where=url, context=context)
+        if normalised is None:
             return None
-        except Exception as exc:  # a crosswalk bug must not lose the rest of the crawl
-            self.report.counts.failed += 1
-            self.report.problem(url, None, f"internal error: {exc!r}")
-            logger.exception("%s: crosswalk failed on %s", context.source_id, url)
-            return None
+        offering = normalised.offering
         if offering.record_id in self.taken:
             return offering  # the same course on a listing page and its own page: stored once
         self.taken.add(offering.record_id)
-        self.batch.append((offering, payload))
+        self.batch.append(normalised)
         if len(self.batch) >= BATCH:
             self.flush()
         return offering
 
     def flush(self) -> None:
         """Write the pending offerings."""
-        for outcome in self.store.upsert_many(self.batch):
-            self.report.counts.add(outcome)
+        self.pipeline.write(self.batch)
         self.batch = []
 
     def summarise(self, plan: CrawlPlan, done: dict[str, Any]) -> None:

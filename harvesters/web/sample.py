@@ -119,6 +119,10 @@ def _preview(courses: list[tuple[str, dict[str, Any], str | None]]) -> list[dict
         except CrosswalkError as exc:
             out.append({"url": page, "problem": str(exc)})
             continue
+        except Exception as exc:  # a crosswalk bug: the preview says so instead of failing the probe
+            logger.exception("probe: crosswalk failed on %s", page)
+            out.append({"url": page, "problem": f"internal error: {exc!r}"})
+            continue
         provider = offering.provider[0] if offering.provider else None
         out.append(
             {

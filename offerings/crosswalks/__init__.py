@@ -1,12 +1,13 @@
 """Crosswalks: pure functions turning one source record into an :class:`~offerings.model.Offering`.
 
 Each format has one module exposing ``to_offering(record, context) -> Offering``; it raises
-:class:`~offerings.errors.CrosswalkError` (never anything else) when the record cannot be
-normalised. ``CROSSWALKS`` maps a format name (an OAI ``metadataPrefix`` or a detected type)
-to its function, and ``NAMESPACES`` maps the XML namespace a format is recognised by. Every
-function in ``CROSSWALKS`` also applies the error rules of metadata-standard.md §4.1, so a record
-that breaks one is refused with a ``CrosswalkError`` naming the rule. Modules are imported on
-first use: a harvester that reads oai_dc never loads the ELM or CTDL code.
+:class:`~offerings.errors.CrosswalkError` when the record cannot be normalised (anything else it
+raises is a bug, and the harvester counts the record as failed, not skipped). ``CROSSWALKS`` maps a
+format name (an OAI ``metadataPrefix`` or a detected type) to its :class:`Crosswalk`, which adds the
+error rules of the validation (``docs/normalisation.md``): :meth:`Crosswalk.normalise` gives the
+offering with every issue found, ready for the store. ``NAMESPACES`` maps the XML namespace a format
+is recognised by; :mod:`offerings.crosswalks.catalogue` splits whole catalogue files into records.
+Modules are imported on first use: a harvester that reads oai_dc never loads the ELM or CTDL code.
 """
 
 from __future__ import annotations
@@ -16,10 +17,14 @@ import importlib.util
 import logging
 from collections.abc import Callable
 from dataclasses import dataclass, field
+from typing import TYPE_CHECKING, Any
 
 from offerings.model import Offering
 
-__all__ = ["CROSSWALKS", "NAMESPACES", "SourceContext", "SourceRecord", "crosswalk_for"]
+if TYPE_CHECKING:
+    from offerings.normalise import Normalised
+
+__all__ = ["CROSSWALKS", "NAMESPACES", "Crosswalk", "SourceContext", "SourceRecord", "crosswalk_for"]
 
 logger = logging.getLogger(__name__)
 
@@ -34,6 +39,9 @@ class SourceRecord:
     deleted: bool = False
     set_specs: tuple[str, ...] = ()
     url: str | None = None
+    # The payload already parsed (an lxml element), when the harvester had to parse it to find it: an
+    # OAI-PMH page is parsed once, and its records' XML is not parsed again from ``payload``.
+    tree: Any = field(default=None, compare=False, repr=False)
 
 
 @dataclass(frozen=True, slots=True, kw_only=True)
@@ -46,7 +54,8 @@ class SourceContext:
     extra: dict[str, str] = field(default_factory=dict)
 
 
-Crosswalk = Callable[[SourceRecord, SourceContext], Offering]
+# A format module's ``to_offering``: the record as an offering, before the validation rules.
+Convert = Callable[[SourceRecord, SourceContext], Offering]
 
 
 def _oai_dc(record: SourceRecord, context: SourceContext) -> Offering:
@@ -61,7 +70,7 @@ def _schema_org(record: SourceRecord, context: SourceContext) -> Offering:
     return schema_org.to_offering(record, context)
 
 
-CROSSWALKS: dict[str, Crosswalk] = {"oai_dc": _oai_dc, "schema_org": _schema_org}
+_CONVERTERS: dict[str, Convert] = {"oai_dc": _oai_dc, "schema_org": _schema_org}
 NAMESPACES: dict[str, str] = {"http://www.openarchives.org/OAI/2.0/oai_dc/": "oai_dc"}
 
 
@@ -98,34 +107,47 @@ class _Lazy:
         return function(record, context)  # type: ignore[no-any-return]
 
 
-class _Validated:
-    """A crosswalk followed by the §4.1 error rules; any data error becomes a ``CrosswalkError``."""
+class Crosswalk:
+    """One format's crosswalk followed by the §4.1 error rules.
 
-    def __init__(self, name: str, crosswalk: Crosswalk) -> None:
+    :meth:`normalise` is the harvest path: the offering with the issues the rules found. Calling the
+    crosswalk gives the offering alone.
+    """
+
+    def __init__(self, name: str, convert: Convert) -> None:
         self.name = name
-        self.crosswalk = crosswalk
+        self.convert = convert
         self.__name__ = f"{name}_crosswalk"
 
-    def __call__(self, record: SourceRecord, context: SourceContext) -> Offering:
+    def normalise(self, record: SourceRecord, context: SourceContext) -> Normalised:
+        """``record`` normalised and validated.
+
+        Raises:
+            CrosswalkError: the record cannot be normalised or breaks an error rule. Any other exception
+                is a bug in the crosswalk, and is left for the harvester to count as a failed record.
+        """
         from offerings.errors import CrosswalkError
-        from offerings.quality.validation import reject_invalid
+        from offerings.normalise import check
 
         try:
-            offering = self.crosswalk(record, context)
+            offering = self.convert(record, context)
         except CrosswalkError:
             raise
-        except (ValueError, TypeError, KeyError, AttributeError, IndexError, RecursionError) as exc:
-            # A malformed record must come back as a rejection with a reason, never as a crash.
-            logger.debug("%s crosswalk failed on %s", self.name, record.identifier, exc_info=True)
+        except (ValueError, RecursionError) as exc:
+            # A value the crosswalk cannot read (a date, a number) or nesting deeper than Python's stack:
+            # the record's fault, so a rejection with a reason. Anything else is ours and must show as such.
+            logger.debug("%s crosswalk refused %s", self.name, record.identifier, exc_info=True)
             raise CrosswalkError(f"malformed record: {type(exc).__name__}: {exc}") from exc
-        return reject_invalid(offering)
+        return check(offering, raw=record.payload or None)
+
+    def __call__(self, record: SourceRecord, context: SourceContext) -> Offering:
+        return self.normalise(record, context).offering
 
 
 for _name, _target in _MODULES.items():
     if importlib.util.find_spec(_target.partition(":")[0]) is not None:
-        CROSSWALKS.setdefault(_name, _Lazy(_target))
-for _name, _crosswalk in list(CROSSWALKS.items()):
-    CROSSWALKS[_name] = _Validated(_name, _crosswalk)
+        _CONVERTERS.setdefault(_name, _Lazy(_target))
+CROSSWALKS: dict[str, Crosswalk] = {name: Crosswalk(name, convert) for name, convert in _CONVERTERS.items()}
 
 
 def crosswalk_for(format_name: str) -> Crosswalk:

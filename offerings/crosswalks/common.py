@@ -95,11 +95,14 @@ def json_payload(record: SourceRecord) -> Any:
 
 
 def xml_payload(record: SourceRecord, *, what: str = "not") -> Any:
-    """The record's payload parsed safely (:func:`offerings.text.xml.parse`) as an lxml element.
+    """The record's payload parsed safely (:func:`offerings.text.xml.parse`) as an lxml element (the
+    harvester's parse of it, when it has one).
 
     Raises:
         CrosswalkError: the payload is not well-formed XML (``what`` starts the message).
     """
+    if record.tree is not None:
+        return record.tree
     try:
         return xml.parse(record.payload)
     except xml.XmlError as exc:

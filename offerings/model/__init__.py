@@ -24,7 +24,6 @@ from offerings.model.offering import (
     QualityAssurance,
     make_record_id,
     pick_text,
-    search_document,
 )
 
 __all__ = [
@@ -45,5 +44,4 @@ __all__ = [
     "QualityAssurance",
     "make_record_id",
     "pick_text",
-    "search_document",
 ]

@@ -9,12 +9,13 @@ that "today" decides whether runs are past (pass ``today`` for a reproducible an
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from dataclasses import dataclass, field
 from datetime import date, timedelta
 from typing import Any
 
 from offerings.model import Offering
-from offerings.quality.validation import Issue, issues_of, validate
+from offerings.quality.validation import Issue, validate
 
 __all__ = [
     "CORE_ELEMENTS",
@@ -157,16 +158,20 @@ def record_status(offering: Offering, today: date | None = None) -> str:
     return "archived" if last < today - timedelta(days=365) else "inactive"
 
 
-def assess(offering: Offering, *, today: date | None = None) -> Quality:
-    """Completeness over the Annex I elements, the 0–100 score and the tier of §4.2."""
+def assess(offering: Offering, *, today: date | None = None, issues: Sequence[Issue] | None = None) -> Quality:
+    """Completeness over the Annex I elements, the 0–100 score and the tier of §4.2.
+
+    ``issues`` is what :func:`~offerings.quality.validation.validate` found for this offering today, when
+    the caller has it (a harvested record carries it from :func:`offerings.normalise.check`); otherwise
+    the offering is validated here.
+    """
     core: dict[str, str] = {element: _element(offering, names) for element, names in CORE_ELEMENTS}
     declared = sum(state == "declared" for state in core.values())
     present = sum(state != "missing" for state in core.values())
     weighted = declared + 0.6 * (present - declared)
     optional = _optional(offering)
     discovery = _discovery(offering)
-    # The crosswalk validated this offering already, unless the enrichment replaced it since.
-    issues = issues_of(offering, today=today)
+    issues = validate(offering, today=today) if issues is None else list(issues)
     found = [str(i) for i in issues if i.severity == "warning"]
     score = round(
         100 * (0.60 * weighted / 9 + 0.15 * sum(optional.values()) / 4 + 0.25 * sum(discovery.values()) / 6)

@@ -32,7 +32,6 @@ from typing import Any
 
 from offerings.errors import ConfigError
 from offerings.model import Offering, Organisation, Provenance, QualityAssurance
-from offerings.quality.validation import forget
 
 __all__ = ["INFERRED", "Institution", "Registry", "enrich", "load"]
 
@@ -121,8 +120,6 @@ def enrich(offering: Offering, registry: Registry | None) -> Offering:
             provenance["quality_assurance"] = Provenance(
                 source_path=f"DEQAR {inst.deqar_id}", method="enriched", confidence=0.9
             )
-            # The replacement is validated afresh; what was remembered for the original is not needed.
-            forget(offering)
             return dataclasses.replace(
                 offering,
                 quality_assurance=[*offering.quality_assurance, inferred],

@@ -11,7 +11,6 @@ reads the pinned ESCO version (:func:`offerings.vocab.esco.pinned`, set from ``q
 from __future__ import annotations
 
 import re
-import threading
 from dataclasses import dataclass
 from datetime import date, timedelta
 from functools import lru_cache
@@ -31,8 +30,6 @@ __all__ = [
     "LANDING_FAILURES",
     "LANDING_ISSUE",
     "Issue",
-    "forget",
-    "issues_of",
     "landing_issue",
     "reject_invalid",
     "validate",
@@ -133,63 +130,20 @@ def validate(offering: Offering, *, today: date | None = None) -> list[Issue]:
     return sorted(issues, key=lambda i: i.severity != "error")
 
 
-def reject_invalid(offering: Offering) -> Offering:
-    """``offering`` itself when it breaks no error rule.
+def reject_invalid(offering: Offering, *, today: date | None = None) -> list[Issue]:
+    """Every issue of ``offering`` (:func:`validate`) when it breaks no error rule.
 
-    The issues found are remembered for this very object, so that the quality score the store computes
-    next (:func:`issues_of`) does not validate it a second time.
+    The list goes on with the offering (:class:`offerings.normalise.Normalised`) to the store's quality
+    score, so that a record is validated once on its way in.
 
     Raises:
         CrosswalkError: the first error, as ``"V8 ects_credits: more than 60"`` with ``field`` set.
     """
-    today = date.today()
     issues = validate(offering, today=today)
     for issue in issues:
         if issue.severity == "error":
             raise CrosswalkError(f"rejected: {issue}", field=issue.field)
-    if not offering.deleted:  # a tombstone is never assessed: remembering it would only pin it
-        _remember(offering, today, issues)
-    return offering
-
-
-# The issues of offerings that passed reject_invalid and have not reached the store yet, by id(): the
-# crosswalk validates every record and the store's quality score needs the same list, so the second
-# validate() (a fifth of the harvest's rule checking) is skipped. An entry holds the offering itself, so
-# its id() cannot be reused while the entry exists, and is used at most once. Bounded: offerings that
-# never reach the store (probes, skipped records) must not pile up; an evicted one is simply validated again.
-_REMEMBERED: dict[int, tuple[Offering, date, object, list[Issue]]] = {}
-_REMEMBER_MAX = 4096
-# The scheduler harvests several sources at once, in threads.
-_REMEMBERED_LOCK = threading.Lock()
-
-
-def _remember(offering: Offering, today: date, issues: list[Issue]) -> None:
-    with _REMEMBERED_LOCK:
-        if len(_REMEMBERED) >= _REMEMBER_MAX:
-            del _REMEMBERED[next(iter(_REMEMBERED))]  # the oldest (dicts keep insertion order)
-        _REMEMBERED[id(offering)] = (offering, today, esco.pinned(), issues)
-
-
-def issues_of(offering: Offering, *, today: date | None = None) -> list[Issue]:
-    """Exactly ``validate(offering, today=today)``, without validating again an offering that
-    :func:`reject_invalid` passed on the same day, under the same ESCO pin, as this same object.
-
-    An offering replaced since (``dataclasses.replace``, as the DEQAR enrichment does when it adds QA) is a
-    new object and is validated afresh. Whoever changes an offering *in place* between the crosswalk and
-    the store must call :func:`forget` on it (nothing in the harvest path does).
-    """
-    day = today or date.today()
-    with _REMEMBERED_LOCK:
-        entry = _REMEMBERED.pop(id(offering), None)
-    if entry is not None and entry[0] is offering and entry[1] == day and entry[2] is esco.pinned():
-        return list(entry[3])
-    return validate(offering, today=day)
-
-
-def forget(offering: Offering) -> None:
-    """Drop what :func:`reject_invalid` remembered about ``offering`` (call after changing it in place)."""
-    with _REMEMBERED_LOCK:
-        _REMEMBERED.pop(id(offering), None)
+    return issues
 
 
 def _error(rule: str, field: str, message: str) -> Issue:

@@ -73,13 +73,15 @@ def match_keys(offering: Offering) -> tuple[str | None, str | None]:
     return url_key(offering.record_url), title_key(offering)
 
 
-def assign(conn: Connection, batch: Sequence[Offering]) -> list[tuple[str | None, str | None]]:
-    """Set ``cluster_id`` on every offering of ``batch``: the cluster of a live record of *another*
-    source with the same URL or title key (the lowest cluster id when several match), else its own id.
+def assign(conn: Connection, batch: Sequence[Offering]) -> tuple[list[tuple[str | None, str | None]], list[str | None]]:
+    """The cluster of every offering of ``batch``: that of a live record of *another* source with the
+    same URL or title key (the lowest cluster id when several match), else its own id; a tombstone
+    keeps the ``cluster_id`` it has.
 
     Records of one source never cluster with each other: a feed listing two runs that share a page
-    states two offerings, not one. Returns the :func:`match_keys` of each offering, in order (the store
-    writes them too, and computing them twice was a noticeable part of a harvest).
+    states two offerings, not one. Returns the :func:`match_keys` of each offering and its cluster, in
+    order (the store writes the keys too, and computing them twice was a noticeable part of a harvest).
+    The offerings are not changed.
     """
     computed = [match_keys(o) for o in batch]
     keys = {o.record_id: k for o, k in zip(batch, computed, strict=True)}
@@ -94,8 +96,10 @@ def assign(conn: Connection, batch: Sequence[Offering]) -> list[tuple[str | None
             or_(records.c.match_url.in_(urls or {""}), records.c.match_title.in_(titles or {""})),
         )
         known = [(r.source_id, r.cluster or r.id, r.match_url, r.match_title) for r in conn.execute(query)]
+    assigned: list[str | None] = []
     for offering in batch:
         if offering.deleted:
+            assigned.append(offering.cluster_id)
             continue
         url, title = keys[offering.record_id]
         clusters = sorted(
@@ -103,10 +107,11 @@ def assign(conn: Connection, batch: Sequence[Offering]) -> list[tuple[str | None
             for source, cluster, known_url, known_title in known
             if source != offering.source_id and ((url and url == known_url) or (title and title == known_title))
         )
-        offering.cluster_id = clusters[0] if clusters else offering.record_id
+        cluster = clusters[0] if clusters else offering.record_id
+        assigned.append(cluster)
         # Later records of the same batch see this one as stored.
-        known.append((offering.source_id, offering.cluster_id, url, title))
-    return computed
+        known.append((offering.source_id, cluster, url, title))
+    return computed, assigned
 
 
 def succeed(conn: Connection, representatives: Collection[str], next_seq: Callable[[int], int], now: datetime) -> int:

@@ -13,7 +13,7 @@ import logging
 import re
 from collections.abc import Iterable, Iterator
 from dataclasses import dataclass
-from datetime import datetime
+from datetime import date, datetime
 from pathlib import Path
 from typing import Any
 
@@ -23,9 +23,10 @@ from sqlalchemy import Engine, bindparam, create_engine, event, func, select, te
 from sqlalchemy.engine import Connection, make_url
 
 from offerings.errors import NotFound
-from offerings.model import Offering, search_document
+from offerings.export.search import completed, search_document
+from offerings.model import Offering
+from offerings.normalise import Normalised
 from offerings.quality import assess
-from offerings.quality.validation import forget
 from offerings.store import clusters as store_clusters
 from offerings.store.sources import Source, SourceRegistry, utcnow
 from offerings.store.tables import counters, records
@@ -76,7 +77,7 @@ class StoredRecord:
 class IndexChange:
     """A change as a search index needs it: the record's search document, without the record itself.
 
-    ``document`` is :func:`offerings.model.search_document` of a live record (None for a tombstone, or
+    ``document`` is :func:`offerings.export.search.search_document` of a live record (None for a tombstone, or
     when the documents were not asked for). ``error`` says why a live record has no document: it could
     not become one, and the sync reports it and skips it.
     """
@@ -181,22 +182,25 @@ class Store(SourceRegistry):
 
     # ---- offerings --------------------------------------------------------------------------------
 
-    def upsert_many(self, items: Iterable[tuple[Offering, bytes | None]]) -> list[str]:
+    def upsert_many(self, items: Iterable[Normalised | tuple[Offering, bytes | None]]) -> list[str]:
         """Write a batch of offerings (with their raw payloads) in one transaction.
 
-        Returns the outcome of each, in order: ``added``, ``updated``, ``unchanged`` or ``deleted``.
-        An unchanged record (same content hash, same tombstone flag) is not written at all.
+        Each item is a :class:`~offerings.normalise.Normalised` (the harvest path: its validation issues
+        are reused by the quality score) or an ``(offering, raw)`` pair (validated here). Nothing passed in
+        is changed. Returns the outcome of each, in order: ``added``, ``updated``, ``unchanged`` or
+        ``deleted``. An unchanged record (same content hash, same tombstone flag) is not written at all.
         """
-        batch = list(items)
+        batch = [item if isinstance(item, Normalised) else Normalised(item[0], raw=item[1]) for item in items]
         if not batch:
             return []
         now = utcnow()
+        today = date.today()  # the day the validation rules run on (Normalised.checked_on)
         with self.engine.begin() as conn:
             self._lock_writers(conn)
-            # The same offering from another source: share its cluster (set before hashing, so a
+            # The same offering from another source: share its cluster (part of what is hashed, so a
             # record whose cluster changes is re-indexed).
-            match_keys = store_clusters.assign(conn, [o for o, _ in batch])
-            ids = [o.record_id for o, _ in batch]
+            match_keys, clusters = store_clusters.assign(conn, [n.offering for n in batch])
+            ids = [n.offering.record_id for n in batch]
             existing: dict[str, tuple[str, bool]] = {}
             # Records that represented a cluster before this batch: writing one may leave its cluster
             # without a representative (see store_clusters.succeed).
@@ -212,17 +216,17 @@ class Store(SourceRegistry):
             outcomes: list[str] = []
             inserts: list[dict[str, Any]] = []
             updates: list[dict[str, Any]] = []
-            for (offering, raw), keys in zip(batch, match_keys, strict=True):
+            for item, keys, cluster in zip(batch, match_keys, clusters, strict=True):
+                offering = item.offering
                 document = offering.to_dict()
+                document["cluster_id"] = cluster
                 digest = offering.content_hash(document)
                 before = existing.get(offering.record_id)
                 if before is not None and (before == (digest, offering.deleted) or (offering.deleted and before[1])):
-                    # Not assessed: what the crosswalk's validation remembered for it is not needed.
-                    forget(offering)
                     outcomes.append("unchanged")
                     representatives.discard(offering.record_id)
                     continue
-                values = _record_values(offering, document, raw, digest, now, keys)
+                values = _record_values(item, document, digest, now, keys, cluster, today)
                 if before is None:
                     inserts.append(values | {"created_at": now})
                     outcomes.append("deleted" if offering.deleted else "added")
@@ -447,10 +451,7 @@ def _index_change(row: Any, stored: dict[str, Any] | None) -> IndexChange:
         return IndexChange(id=row.id, seq=row.seq, deleted=True)
     updated = row.updated_at.isoformat() + "Z"
     if stored is None:
-        # Same keys in the same order as search_document(): only the values that change without a
-        # rewrite of the record are the row's.
-        document = dict(row.search)
-        document.update(completeness=row.completeness, tier=row.tier, updated=updated, seq=row.seq)
+        document = completed(row.search, completeness=row.completeness, tier=row.tier, seq=row.seq, updated=updated)
         return IndexChange(id=row.id, seq=row.seq, deleted=False, document=document)
     try:
         document = search_document(
@@ -462,7 +463,9 @@ def _index_change(row: Any, stored: dict[str, Any] | None) -> IndexChange:
     return IndexChange(id=row.id, seq=row.seq, deleted=False, document=document)
 
 
-def _search_values(offering: Offering, completeness: int, tier: str, digest: str) -> dict[str, Any]:
+def _search_values(
+    offering: Offering, completeness: int, tier: str, digest: str, cluster: str | None
+) -> dict[str, Any]:
     """The ``search`` and ``search_hash`` columns of a record being written.
 
     A record that cannot become a search document is stored all the same, without one: the index sync
@@ -472,7 +475,7 @@ def _search_values(offering: Offering, completeness: int, tier: str, digest: str
         return {"search": None, "search_hash": None}
     try:
         # seq and updated are not known yet (the row gets them below); index_changes() puts them in.
-        document = search_document(offering, completeness=completeness, tier=tier, seq=0, updated="")
+        document = search_document(offering, completeness=completeness, tier=tier, seq=0, updated="", cluster=cluster)
     except Exception:  # reported by the sync, see above
         logger.debug("no search document for %s", offering.record_id, exc_info=True)
         return {"search": None, "search_hash": None}
@@ -480,21 +483,23 @@ def _search_values(offering: Offering, completeness: int, tier: str, digest: str
 
 
 def _record_values(
-    offering: Offering,
+    item: Normalised,
     document: dict[str, Any],
-    raw: bytes | None,
     digest: str,
     now: datetime,
     keys: tuple[str | None, str | None],
+    cluster: str | None,
+    today: date,
 ) -> dict[str, Any]:
-    quality = assess(offering)
+    offering = item.offering
+    quality = assess(offering, today=today, issues=item.issues_for(today))
     url, title = keys  # store_clusters.match_keys(offering), computed by assign()
     return {
         "id": offering.record_id,
         "source_id": offering.source_id,
         "original_identifier": offering.original_identifier,
         "source_format": offering.source_format,
-        "raw": raw,
+        "raw": item.raw,
         "document": document,
         "content_hash": digest,
         "completeness": quality.score,
@@ -502,13 +507,13 @@ def _record_values(
         "quality": quality.to_dict(),
         "core_present": quality.core_present,
         "status": quality.status,
-        "cluster": offering.cluster_id,
+        "cluster": cluster,
         "match_url": url,
         "match_title": title,
         "deleted": offering.deleted,
         "datestamp": offering.harvest_datestamp,
         "updated_at": now,
-        **_search_values(offering, quality.score, quality.tier, digest),
+        **_search_values(offering, quality.score, quality.tier, digest, cluster),
     }
 
 

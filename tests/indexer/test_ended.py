@@ -12,7 +12,8 @@ from typing import Any
 import pytest
 
 from indexer.base import SORTS, SearchEngine, SearchQuery
-from offerings.model import Instance, make_record_id, search_document
+from offerings.export.search import search_document
+from offerings.model import Instance, make_record_id
 from tests.indexer.conftest import TODAY, capable, discard, make_engine, make_offering
 
 # key, source, titles, description, subjects, outcomes, isced, ects, eqf, mode, schedule, languages,

@@ -5,7 +5,8 @@ from __future__ import annotations
 import dataclasses
 import json
 
-from offerings.model import Instance, Offering, Organisation, search_document
+from offerings.export.search import search_document
+from offerings.model import Instance, Offering, Organisation
 from offerings.model.parts import Place
 from tests.offerings.factories import full_offering
 

@@ -13,7 +13,8 @@ from alembic import command
 from alembic.config import Config
 from sqlalchemy import column, create_engine, insert, inspect, table
 
-from offerings.model import Offering, Organisation, make_record_id, search_document
+from offerings.export.search import search_document
+from offerings.model import Offering, Organisation, make_record_id
 from offerings.store import Source, Store
 from offerings.store import clusters as store_clusters
 from offerings.store import report as quality_report

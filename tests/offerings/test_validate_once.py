@@ -1,8 +1,9 @@
-"""The crosswalk's validation is reused by the store's quality score, and never where it could differ.
+"""A harvested record is validated once: the issues travel with it to the store's quality score.
 
-``reject_invalid`` (which every crosswalk ends with) remembers the issues of the offering it passed;
-``assess`` at store time takes them instead of validating again, unless the offering is another object
-(the DEQAR enrichment replaces what it changes), the day or the ESCO pin changed, or it was forgotten.
+:meth:`Crosswalk.normalise` returns a :class:`Normalised` carrying every issue the rules found; the store's
+``assess`` takes them instead of validating again, unless they were found on another day. Nothing is
+remembered anywhere else: an offering changed after normalising (the DEQAR enrichment) is checked again
+by whoever changed it.
 """
 
 from __future__ import annotations
@@ -12,12 +13,14 @@ from datetime import date, timedelta
 
 import pytest
 
+from harvesters.enrichment import Enrichment
+from offerings.crosswalks import CROSSWALKS, SourceContext, SourceRecord
 from offerings.errors import CrosswalkError
 from offerings.model import Offering, Organisation
+from offerings.normalise import Normalised, check
 from offerings.quality import assess, deqar, validation
-from offerings.quality.validation import forget, issues_of, reject_invalid, validate
+from offerings.quality.validation import validate
 from offerings.store import Source, Store
-from offerings.vocab import esco
 from tests.conftest import REPO
 from tests.offerings.factories import full_offering
 
@@ -27,28 +30,37 @@ def _warned() -> Offering:
     return full_offering(languages_of_instruction=[], record_url=None)
 
 
-def test_the_store_takes_the_crosswalks_issues_once() -> None:
-    offering = reject_invalid(_warned())
-    expected = validate(offering)
-    assert expected and id(offering) in validation._REMEMBERED
-    quality = assess(offering)
-    assert [str(i) for i in quality.issues] == [str(i) for i in expected]
-    assert id(offering) not in validation._REMEMBERED  # used once, then gone
-    assert quality == assess(dataclasses.replace(offering))  # the same score as a fresh validation
+def test_normalise_returns_the_offering_with_its_issues() -> None:
+    record = SourceRecord(
+        identifier="oai:x:1",
+        payload=(
+            b'<oai_dc:dc xmlns:oai_dc="http://www.openarchives.org/OAI/2.0/oai_dc/" '
+            b'xmlns:dc="http://purl.org/dc/elements/1.1/"><dc:title>Data literacy</dc:title>'
+            b"<dc:description>5 ECTS, EQF level 6</dc:description></oai_dc:dc>"
+        ),
+        datestamp="2026-01-01",
+    )
+    normalised = CROSSWALKS["oai_dc"].normalise(record, SourceContext(source_id="x"))
+    assert normalised.offering.ects_credits == 5.0
+    assert list(normalised.issues) == validate(normalised.offering)
+    assert normalised.issues and normalised.checked_on == date.today()
+    assert normalised.raw == record.payload
 
 
-def test_remembered_issues_are_what_is_used() -> None:
-    # Proof that the second validation is skipped: an in-place change nobody announced is not seen ...
-    offering = reject_invalid(_warned())
-    before = issues_of(dataclasses.replace(offering))
-    offering.languages_of_instruction = ["en"]
-    offering.record_url = "https://example.eu/course"
-    assert issues_of(offering) == before
-    # ... and forget() is how a caller that changes an offering in place announces it.
-    again = reject_invalid(_warned())
-    again.ects_credits = 500.0
-    forget(again)
-    assert issues_of(again) == validate(again) and any(i.rule == "V8" for i in issues_of(again))
+def test_the_score_uses_the_issues_given_and_they_are_what_validate_finds() -> None:
+    offering = _warned()
+    normalised = check(offering)
+    assert [str(i) for i in normalised.issues] == [str(i) for i in validate(offering)]
+    given = assess(offering, issues=normalised.issues_for(date.today()))
+    assert given == assess(offering)
+    # Proof that the given issues are what is used (no second validation): a list that says less scores higher.
+    assert assess(offering, issues=[]).score > given.score
+
+
+def test_issues_found_on_another_day_are_found_again() -> None:
+    normalised = check(_warned())
+    assert normalised.issues_for(date.today()) is not None
+    assert normalised.issues_for(date.today() + timedelta(days=1)) is None
 
 
 def test_an_enriched_offering_is_validated_again() -> None:
@@ -57,57 +69,28 @@ def test_an_enriched_offering_is_validated_again() -> None:
         quality_assurance=[],
         provider=[Organisation(name={"en": "Provider"}, country="PL", ids={"deqar": "DEQARINST0034"})],
     )
-    offering = reject_invalid(bare)
-    enriched = deqar.enrich(offering, registry)
-    assert enriched is not offering and enriched.quality_assurance
-    # The original never reaches the store: what was remembered for it is dropped, not left to pile up.
-    assert id(offering) not in validation._REMEMBERED
-    assert issues_of(enriched) == validate(enriched)
-    assert assess(enriched) == assess(dataclasses.replace(enriched))
+    normalised = check(bare)
+    enriched = Enrichment(registry).apply(normalised)
+    assert enriched is not normalised and enriched.offering.quality_assurance
+    assert list(enriched.issues) == validate(enriched.offering)
+    assert normalised.offering is bare and not bare.quality_assurance  # the input is left as it was
 
 
-def test_another_day_or_esco_pin_is_validated_again() -> None:
-    offering = reject_invalid(_warned())
-    later = date.today() + timedelta(days=4000)
-    assert issues_of(offering, today=later) == validate(offering, today=later)
-    offering = reject_invalid(_warned())
-    pinned = esco.pinned()
-    try:
-        skills = REPO / "tests" / "data" / "esco" / "skills_en_v1.2.0.csv"
-        esco.pin(None if pinned is not None else esco.load(skills))
-        assert id(offering) in validation._REMEMBERED
-        assert issues_of(offering) == validate(offering)
-    finally:
-        esco.pin(pinned)
+def test_rejected_offerings_raise() -> None:
+    with pytest.raises(CrosswalkError, match="V8"):
+        check(full_offering(ects_credits=500.0))
 
 
-def test_rejected_offerings_are_not_remembered() -> None:
-    broken = full_offering(ects_credits=500.0)
-    with pytest.raises(CrosswalkError):
-        reject_invalid(broken)
-    assert id(broken) not in validation._REMEMBERED
+def test_there_is_no_module_memory_of_offerings() -> None:
+    assert not any(isinstance(v, dict) and k.isupper() and "REMEMBER" in k for k, v in vars(validation).items())
 
 
-def test_memory_is_bounded() -> None:
-    for _ in range(validation._REMEMBER_MAX + 10):
-        reject_invalid(full_offering())
-    assert len(validation._REMEMBERED) <= validation._REMEMBER_MAX
-
-
-def test_an_unchanged_offering_leaves_nothing_remembered(store: Store) -> None:
-    """A harvest that finds most records unchanged must not keep their issues (nor the offerings) until
-    the memory's bound: that grew a harvest's memory with the feed's size."""
-    store.add_source(Source(id=_warned().source_id, url="http://127.0.0.1/oai"))
-    store.upsert(reject_invalid(_warned()))
-    again = reject_invalid(_warned())
-    assert id(again) in validation._REMEMBERED
-    assert store.upsert(again) == "unchanged"
-    assert id(again) not in validation._REMEMBERED
-
-
-def test_a_tombstone_is_not_remembered() -> None:
-    # Deleted records go to the store as deletions, never assessed: remembering them pinned each one
-    # (with its lists) until the memory's bound, a harvest's memory growing with the feed.
-    tombstone = dataclasses.replace(_warned(), deleted=True)
-    assert reject_invalid(tombstone) is tombstone
-    assert id(tombstone) not in validation._REMEMBERED
+def test_the_store_does_not_change_what_it_is_given(store: Store) -> None:
+    store.add_source(Source(id="a", url="http://127.0.0.1/a"))
+    store.add_source(Source(id="b", url="http://127.0.0.1/b"))
+    first = full_offering(source_id="a", record_id="a:1")
+    same = dataclasses.replace(full_offering(source_id="b", record_id="b:1"))
+    before = same.to_dict()
+    assert store.upsert_many([Normalised(first), check(same)]) == ["added", "added"]
+    assert same.to_dict() == before and same.cluster_id is None
+    assert store.get("b:1").cluster == "a:1"  # the store gave it the cluster, in its own row
