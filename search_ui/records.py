@@ -8,6 +8,7 @@ from datetime import datetime
 from typing import Any
 
 from offerings.store import Source, Store, StoredRecord
+from offerings.store.records import ClusterMember
 
 __all__ = [
     "PINNED_RESULT_KEYS",
@@ -78,7 +79,7 @@ def result_dict(document: dict[str, Any], sources: list[dict[str, Any]] | None =
 
 
 def source_entries(
-    document: Mapping[str, Any], members: Sequence[StoredRecord], sources: Mapping[str, Source]
+    document: Mapping[str, Any], members: Sequence[StoredRecord | ClusterMember], sources: Mapping[str, Source]
 ) -> list[dict[str, Any]]:
     """``[{id, name, url, record_id, record_url}]``: the source of each record of a hit's cluster
     (``members``, the representative first), or of the hit alone when the store lists none (the
@@ -87,9 +88,13 @@ def source_entries(
         own = source_ref(str(document.get("source")), sources)
         return [own | {"record_id": document.get("id"), "record_url": document.get("url")}]
     return [
-        source_ref(member.source_id, sources) | {"record_id": member.id, "record_url": member.offering.record_url}
+        source_ref(member.source_id, sources) | {"record_id": member.id, "record_url": _record_url(member)}
         for member in members
     ]
+
+
+def _record_url(member: StoredRecord | ClusterMember) -> str | None:
+    return member.record_url if isinstance(member, ClusterMember) else member.offering.record_url
 
 
 def results_with_sources(
@@ -97,7 +102,7 @@ def results_with_sources(
 ) -> list[dict[str, Any]]:
     """The hits of a page as :func:`result_dict` gives them, each listing every source of its offering:
     one store query for the whole page."""
-    clusters = store.clusters_of(str(doc.get("cluster") or doc.get("id")) for doc in documents)
+    clusters = store.cluster_sources(str(doc.get("cluster") or doc.get("id")) for doc in documents)
     return [
         result_dict(doc, source_entries(doc, clusters.get(str(doc.get("cluster") or doc.get("id")), []), sources))
         for doc in documents

@@ -31,7 +31,7 @@ from offerings.store import clusters as store_clusters
 from offerings.store.sources import Source, SourceRegistry, utcnow
 from offerings.store.tables import counters, records
 
-__all__ = ["IndexChange", "RunCounts", "Source", "StoredRecord", "Store", "utcnow"]
+__all__ = ["ClusterMember", "IndexChange", "RunCounts", "Source", "StoredRecord", "Store", "utcnow"]
 
 logger = logging.getLogger(__name__)
 MIGRATIONS = Path(__file__).with_name("migrations")
@@ -71,6 +71,15 @@ class StoredRecord:
     updated_at: datetime
     raw: bytes | None = None
     cluster: str | None = None
+
+
+@dataclass(slots=True, frozen=True)
+class ClusterMember:
+    """One record of a cluster, as a search result lists it among the offering's sources."""
+
+    id: str
+    source_id: str
+    record_url: str | None
 
 
 @dataclass(slots=True, frozen=True)
@@ -397,23 +406,29 @@ class Store(SourceRegistry):
             found = [_stored(row) for row in conn.execute(query).mappings()]
         return sorted(found, key=lambda r: r.id != cluster)
 
-    def clusters_of(self, clusters: Iterable[str]) -> dict[str, list[StoredRecord]]:
-        """The live records of each of ``clusters`` (ordered as :meth:`cluster_members`), in one query:
-        a page of search results lists every source of each result (without raw payloads)."""
+    def cluster_sources(self, clusters: Iterable[str]) -> dict[str, list[ClusterMember]]:
+        """Where each of ``clusters`` reached us from: its live records' ids, sources and landing pages
+        (ordered as :meth:`cluster_members`), read in one query without loading the records themselves,
+        which is all a page of search results shows of them."""
         wanted = sorted(set(clusters))
-        found: dict[str, list[StoredRecord]] = {cluster: [] for cluster in wanted}
+        found: dict[str, list[ClusterMember]] = {cluster: [] for cluster in wanted}
         if not wanted:
             return found
         query = (
-            select(*_WITHOUT_RAW)
+            select(
+                records.c.id,
+                records.c.source_id,
+                records.c.cluster,
+                records.c.document["record_url"].as_string().label("record_url"),
+            )
             .where(records.c.cluster.in_(wanted), records.c.deleted.is_(False))
             .order_by(records.c.created_at, records.c.seq)
         )
         with self.engine.connect() as conn:
-            for row in conn.execute(query).mappings():
-                found[row["cluster"]].append(_stored(row))
+            for row in conn.execute(query):
+                found[row.cluster].append(ClusterMember(row.id, row.source_id, row.record_url))
         for cluster, members in found.items():
-            members.sort(key=lambda r, cluster=cluster: r.id != cluster)
+            members.sort(key=lambda m, cluster=cluster: m.id != cluster)
         return found
 
     def live_records(self, source_id: str, *, batch: int = 500) -> Iterator[StoredRecord]:

@@ -19,7 +19,7 @@ from offerings.store import Source, Store
 from offerings.store import clusters as store_clusters
 from offerings.store import report as quality_report
 from offerings.store.clusters import title_key, url_key
-from offerings.store.records import MIGRATIONS
+from offerings.store.records import MIGRATIONS, ClusterMember
 from offerings.store.tables import records, sources
 from tests.offerings.factories import full_offering
 
@@ -135,6 +135,11 @@ def test_the_same_offering_from_two_sources_shares_a_cluster(two_sources: Store)
     assert [r.id for r in two_sources.cluster_members(a.cluster or "")] == [first.record_id, second.record_id]
     document = search_document(b.offering, completeness=b.completeness, tier=b.tier, seq=b.seq, updated="x")
     assert document["cluster"] == first.record_id
+    # What a search result lists of its sources comes from one query, landing pages read from the stored JSON.
+    assert two_sources.cluster_sources([a.cluster or ""])[a.cluster or ""] == [
+        ClusterMember(first.record_id, "oai", page),
+        ClusterMember(second.record_id, "feed", second.record_url),
+    ]
 
 
 def test_title_provider_and_credits_match_without_a_url(two_sources: Store) -> None:
@@ -183,8 +188,9 @@ def test_the_oldest_remaining_member_succeeds_a_deleted_representative(two_sourc
     # The representative withdrawn by its harvest (a tombstone upserted), not by delete_many.
     assert two_sources.upsert(_offering("oai", "oai:1", deleted=True)) == "deleted"
     assert [r.id for r in two_sources.cluster_members(second.record_id)] == [second.record_id, third.record_id]
-    assert two_sources.clusters_of([second.record_id, first.record_id, "nothing"]) == {
-        second.record_id: two_sources.cluster_members(second.record_id),
+    members = two_sources.cluster_members(second.record_id)
+    assert two_sources.cluster_sources([second.record_id, first.record_id, "nothing"]) == {
+        second.record_id: [ClusterMember(m.id, m.source_id, m.offering.record_url) for m in members],
         first.record_id: [],
         "nothing": [],
     }
