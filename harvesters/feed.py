@@ -1,7 +1,7 @@
 """The ``feed`` harvester: one document holding a whole catalogue, fetched with a conditional GET.
 
 An XCRI-CAP catalogue, an ELM LOQ file or JSON-LD graph, an EWP Courses response, a CTDL graph, MicroHE JSON-LD or a
-JSON-LD list of schema.org Courses (ARCHITECTURE.md "Kinds of source"). Each run sends the ETag
+JSON-LD list of schema.org Courses (docs/operations.md "Kinds of source"). Each run sends the ETag
 and Last-Modified of the previous one; ``304 Not Modified`` is an empty run. Otherwise the format is
 detected from the document, the document split into records, each record crosswalked and stored;
 a record missing from the new snapshot becomes a tombstone, and a record that cannot be normalised

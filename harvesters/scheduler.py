@@ -3,7 +3,7 @@
 Source definitions and due times live in the store (``sources.next_due_at``), not in an
 APScheduler job store, so the web process can ask for "harvest now" by editing a row, restarts
 miss nothing, and a lease keeps two scheduler processes from harvesting one source twice
-(harvesting-notes.md §6).
+(docs/harvesting.md §6).
 """
 
 from __future__ import annotations
@@ -89,7 +89,7 @@ class HarvestScheduler:
             next_run_time=datetime.now(UTC),
             coalesce=True,
             max_instances=1,
-            # The default grace of 1 s silently skips ticks missed during a pause (harvesting-notes §6).
+            # The default grace of 1 s silently skips ticks missed during a pause (docs/harvesting.md §6).
             misfire_grace_time=None,
         )
 

@@ -33,7 +33,7 @@ FACET_FIELDS: tuple[str, ...] = (
     "credential_type",
     "qa_type",
     "source",
-    # The completeness tier of metadata-standard.md §4.2 (Annex I complete, partly derived, incomplete).
+    # The completeness tier of docs/normalisation.md §4.2 (Annex I complete, partly derived, incomplete).
     "tier",
 )
 # Document field holding each facet's values (the API says `language`, the document `languages`).

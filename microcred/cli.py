@@ -1,4 +1,4 @@
-"""The ``microcred`` command line (pinned in ARCHITECTURE.md): run, serve, scheduler, sources, harvest, index,
+"""The ``microcred`` command line (pinned in docs/architecture.md): run, serve, scheduler, sources, harvest, index,
 demo-feeds. Wiring only: every command delegates to the packages."""
 
 from __future__ import annotations

@@ -1,4 +1,4 @@
-"""The JSON API, version 1 (ARCHITECTURE.md "HTTP API"): search, records, suggestions, change feed, export, sources.
+"""The JSON API, version 1 (docs/architecture.md "HTTP API"): search, records, suggestions, changes, export, sources.
 
 Every route answers JSON (or JSON-LD, or NDJSON); every error is a problem document from
 :mod:`search_ui.problems`. Search goes to the engine; records, the change feed and the export come
@@ -131,7 +131,7 @@ def offering(record_id: str) -> Response:
         if fmt == "elm":
             document = learning_opportunity(record.offering, page_url=page_url)
         else:
-            document = course_jsonld(record, page_url=page_url)
+            document = course_jsonld(record.offering, page_url=page_url, modified=record.updated_at)
         body = current_app.json.dumps(document)
         response = current_app.response_class(body + "\n", content_type=JSON_FORMATS[fmt])
     else:
@@ -146,7 +146,7 @@ def offering(record_id: str) -> Response:
 
 
 def cluster_dict(store: Store, record: StoredRecord, sources: dict[str, Source]) -> dict[str, Any]:
-    """Every source this offering reached us from (metadata-standard.md §3.7: both records are kept)."""
+    """Every source this offering reached us from (docs/normalisation.md §3.7: both records are kept)."""
     cluster = record.cluster or record.id
     members = store.cluster_members(cluster) or [record]
     return {

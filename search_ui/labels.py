@@ -51,7 +51,7 @@ TIERS: dict[str, str] = {
     TIER_DERIVED: "EU Annex I complete (partly derived)",
     TIER_INCOMPLETE: "Incomplete",
 }
-# ELM assessment vocabulary (metadata-standard.md §1.3.1) plus the catalogue's own extensions.
+# ELM assessment vocabulary (docs/normalisation.md §1.3.1) plus the catalogue's own extensions.
 ASSESSMENTS: dict[str, str] = {
     "peer_assessment": "Peer assessment",
     "marked_assignment": "Marked assignment",

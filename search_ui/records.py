@@ -22,7 +22,7 @@ __all__ = [
 
 logger = logging.getLogger(__name__)
 
-# Every search result carries at least these (ARCHITECTURE.md, "Search response").
+# Every search result carries at least these (docs/architecture.md "Search response").
 PINNED_RESULT_KEYS: tuple[str, ...] = (
     "id",
     "title",

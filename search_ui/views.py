@@ -163,7 +163,7 @@ def offering(record_id: str) -> str:
         notes=provenance_notes(o),
         missing=record.quality.get("missing", []),
         warnings=record.quality.get("warnings", []),
-        jsonld=course_jsonld(record, page_url=page_url),
+        jsonld=course_jsonld(record.offering, page_url=page_url, modified=record.updated_at),
         cluster=cluster_dict(services.store(), record, sources_by_id(services.store())),
     )
 

@@ -2,7 +2,7 @@
 
 sickle 0.7 as shipped parses with ``recover=True`` (silent data loss), has no timeout, no byte cap,
 reads OAI errors only after ``raise_for_status()`` (so InvenioRDM's 422 ``noRecordsMatch`` looks
-like a failure) and loops forever on a repeated token (harvesting-notes.md §1). :class:`OaiClient`
+like a failure) and loops forever on a repeated token (docs/harvesting.md §1). :class:`OaiClient`
 keeps sickle's endpoint handling and header model but sends every request through
 :class:`harvesters.http.FeedClient`, parses each page strictly once, strips XML-illegal characters
 when it must, and salvages the good records of a page whose XML is broken in one record.

@@ -1,6 +1,6 @@
 """The crawl subprocess: ``python -m harvesters.web.crawl PLAN.json`` runs one scrapy crawl and streams JSON lines.
 
-Twisted's reactor cannot be restarted in a process (harvesting-notes §4.1), so every crawl gets a
+Twisted's reactor cannot be restarted in a process (docs/harvesting.md §4.1), so every crawl gets a
 fresh interpreter; the parent (:mod:`harvesters.web.process`) bounds it with a wall-clock timeout.
 Standard output carries one JSON object per line and nothing else (fd 1 is re-pointed to standard
 error, where scrapy logs, so a stray ``print`` cannot corrupt the stream). The last line is

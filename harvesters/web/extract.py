@@ -2,7 +2,7 @@
 
 Pure (no I/O), used by the crawl subprocess and by the probe. JSON-LD is parsed here, one
 ``<script type="application/ld+json">`` at a time, because extruct 0.18 drops every block of a page
-when one is malformed (harvesting-notes §4.3). ``@graph`` and top-level arrays are flattened, nodes
+when one is malformed (docs/harvesting.md §4.3). ``@graph`` and top-level arrays are flattened, nodes
 are indexed by ``@id`` and references embedded, and keys are shortened to schema.org local names,
 so microdata, RDFa and JSON-LD all come out in the one shape the schema.org crosswalk reads.
 """

@@ -5,7 +5,7 @@ Two layers, both built from the same :class:`ssrfguard.Policy` as :class:`harves
 * :class:`GuardedResolver` (``TWISTED_DNS_RESOLVER``) checks the address every host name resolves
   to, and Twisted connects to exactly that address, so the check is the connect-time one that
   DNS rebinding cannot slip past. It covers pages, redirects, robots.txt and sitemaps alike
-  (harvesting-notes §5, verified).
+  (docs/harvesting.md §5).
 * :class:`AddressPolicyMiddleware` refuses, before anything is sent, a URL whose scheme, port,
   credentials or literal address the policy forbids, so that a redirect to ``http://127.0.0.1/``
   is reported as blocked in words rather than as a failed DNS lookup.

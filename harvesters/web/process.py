@@ -1,6 +1,6 @@
 """Run one crawl in its own interpreter with a wall-clock limit, and stream its messages back.
 
-Twisted's reactor cannot restart within a process (harvesting-notes §4.1), so each crawl is a
+Twisted's reactor cannot restart within a process (docs/harvesting.md §4.1), so each crawl is a
 ``python -m harvesters.web.crawl PLAN.json`` child. Its standard output is read line by line as it
 comes (each line one JSON message); its log goes to a file in the run's work folder, whose tail
 explains a crawl that died. A timer terminates the child when the limit passes, then kills it.

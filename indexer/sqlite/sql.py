@@ -137,7 +137,7 @@ CREATE TABLE IF NOT EXISTS suggestions (
 
 # The ``facets`` row marking a document that another record of its cluster represents (no schema
 # change: a field no query may name). Such a document has no other facet or completion rows, and the
-# bitmaps leave it out of every search (metadata-standard.md §3.7: one offering, one result).
+# bitmaps leave it out of every search (docs/normalisation.md §3.7: one offering, one result).
 DUPLICATE_FACET = "_duplicate"
 # Keys the index needs but the API does not return.
 INTERNAL_KEYS = frozenset({"title_all", "seq"})

@@ -3,11 +3,11 @@
 ``Provider`` implements the ``oaipmh`` server interface (``identify``, ``listMetadataFormats``,
 ``listSets``, ``listIdentifiers``, ``listRecords``, ``getRecord``); ``oaipmh.server.Server`` does the
 protocol work (argument checks, resumption tokens, error envelopes), so the harvester under test
-meets an independent implementation rather than our own idea of OAI-PMH (harvesting-notes.md §3).
+meets an independent implementation rather than our own idea of OAI-PMH (docs/harvesting.md §3).
 
 Records are mutable at runtime (``put``, ``delete``) so tests can exercise incremental harvesting.
 Each offering is disseminated as ``oai_dc`` in the shape microcred's crosswalk reads
-(metadata-standard.md §3.1): the facts that Dublin Core has no element for (ECTS, EQF level, mode,
+(docs/normalisation.md §3.1): the facts that Dublin Core has no element for (ECTS, EQF level, mode,
 dates, fee) are stated in a line at the end of ``dc:description``, in the offering's language,
 worded so the parsers of §3.7 recover them.
 """

@@ -74,7 +74,7 @@ _CONVERTERS: dict[str, Convert] = {"oai_dc": _oai_dc, "schema_org": _schema_org}
 NAMESPACES: dict[str, str] = {"http://www.openarchives.org/OAI/2.0/oai_dc/": "oai_dc"}
 
 
-# ---- the formats of metadata-standard.md §3, imported on first use, and the §4.1 error rules ------------
+# ---- the formats of docs/normalisation.md §3, imported on first use, and the §4.1 error rules ------------
 _MODULES = {
     "elm_loq": "offerings.crosswalks.elm_loq",
     "elm_jsonld": "offerings.crosswalks.elm_jsonld",
@@ -82,7 +82,7 @@ _MODULES = {
     "ewp_courses": "offerings.crosswalks.ewp_courses",
     "ctdl": "offerings.crosswalks.ctdl",
     "microhe": "offerings.crosswalks.microhe",
-    # Custom course APIs of European universities (samples/institution-apis), read as documents.
+    # Custom course APIs of European universities (tests/data/samples/institution-apis), read as documents.
     "uc_coimbra": "offerings.crosswalks.ec2u:to_offering_coimbra",
     "usal_salamanca": "offerings.crosswalks.ec2u:to_offering_salamanca",
     "jku_linz": "offerings.crosswalks.ec2u:to_offering_linz",

@@ -1,6 +1,6 @@
 """Whole catalogue documents: detect the format of a fetched document and split it into records.
 
-This is what the ``feed`` source kind reads (ARCHITECTURE.md "Kinds of source"): an XCRI-CAP 1.2
+This is what the ``feed`` source kind reads (docs/operations.md "Kinds of source"): an XCRI-CAP 1.2
 ``catalog``, an ELM v3 LOQ XML file, an ELM JSON-LD graph, a CTDL graph, a MicroHE record, an EWP Courses API
 response, or a JSON-LD list of schema.org Courses. :func:`detect` names the format (a key of
 ``CROSSWALKS``); :func:`split` yields one :class:`~offerings.crosswalks.SourceRecord` per offering,

@@ -1,6 +1,6 @@
 """What every crosswalk does the same way: text maps, provenance, controlled values, and ``finish``.
 
-:func:`finish` applies the shared normalisation of metadata-standard.md §3.7 and §4.1 once a
+:func:`finish` applies the shared normalisation of docs/normalisation.md §3.7 and §4.1 once a
 crosswalk has read its format: clean text, the awarding body defaulting to the provider (inferred),
 issuer countries, the country from the source configuration (inferred), ECTS converted from hours
 (a range, inferred), end dates before start dates dropped, values outside their vocabulary dropped

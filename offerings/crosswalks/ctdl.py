@@ -1,4 +1,4 @@
-"""CTDL (Credential Engine) JSON-LD → Offering (metadata-standard.md §3.5), and the graph splitter.
+"""CTDL (Credential Engine) JSON-LD → Offering (docs/normalisation.md §3.5), and the graph splitter.
 
 A record's payload is one ``ceterms:Course``, ``LearningProgram`` or ``LearningOpportunityProfile``
 node with the organisations, credentials and other nodes it refers to embedded (what :func:`split`

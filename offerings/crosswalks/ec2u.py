@@ -1,6 +1,8 @@
-"""Course APIs of EC2U universities (Coimbra, Salamanca, Linz) → Offering, as captured in samples/institution-apis.
+"""Course APIs of EC2U universities (Coimbra, Salamanca, Linz) → Offering (docs/normalisation.md §3.8).
 
-These are custom JSON APIs, not a standard (metadata-standard.md §1.4 "European HEI practice"):
+As captured in tests/data/samples/institution-apis.
+
+These are custom JSON APIs, not a standard (docs/normalisation.md §1.4 "European HEI practice"):
 every value is free text or a bare number, so the §3.7 parsers do most of the work and what they
 find is marked ``parsed``. One function per API; the record's payload is one course object. The
 institution is the API's owner: it is the provider, and the awarding body by default (inferred).
@@ -70,7 +72,7 @@ def _outcomes(items: Any) -> list[LearningOutcome]:
 
 
 def to_offering_coimbra(record: SourceRecord, context: SourceContext) -> Offering:
-    """Normalise one course of the Universidade de Coimbra courses API (metadata-standard.md §2's example).
+    """Normalise one course of the Universidade de Coimbra courses API (docs/normalisation.md §2's example).
 
     Raises:
         CrosswalkError: not a Coimbra course object, or no title.

@@ -1,4 +1,4 @@
-"""ELM v3 JSON-LD → Offering (metadata-standard.md §3.3, JSON-LD names), and the graph splitter.
+"""ELM v3 JSON-LD → Offering (docs/normalisation.md §3.3, JSON-LD names), and the graph splitter.
 
 A record's payload is one ``LearningOpportunity`` node as JSON with the nodes it refers to embedded
 (what :func:`split` makes of an ``@graph`` or a list of nodes). The mapping itself is shared with

@@ -1,4 +1,4 @@
-"""ELM v3 LOQ XML → Offering (metadata-standard.md §3.3), and the LOQ document splitter.
+"""ELM v3 LOQ XML → Offering (docs/normalisation.md §3.3), and the LOQ document splitter.
 
 LOQ XML keeps every entity in a ``*References`` section and links them by ``idref``. :func:`split`
 cuts a whole LOQ file into one self-contained document per ``learningOpportunity`` (the

@@ -1,7 +1,7 @@
 """Reads an ELM v3 LearningOpportunity, given as nested JSON (ELM JSON-LD names), into an Offering.
 
 Both ELM crosswalks end here: ``elm_jsonld`` hands over the JSON-LD node (references embedded) and
-``elm_loq`` converts the LOQ XML into the same nested shape first, so one mapping (metadata-standard.md
+``elm_loq`` converts the LOQ XML into the same nested shape first, so one mapping (docs/normalisation.md
 §3.3) serves both. Values may be single or lists, concepts objects or bare URIs, ids ``id`` or
 ``@id``; text is a language map. Controlled concepts outside their ELM code list are dropped and
 noted. Pure.

@@ -1,4 +1,4 @@
-"""EWP Courses API XML → Offering (metadata-standard.md §3.4, the EWP table), and the response splitter.
+"""EWP Courses API XML → Offering (docs/normalisation.md §3.4, the EWP table), and the response splitter.
 
 A record's payload is one ``learningOpportunitySpecification``. EWP responses do not name the
 institution: it is the ``hei_id`` (a SCHAC code) the response was requested for, which the feed

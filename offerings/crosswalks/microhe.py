@@ -1,10 +1,10 @@
-"""MicroHE credit supplement (JSON-LD) → Offering (metadata-standard.md §3.6), and the document splitter.
+"""MicroHE credit supplement (JSON-LD) → Offering (docs/normalisation.md §3.6), and the document splitter.
 
 MicroHE's draft metadata standard extends the ESCO qualification schema (§1.2): a micro-credential
 is an ``esco:Qualification``-like node using ESCO, ADMS, SKOS, DCAT, FOAF and Dublin Core terms plus
 ``microhe:`` ones. The ``microhe`` namespace IRI is not fixed by anything we can cite, so terms are
 matched by prefix and local name: a key is resolved through the record's own ``@context`` (aliases,
-prefixes and full IRIs all work), then compared case-insensitively (the names as metadata-standard.md gives
+prefixes and full IRIs all work), then compared case-insensitively (the names as docs/normalisation.md §3.6 gives
 them mix cases: ``consistsof``, ``Assessmentmethod``). Every row of §3.6 is read; what the record does not say
 stays empty. Pure; a malformed record raises :class:`~offerings.errors.CrosswalkError` (the
 ``CROSSWALKS`` wrapper turns anything else into one too).

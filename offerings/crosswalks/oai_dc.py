@@ -1,4 +1,4 @@
-"""oai_dc → Offering (metadata-standard.md §3.1).
+"""oai_dc → Offering (docs/normalisation.md §3.1).
 
 Dublin Core says little about an offering, so the free text is mined with the parsers of §3.7
 (ECTS, hours, EQF, mode, dates, price, assessment, schedule, cycle, stackability, QA) and every mined

@@ -1,4 +1,4 @@
-"""schema.org ``Course`` JSON-LD → Offering (metadata-standard.md §3.2).
+"""schema.org ``Course`` JSON-LD → Offering (docs/normalisation.md §3.2).
 
 The payload is one Course object as JSON, with ``@graph`` flattened and ``@id`` references already
 embedded by whoever found it (the web harvester does). Keys may be compact (``name``) or carry the
@@ -167,7 +167,7 @@ def _country(node: Any) -> str | None:
 def _organisation(node: Any, lang: str, base: str | None) -> Organisation | None:
     if isinstance(node, str):
         name = _clean(node)
-        # A bare URL names no one; an organisation needs a name (metadata-standard §2 C).
+        # A bare URL names no one; an organisation needs a name (docs/normalisation.md §2 C).
         return Organisation(name={lang: name}) if name and not name.startswith(("http://", "https://")) else None
     if not isinstance(node, dict) or "Person" in types_of(node):
         return None  # people (instructors) are never providers or awarding bodies

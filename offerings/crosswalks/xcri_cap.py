@@ -1,4 +1,4 @@
-"""XCRI-CAP 1.2 / CEN MLO → Offering (metadata-standard.md §3.4), and the catalogue splitter.
+"""XCRI-CAP 1.2 / CEN MLO → Offering (docs/normalisation.md §3.4), and the catalogue splitter.
 
 A record's payload is an XCRI ``catalog`` holding one ``provider`` with one ``course`` (what
 :func:`split` makes of a whole catalogue), or a bare ``course``. XCRI has no country element: the

@@ -1,6 +1,6 @@
 """An Offering as an ELM v3 JSON-LD LearningOpportunity (the LOQ profile), for Europass/QDR and aggregators.
 
-The inverse of the ELM crosswalk (metadata-standard.md §3.3): controlled values go out as their ELM
+The inverse of the ELM crosswalk (docs/normalisation.md §3.3): controlled values go out as their ELM
 concept URIs, text as language maps, the achievement specification, assessment, activity, awarding
 opportunity and accreditations embedded. Values ELM has no place for (catalogue-only codes such as
 ``part_time`` or ``recognition_of_prior_learning``, audiences of fees, contact) are left out rather

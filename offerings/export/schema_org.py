@@ -1,18 +1,18 @@
-"""An offering as schema.org ``Course`` JSON-LD (metadata-standard.md §1.4, the crosswalk of §3.2 run backwards).
+"""An offering as schema.org ``Course`` JSON-LD (docs/normalisation.md §1.4, the crosswalk of §3.2 run backwards).
 
-Pure: takes a stored record and the URL of its catalogue page, returns a dict. Empty values are
+Pure: takes an offering and the URL of its catalogue page, returns a dict. Empty values are
 left out rather than written as null, since JSON-LD consumers treat a present key as a statement.
 """
 
 from __future__ import annotations
 
 import logging
+from datetime import datetime
 from typing import Any
 
 from offerings import vocab
 from offerings.export.elm_jsonld import prune
 from offerings.model import Offering, Organisation, pick_text
-from offerings.store import StoredRecord
 from offerings.vocab.isced import isced_f_label, isced_f_uri
 
 __all__ = ["JSONLD_MIMETYPE", "course_jsonld"]
@@ -114,9 +114,10 @@ def _hours(hours: float | None) -> str | None:
     return f"PT{int(hours)}H" if float(hours).is_integer() else f"PT{hours:g}H"
 
 
-def course_jsonld(record: StoredRecord, *, page_url: str) -> dict[str, Any]:
-    """schema.org ``Course`` JSON-LD of ``record``; ``page_url`` (its catalogue page) becomes ``@id``."""
-    o = record.offering
+def course_jsonld(offering: Offering, *, page_url: str, modified: datetime | None = None) -> dict[str, Any]:
+    """schema.org ``Course`` JSON-LD of ``offering``; ``page_url`` (its catalogue page) becomes ``@id``,
+    ``modified`` (when the store last changed the record) ``dateModified``."""
+    o = offering
     lang = o.default_language
     document = {
         "@context": "https://schema.org",
@@ -141,6 +142,6 @@ def course_jsonld(record: StoredRecord, *, page_url: str) -> dict[str, Any]:
         "hasCourseInstance": _instances(o),
         "offers": [_offer(p.amount, p.currency) for p in o.price],
         "isAccessibleForFree": o.is_free,
-        "dateModified": record.updated_at.isoformat() + "Z" if record.updated_at else None,
+        "dateModified": modified.isoformat() + "Z" if modified else None,
     }
     return prune(document)  # type: ignore[no-any-return]

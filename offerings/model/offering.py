@@ -1,6 +1,6 @@
 """The normalised record: one micro-credential offering in Annex I / ELM terms ("MCO record").
 
-Field names follow ``metadata-standard.md`` §2. Text that may come in several languages is a
+Field names follow ``docs/normalisation.md`` §2. Text that may come in several languages is a
 *LangMap* (``{"en": "...", "de": "..."}``). Controlled values are stored as codes whose EU
 vocabulary URIs live in :mod:`offerings.vocab`. The model does no I/O; :meth:`Offering.to_dict`
 and :meth:`Offering.from_dict` give the JSON form the store keeps (the flat form search engines
@@ -128,7 +128,7 @@ class Offering:
     # L. quality
     field_provenance: dict[str, Provenance] = field(default_factory=dict, metadata={"help": "Per-field origin"})
 
-    # ---- added with the full record of metadata-standard.md §2; every one has a default -------------
+    # ---- added with the full record of docs/normalisation.md §2; every one has a default -------------
     # A. identity
     other_identifiers: list[Identifier] = field(default_factory=list, metadata={"help": "Course codes, CTID …"})
     # B. what is offered

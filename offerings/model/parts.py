@@ -2,7 +2,7 @@
 
 Split out of :mod:`offerings.model` to keep each module readable; :mod:`offerings.model` re-exports
 every name, so ``from offerings.model import Instance`` keeps working. Fields follow
-metadata-standard.md §2; every field has a ``help`` entry and every field added after the first
+docs/normalisation.md §2; every field has a ``help`` entry and every field added after the first
 release has a default, so records stored by older code still load.
 """
 

@@ -1,4 +1,4 @@
-"""Validation warnings and the completeness score over the Annex I elements (metadata-standard.md §4).
+"""Validation warnings and the completeness score over the Annex I elements (docs/normalisation.md §4).
 
 ``assess(offering)`` returns a :class:`Quality`: which of the 9 core Annex I elements are present
 (declared, or parsed/inferred), which are missing, the optional and discovery elements present,
@@ -61,7 +61,7 @@ _CONVERTED = {"converted_from_hours", "converted_from_ects"}
 
 @dataclass(slots=True)
 class Quality:
-    """The quality block of a record (metadata-standard §2 L)."""
+    """The quality block of a record (docs/normalisation.md §2 L)."""
 
     core_present: int
     core_declared: int

@@ -1,4 +1,4 @@
-"""Quality assurance inferred from DEQAR, EQAR's database of external QA results (metadata-standard.md §3.7 M11).
+"""Quality assurance inferred from DEQAR, EQAR's database of external QA results (docs/normalisation.md §3.7 M11).
 
 There is no network to DEQAR from the harvester, so the registry is a pinned snapshot file
 (``quality.deqar_registry``): a JSON or CSV export of DEQAR institutions. The fields follow DEQAR's public API

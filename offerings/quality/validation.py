@@ -1,4 +1,4 @@
-"""The validation rules of metadata-standard.md §4.1 over a normalised Offering.
+"""The validation rules of docs/normalisation.md §4.1 over a normalised Offering.
 
 :func:`validate` returns every :class:`Issue` found: errors (E, the record is rejected and the
 harvester reports why) and warnings (W, the record is kept, flagged and its score penalised).

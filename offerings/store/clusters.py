@@ -1,7 +1,7 @@
 """One offering, many sources: the match keys of a record and the cluster the store gives it.
 
 Two records from different sources are the same offering when they have the same landing URL, or
-the same provider, normalised title and credits (metadata-standard.md §3.7 "Merging", §4.1 V20).
+the same provider, normalised title and credits (docs/normalisation.md §3.7 "Merging", §4.1 V20).
 Both records are kept; they share a cluster id (the id of the first record of the cluster), which
 the search document carries so that engines can collapse them into one result and the detail API
 can list every source. The record whose id is the cluster id represents the cluster in searches; when

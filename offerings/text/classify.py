@@ -1,4 +1,4 @@
-"""Keyword classifiers for free text (metadata-standard.md §3.7): assessment, schedule, QF-EHEA cycle,
+"""Keyword classifiers for free text (docs/normalisation.md §3.7): assessment, schedule, QF-EHEA cycle,
 stackability, quality assurance and supervision, in the main EU languages.
 
 Re-exported by :mod:`offerings.text.parsing`. Text is folded (lower case, no diacritics) before matching,

@@ -1,4 +1,4 @@
-"""Dates and durations in the forms feeds write them (metadata-standard.md §3.7 "Dates", "Durations").
+"""Dates and durations in the forms feeds write them (docs/normalisation.md §3.7 "Dates", "Durations").
 
 Re-exported by :mod:`offerings.text.parsing`, where the other text parsers live. Each function returns
 ``None`` when the text does not say, never a guess; sentinel dates (before 1950, e.g. XCRI's

@@ -1,4 +1,4 @@
-"""Text parsers shared by every crosswalk (metadata-standard.md §3.7): credits, hours, EQF, mode, dates.
+"""Text parsers shared by every crosswalk (docs/normalisation.md §3.7): credits, hours, EQF, mode, dates.
 
 Each returns ``None`` (or an empty result) when the text does not say, never a guess. Pure functions.
 Dates and durations live in :mod:`offerings.text.dates`, the keyword classifiers (assessment,
@@ -85,7 +85,7 @@ __all__ = [
 ]
 
 _NUMBER = r"(\d+(?:[.,]\d+)?)"
-# Units whose credits are ECTS everywhere, and national ECTS-based units (metadata-standard §3.7).
+# Units whose credits are ECTS everywhere, and national ECTS-based units (docs/normalisation.md §3.7).
 _ECTS_UNIT = (
     r"(?:ECTS(?:[- ]?(?:credits?|points?|punkte|creditos?|credits?|punti|pisteet|cr))?"
     r"|(?:credits?|creditos?|crediti|punkty) ECTS"

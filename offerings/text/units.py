@@ -1,4 +1,4 @@
-"""Credits, workload, prices, languages and clean text (metadata-standard.md §3.7).
+"""Credits, workload, prices, languages and clean text (docs/normalisation.md §3.7).
 
 Re-exported by :mod:`offerings.text.parsing`. Credits distinguish ECTS from national ECTS-based units,
 which count as ECTS only for a provider in the unit's country, and from credit systems that are not

@@ -1,4 +1,4 @@
-"""The pinned ESCO skills version V12 checks skill URIs against (metadata-standard.md §4.1, "Pin the ESCO version").
+"""The pinned ESCO skills version V12 checks skill URIs against (docs/normalisation.md §4.1, "Pin the ESCO version").
 
 ESCO publishes each version as a download of CSV files; ``skills_<lang>.csv`` has one row per skill with
 the columns ``conceptType, conceptUri, skillType, reuseLevel, preferredLabel, altLabels, …, status, …``.

@@ -1,7 +1,7 @@
 """The controlled vocabularies of the MCO record as code → (label, EU vocabulary URI) tables.
 
 The record stores short codes (``"written_examination"``, ``"full_time"``); this module gives each
-code its ELM concept URI (metadata-standard.md §1.3.1) and the reverse lookup, so crosswalks read
+code its ELM concept URI (docs/normalisation.md §1.3.1) and the reverse lookup, so crosswalks read
 URIs, the record keeps codes and the ELM export writes URIs again without losing anything. Codes
 that are catalogue extensions (``part_time``, ``recognition_of_prior_learning`` …) have no URI.
 Pure data plus lookups; mode and schedule live in :mod:`offerings.vocab` and are reused here.

@@ -1,4 +1,4 @@
-"""A fully populated Offering (every field of metadata-standard.md §2 set) for round-trip tests."""
+"""A fully populated Offering (every field of docs/normalisation.md §2 set) for round-trip tests."""
 
 from __future__ import annotations
 

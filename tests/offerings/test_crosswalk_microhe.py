@@ -1,4 +1,4 @@
-"""The MicroHE crosswalk (metadata-standard.md §3.6): every row of the table, detection, and rejections.
+"""The MicroHE crosswalk (docs/normalisation.md §3.6): every row of the table, detection, and rejections.
 
 There is no MicroHE sample in tests/data/samples. ``tests/data/microhe/uniz-digital-content-creation.jsonld``
 is CONSTRUCTED by hand for these tests, using only the properties §1.2 and §3.6 name. The values are

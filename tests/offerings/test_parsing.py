@@ -1,4 +1,4 @@
-"""Table-driven tests of the free-text parsers (metadata-standard.md §3.7)."""
+"""Table-driven tests of the free-text parsers (docs/normalisation.md §3.7)."""
 
 from __future__ import annotations
 

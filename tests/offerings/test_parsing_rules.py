@@ -75,7 +75,7 @@ def test_workload(text: str, expected: object) -> None:
 
 
 def test_hours_and_ects_convert_as_ranges() -> None:
-    assert parsing.hours_to_ects(81) == (2.7, 3.24)  # metadata-standard.md §3.7's own example
+    assert parsing.hours_to_ects(81) == (2.7, 3.24)  # docs/normalisation.md §3.7's own example
     assert parsing.hours_to_ects((30, 50)) == (1.0, 2.0)
     assert parsing.ects_to_hours(5) == (125, 150)
 

@@ -16,7 +16,7 @@ depends_on = None
 
 def upgrade() -> None:
     with op.batch_alter_table("records") as batch:
-        # The same offering reached through several sources shares one cluster (metadata-standard §3.7).
+        # The same offering reached through several sources shares one cluster (docs/normalisation.md §3.7).
         batch.add_column(sa.Column("cluster", sa.String(150)))
         batch.add_column(sa.Column("match_url", sa.String(40)))
         batch.add_column(sa.Column("match_title", sa.String(40)))
