@@ -24,6 +24,7 @@ from offerings.model.offering import (
     QualityAssurance,
     make_record_id,
     pick_text,
+    with_cluster,
 )
 
 __all__ = [
@@ -44,4 +45,5 @@ __all__ = [
     "QualityAssurance",
     "make_record_id",
     "pick_text",
+    "with_cluster",
 ]

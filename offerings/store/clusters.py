@@ -24,7 +24,7 @@ from sqlalchemy import bindparam, or_, select, update
 from sqlalchemy.engine import Connection
 
 from offerings import vocab
-from offerings.model import Offering, pick_text
+from offerings.model import Offering, pick_text, with_cluster
 from offerings.store.tables import records
 
 __all__ = ["assign", "match_keys", "succeed", "title_key", "url_key"]
@@ -198,10 +198,9 @@ def _move(conn: Connection, moved: list[tuple[str, str]], next_seq: Callable[[in
     updates = []
     for seq, (record_id, cluster) in enumerate(moved, start=first):
         offering = Offering.from_dict(documents[record_id])
-        offering.cluster_id = cluster
         # The content hash covers the cluster (the store hashes after assign()): kept equal to what an
         # unchanged re-harvest computes, so that it writes nothing.
-        document = offering.to_dict()
+        document = with_cluster(offering.to_json(), offering, cluster)
         updates.append(
             {
                 "b_id": record_id,

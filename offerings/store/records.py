@@ -17,6 +17,7 @@ from datetime import date, datetime
 from pathlib import Path
 from typing import Any
 
+import orjson
 from alembic import command
 from alembic.config import Config
 from sqlalchemy import Engine, bindparam, create_engine, event, func, select, text, update
@@ -24,7 +25,7 @@ from sqlalchemy.engine import Connection, make_url
 
 from offerings.errors import NotFound
 from offerings.export.search import completed, search_document
-from offerings.model import Offering
+from offerings.model import Offering, with_cluster
 from offerings.normalise import Normalised
 from offerings.quality import assess
 from offerings.store import clusters as store_clusters
@@ -119,9 +120,24 @@ _REPLACEMENT = "\ufffd"
 _NUL_ESCAPE = re.compile(r"(?<!\\)((?:\\\\)*)\\u0000")
 
 
+def _json(value: Any) -> str:
+    """The JSON columns' serialiser: ``bytes`` are JSON serialised already (:meth:`Offering.to_json`, the
+    search document), anything else goes through ``json.dumps`` (SQLAlchemy's default)."""
+    return value.decode() if isinstance(value, bytes) else json.dumps(value)
+
+
+def _json_loads(text: str | bytes) -> Any:
+    """The JSON columns' reader: orjson (several times faster on records), ``json.loads`` for what only it
+    reads (a ``NaN`` that ``json.dumps`` wrote)."""
+    try:
+        return orjson.loads(text)
+    except orjson.JSONDecodeError:
+        return json.loads(text)
+
+
 def _json_for_postgresql(value: Any) -> str:
-    """``json.dumps`` (SQLAlchemy's default serialiser) with U+0000 escapes turned into U+FFFD."""
-    dumped = json.dumps(value)
+    """:func:`_json` with U+0000 escapes turned into U+FFFD."""
+    dumped = _json(value)
     # The regular expression only where an escape is (a plain substring test is ten times cheaper).
     return _NUL_ESCAPE.sub(r"\1\\ufffd", dumped) if "\\u0000" in dumped else dumped
 
@@ -160,7 +176,10 @@ class Store(SourceRegistry):
             Path(url.removeprefix("sqlite:///")).parent.mkdir(parents=True, exist_ok=True)
         self.url = url
         postgresql = make_url(url).get_backend_name() == "postgresql"
-        options: dict[str, Any] = {"json_serializer": _json_for_postgresql} if postgresql else {}
+        options: dict[str, Any] = {
+            "json_serializer": _json_for_postgresql if postgresql else _json,
+            "json_deserializer": _json_loads,
+        }
         self.engine: Engine = create_engine(url, future=True, **options)
         if self.engine.dialect.name == "sqlite":
             event.listen(self.engine, "connect", _sqlite_pragmas)
@@ -227,8 +246,7 @@ class Store(SourceRegistry):
             updates: list[dict[str, Any]] = []
             for item, keys, cluster in zip(batch, match_keys, clusters, strict=True):
                 offering = item.offering
-                document = offering.to_dict()
-                document["cluster_id"] = cluster
+                document = with_cluster(offering.to_json(), offering, cluster)
                 digest = offering.content_hash(document)
                 before = existing.get(offering.record_id)
                 if before is not None and (before == (digest, offering.deleted) or (offering.deleted and before[1])):
@@ -491,15 +509,16 @@ def _search_values(
     try:
         # seq and updated are not known yet (the row gets them below); index_changes() puts them in.
         document = search_document(offering, completeness=completeness, tier=tier, seq=0, updated="", cluster=cluster)
+        serialised = orjson.dumps(document)
     except Exception:  # reported by the sync, see above
         logger.debug("no search document for %s", offering.record_id, exc_info=True)
         return {"search": None, "search_hash": None}
-    return {"search": document, "search_hash": digest}
+    return {"search": serialised, "search_hash": digest}
 
 
 def _record_values(
     item: Normalised,
-    document: dict[str, Any],
+    document: bytes,
     digest: str,
     now: datetime,
     keys: tuple[str | None, str | None],

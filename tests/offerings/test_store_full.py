@@ -301,3 +301,31 @@ def test_two_sources_storing_the_same_offering_at_once_share_a_cluster(
     assert not errors
     a, b = two_sources.get(first.record_id), two_sources.get(second.record_id)
     assert a.cluster == b.cluster
+
+
+def test_migration_0006_rehashes_so_an_unchanged_record_stays_unchanged(store: Store) -> None:
+    import hashlib
+    import json
+
+    from sqlalchemy import select, update
+
+    store.add_source(Source(id="zed", url="http://127.0.0.1/oai"))
+    offering = full_offering()
+    assert store.upsert(offering) == "added"
+    with store.engine.begin() as conn:
+        document = conn.execute(select(records.c.document).where(records.c.id == offering.record_id)).scalar_one()
+        # The hash as the store computed it before 0006: sorted json.dumps of the record, datestamp left out.
+        content = {k: v for k, v in document.items() if k != "harvest_datestamp"}
+        old = hashlib.sha256(json.dumps(content, sort_keys=True, ensure_ascii=False).encode()).hexdigest()
+        conn.execute(update(records).values(content_hash=old, search_hash=old))
+    config = Config()
+    config.set_main_option("script_location", str(MIGRATIONS))
+    with store.engine.begin() as conn:
+        config.attributes["connection"] = conn
+        command.downgrade(config, "0005")
+        command.upgrade(config, "head")
+    with store.engine.connect() as conn:
+        row = conn.execute(select(records.c.content_hash, records.c.search_hash)).one()
+    assert row.content_hash != old and row.search_hash == row.content_hash
+    assert store.upsert(offering) == "unchanged"  # the next harvest writes nothing, bumps nothing
+    assert store.max_seq() == 1
