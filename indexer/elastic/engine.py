@@ -11,7 +11,7 @@ alias in one atomic ``_aliases`` call and deletes the old index, so searches kee
 the old index until the new one is complete. The newest applied store change sequence
 (``last_seq``) lives in the index's mapping ``_meta``, so it moves with the index: a rebuilt index
 claims only the changes it was built from, and :mod:`indexer.sync` resumes from there after an
-outage. Third-party exceptions are translated in one place, :meth:`ClusterEngine._calling`:
+outage. Third-party exceptions are translated in one place, :mod:`indexer.elastic.client`:
 unreachable (or overloaded) engine → :class:`BackendUnavailable`, anything else it refuses →
 :class:`SearchError`.
 """
@@ -30,6 +30,7 @@ from typing import TYPE_CHECKING, Any, ClassVar
 from indexer.base import IndexReport, SearchPage, SearchQuery
 from indexer.elastic import query as eq
 from indexer.elastic.bulk import BulkLoader
+from indexer.elastic.client import IndexMissing, TranslatingClient, translate
 from indexer.elastic.index import AliasedIndex
 from indexer.sqlite import sql
 from offerings.errors import BackendUnavailable, ConfigError, IndexingError, InvalidQuery, SearchError
@@ -41,8 +42,6 @@ __all__ = ["ClusterEngine", "ElasticEngine", "OpenSearchEngine", "node_urls"]
 
 logger = logging.getLogger(__name__)
 
-# HTTP statuses that mean "not now" rather than "no": the sync loop catches up later.
-_UNAVAILABLE_STATUSES = frozenset({408, 429, 500, 502, 503, 504})
 # Connections kept per node: about the number of threads a web server answers searches with.
 _POOL_SIZE = 16
 
@@ -80,9 +79,11 @@ class ClusterEngine:
         self.url = ",".join(eq.safe_url(node) for node in urls)
         self.alias = index
         self.refresh = refresh
-        self.client = self._connect(url, timeout)
-        self.indices = AliasedIndex(self.client, index, missing=self._missing)
-        self._bulk = BulkLoader(self.client, self._helpers, alias=index)
+        self.raw_client = self._connect(url, timeout)
+        # Every call the engine makes itself goes through this: client exceptions arrive as ours.
+        self.client = TranslatingClient(self.raw_client, self._classify, f"{self.name} at {self.url}")
+        self.indices = AliasedIndex(self.client, index)
+        self._bulk = BulkLoader(self.raw_client, self._helpers, alias=index)
         self._written = threading.local()
 
     @classmethod
@@ -111,20 +112,15 @@ class ClusterEngine:
 
     @contextmanager
     def _calling(self, action: str) -> Iterator[None]:
-        """The one place where client exceptions become ours."""
+        """Calls of the client library's helpers (bulk, scan), which hold the raw client: their exceptions
+        become ours by the rule of :func:`indexer.elastic.client.translate`, as every other call's do."""
         try:
             yield
         except Exception as exc:
-            status = self._classify(exc)
-            if status is None:
+            ours = translate(exc, self._classify, f"{self.name} at {self.url}", action)
+            if ours is None:
                 raise
-            if status == 0 or status in _UNAVAILABLE_STATUSES:
-                raise BackendUnavailable(f"{self.name} at {self.url} is unavailable ({action}): {exc}") from exc
-            raise SearchError(f"{self.name} at {self.url} refused {action}: {exc}") from exc
-
-    def _missing(self, exc: BaseException) -> bool:
-        """Whether ``exc`` says the index (or alias, or document) does not exist."""
-        return self._classify(exc) == 404
+            raise ours from exc
 
     def _wrote(self, index: str) -> None:
         written: set[str] = getattr(self._written, "indices", set())
@@ -189,9 +185,7 @@ class ClusterEngine:
                 return
             try:
                 self.indices.set_last_seq(index, seq)
-            except Exception as exc:
-                if not self._missing(exc):
-                    raise
+            except IndexMissing:
                 # A rebuild replaced the index just now; the next sync applies these changes again.
                 logger.info("search index %s was replaced; not advancing last_seq to %d", index, seq)
 
@@ -239,9 +233,7 @@ class ClusterEngine:
         for attempt in (1, 2):
             try:
                 return dict(self.client.search(index=self.alias, body=body))
-            except Exception as exc:
-                if not self._missing(exc):
-                    raise
+            except IndexMissing:
                 if attempt == 2 or self.indices.current() is None:
                     return None
         return None  # pragma: no cover - the loop always returns
@@ -310,10 +302,8 @@ class ClusterEngine:
         with self._calling("get"):
             try:
                 found = self.client.get(index=self.alias, id=doc_id)
-            except Exception as exc:
-                if self._missing(exc):
-                    return None
-                raise
+            except IndexMissing:
+                return None
         source: dict[str, Any] = dict(found["_source"])
         return source
 
@@ -323,7 +313,7 @@ class ClusterEngine:
             return
         with self._calling("scan"):
             for hit in self._helpers.scan(
-                self.client, index=self.alias, query={"query": {"match_all": {}}, "_source": ["seq"]}, size=1000
+                self.raw_client, index=self.alias, query={"query": {"match_all": {}}, "_source": ["seq"]}, size=1000
             ):
                 yield hit["_id"], int(hit["_source"].get("seq") or 0)
 
@@ -332,10 +322,8 @@ class ClusterEngine:
         with self._calling("count"):
             try:
                 return int(self.client.count(index=self.alias)["count"])
-            except Exception as exc:
-                if self._missing(exc):
-                    return 0
-                raise
+            except IndexMissing:
+                return 0
 
     def health(self) -> dict[str, Any]:
         """Reachability, cluster status and size, for /healthz.

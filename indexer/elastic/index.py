@@ -3,8 +3,8 @@ creating, opening up after a build, the atomic alias swap, dropping, and ``last_
 
 Indices are named ``<alias>-<UTC timestamp>-<token>``. The alias names exactly one of them; the
 newest applied store change sequence lives in that index's mapping ``_meta``, so it moves with the
-index and a rebuilt index claims only the changes it was built from. Client exceptions pass
-through untranslated: the engine translates them at its one boundary.
+index and a rebuilt index claims only the changes it was built from. The client is the engine's
+:class:`~indexer.elastic.client.TranslatingClient`: its exceptions arrive here as ours.
 """
 
 from __future__ import annotations
@@ -12,10 +12,10 @@ from __future__ import annotations
 import logging
 import secrets
 import time
-from collections.abc import Callable
 from typing import Any
 
 from indexer.elastic import query as eq
+from indexer.elastic.client import IndexMissing, TranslatingClient
 
 __all__ = ["AliasedIndex"]
 
@@ -26,15 +26,13 @@ class AliasedIndex:
     """The indices of ``alias`` on the cluster ``client`` talks to.
 
     Args:
-        client: an ``elasticsearch`` or ``opensearch-py`` client (their index APIs agree).
+        client: an ``elasticsearch`` or ``opensearch-py`` client (their index APIs agree), translating.
         alias: the alias searches and writes go through.
-        missing: tells whether a client exception means "no such index or alias" (a 404).
     """
 
-    def __init__(self, client: Any, alias: str, *, missing: Callable[[BaseException], bool]) -> None:
+    def __init__(self, client: TranslatingClient, alias: str) -> None:
         self.client = client
         self.alias = alias
-        self._missing = missing
 
     def new_name(self) -> str:
         """A fresh, unique, sortable index name in the alias's family."""
@@ -44,10 +42,8 @@ class AliasedIndex:
         """The concrete indices the alias names (one, or none before the first write)."""
         try:
             return sorted(self.client.indices.get_alias(name=self.alias))
-        except Exception as exc:
-            if self._missing(exc):
-                return []
-            raise
+        except IndexMissing:
+            return []
 
     def current(self) -> str | None:
         """The concrete index the alias names, or None when there is none yet."""
@@ -116,18 +112,17 @@ class AliasedIndex:
         """Delete an index, best effort: a leftover is logged, never fatal."""
         try:
             self.client.indices.delete(index=index)
+        except IndexMissing:
+            pass
         except Exception as exc:
-            if not self._missing(exc):
-                logger.warning("could not delete search index %s: %s", index, exc)
+            logger.warning("could not delete search index %s: %s", index, exc)
 
     def last_seq(self) -> int:
         """The ``last_seq`` recorded in the current index (0 when there is no index)."""
         try:
             found = self.client.indices.get_mapping(index=self.alias)
-        except Exception as exc:
-            if self._missing(exc):
-                return 0
-            raise
+        except IndexMissing:
+            return 0
         seqs = [int((m.get("mappings", {}).get("_meta") or {}).get("last_seq", 0)) for m in dict(found).values()]
         return min(seqs, default=0)
 

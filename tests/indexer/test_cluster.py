@@ -65,7 +65,7 @@ def test_search_url_may_name_several_nodes() -> None:
     try:
         # Credentials never reach messages; each node is a connection of its own; one retry per node.
         assert engine.url == "http://127.0.0.1:9,http://127.0.0.1:10"
-        transport: Any = engine.client.transport
+        transport: Any = engine.raw_client.transport
         assert sorted(c.host for c in transport.connection_pool.connections) == [
             "http://127.0.0.1:10",
             "http://127.0.0.1:9",
@@ -75,7 +75,7 @@ def test_search_url_may_name_several_nodes() -> None:
         engine.close()
     single = OpenSearchEngine("http://127.0.0.1:9")
     try:
-        assert single.url == "http://127.0.0.1:9" and single.client.transport.max_retries == 1  # as before
+        assert single.url == "http://127.0.0.1:9" and single.raw_client.transport.max_retries == 1  # as before
     finally:
         single.close()
 
@@ -84,7 +84,7 @@ def test_elasticsearch_takes_several_nodes_too() -> None:
     pytest.importorskip("elasticsearch")
     engine = ElasticEngine("http://127.0.0.1:9,http://127.0.0.1:10")
     try:
-        client: Any = engine.client
+        client: Any = engine.raw_client
         assert engine.url == "http://127.0.0.1:9,http://127.0.0.1:10"
         assert len(client.transport.node_pool.all()) == 2 and client._max_retries == 2
     finally:
@@ -171,7 +171,7 @@ def filled_store(path: Path) -> Store:
 
 def node_of_primary(engine: OpenSearchEngine) -> tuple[str, str]:
     """``(node number, cluster manager's node number)``: which node holds the index's primary, and which leads."""
-    client: Any = engine.client
+    client: Any = engine.raw_client
     index = engine.indices.current()
     shards = client.cat.shards(index=index, format="json", h="prirep,state,id")
     primary = next(shard["id"] for shard in shards if shard["prirep"] == "p")
@@ -193,7 +193,7 @@ def test_searches_survive_a_node_killed_mid_load(cluster: list[str], tmp_path: P
         assert report.indexed == OFFERINGS and not report.errors
 
         # The built index gets its replica back (auto_expand_replicas "0-1": one on two nodes).
-        client: Any = engine.client
+        client: Any = engine.raw_client
         health = client.cluster.health(index=engine.alias, wait_for_status="green")  # waits up to 30s
         assert health["status"] == "green" and health["active_shards"] == 2, health
         copies = client.cat.shards(index=engine.indices.current(), format="json", h="prirep,state,id")
