@@ -17,6 +17,7 @@ import logging
 import re
 from collections.abc import Callable, Collection, Sequence
 from datetime import datetime
+from functools import lru_cache
 from typing import Any
 from urllib.parse import parse_qsl, urlencode, urlsplit
 
@@ -31,6 +32,7 @@ __all__ = ["assign", "match_keys", "succeed", "title_key", "url_key"]
 
 logger = logging.getLogger(__name__)
 
+_NON_WORD = re.compile(r"[^\w]+")
 _TRACKING = re.compile(r"^(?:utm_\w+|fbclid|gclid|mc_\w+|_ga|ref|source)$", re.IGNORECASE)
 
 
@@ -52,18 +54,19 @@ def url_key(url: str | None) -> str | None:
     return _digest(f"{host}{path}?{query}")
 
 
+@lru_cache(maxsize=8192)  # a source names the same few providers on every record
 def _words(text: str) -> str:
-    return " ".join(re.sub(r"[^\w]+", " ", vocab.fold(text)).split())
+    return " ".join(_NON_WORD.sub(" ", vocab.fold(text)).split())
 
 
 def title_key(offering: Offering) -> str | None:
     """Key of provider + normalised title + credits (None without a provider name or title)."""
-    provider = pick_text(offering.provider[0].name, "en") if offering.provider else ""
-    title = pick_text(offering.title, "en")
-    if not (_words(provider) and _words(title)):
+    provider = _words(pick_text(offering.provider[0].name, "en")) if offering.provider else ""
+    title = _words(pick_text(offering.title, "en"))
+    if not (provider and title):
         return None
     credits = offering.ects_credits if offering.ects_credits is not None else offering.ects_range
-    return _digest(f"{_words(provider)}|{_words(title)}|{credits!r}")
+    return _digest(f"{provider}|{title}|{credits!r}")
 
 
 def match_keys(offering: Offering) -> tuple[str | None, str | None]:
