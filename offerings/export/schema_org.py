@@ -143,4 +143,5 @@ def course_jsonld(record: StoredRecord, *, page_url: str) -> dict[str, Any]:
         "isAccessibleForFree": o.is_free,
         "dateModified": record.updated_at.isoformat() + "Z" if record.updated_at else None,
     }
-    return prune(document)  # type: ignore[no-any-return]
+    pruned: dict[str, Any] = prune(document)  # a dict prunes to a dict
+    return pruned
