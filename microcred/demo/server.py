@@ -192,7 +192,7 @@ class _ThreadingWSGIServer(ThreadingMixIn, WSGIServer):
 class _QuietHandler(WSGIRequestHandler):
     """wsgiref writes an access line per request to stderr; send it to the log instead."""
 
-    def log_message(self, format: str, *args: Any) -> None:  # noqa: A002 — the base class's name
+    def log_message(self, format: str, *args: Any) -> None:  # the base class's name
         logger.debug("%s %s", self.address_string(), format % args)
 
 
