@@ -231,10 +231,16 @@ class SourceRegistry:
         return [{k: (_iso(v) if isinstance(v, datetime) else v) for k, v in row.items()} for row in rows]
 
     def last_successful_run(self, source_id: str) -> dict[str, Any] | None:
-        """The newest run that ended in success (or partial success)."""
-        for run in self.runs(source_id, limit=50):
-            if run["status"] in ("success", "partial"):
-                return run
+        """The newest run that ended in success (or partial success); None when no run did."""
+        query = (
+            select(harvest_runs)
+            .where(harvest_runs.c.source_id == source_id, harvest_runs.c.status.in_(("success", "partial")))
+            .order_by(harvest_runs.c.id.desc())
+            .limit(1)
+        )
+        with self.engine.connect() as conn:
+            row = conn.execute(query).mappings().first()
+        return {k: (_iso(v) if isinstance(v, datetime) else v) for k, v in row.items()} if row else None
 
 
 def _source_values(source: Source) -> dict[str, Any]:
