@@ -94,8 +94,8 @@ class _Lazy:
         self.module, _, self.function = target.partition(":")
 
     def __call__(self, record: SourceRecord, context: SourceContext) -> Offering:
-        function = getattr(importlib.import_module(self.module), self.function or "to_offering")
-        return function(record, context)  # type: ignore[no-any-return]
+        function: Crosswalk = getattr(importlib.import_module(self.module), self.function or "to_offering")
+        return function(record, context)
 
 
 class _Validated:

@@ -409,7 +409,7 @@ class Store(SourceRegistry):
             for row in conn.execute(query).mappings():
                 found[row["cluster"]].append(_stored(row))
         for cluster, members in found.items():
-            members.sort(key=lambda r, cluster=cluster: r.id != cluster)
+            members.sort(key=lambda r: r.id != cluster)
         return found
 
     def live_records(self, source_id: str, *, batch: int = 500) -> Iterator[StoredRecord]:

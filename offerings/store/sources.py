@@ -121,7 +121,7 @@ class SourceRegistry:
         """
         self.get_source(source_id)
         with self.engine.begin() as conn:
-            live = (
+            live: list[str] = list(
                 conn.execute(select(records.c.id).where(records.c.source_id == source_id, records.c.deleted.is_(False)))
                 .scalars()
                 .all()
@@ -201,7 +201,9 @@ class SourceRegistry:
                     **zero,
                 )
             )
-            return int(result.inserted_primary_key[0])
+            key = result.inserted_primary_key  # a single-row insert() always has one
+            assert key is not None
+            return int(key[0])
 
     def close_interrupted_runs(self, source_id: str) -> int:
         """Mark runs left ``running`` by a process that died as ``interrupted``; returns how many."""
