@@ -95,7 +95,7 @@ def _serve(pages: int, conn: Connection) -> None:
     class Handler(BaseHTTPRequestHandler):
         protocol_version = "HTTP/1.1"
 
-        def do_GET(self) -> None:  # noqa: N802 - http.server's name
+        def do_GET(self) -> None:  # http.server's name
             kind, body = state["site"].get(self.path, ("text/plain", b"not found"))
             self.send_response(200 if self.path in state["site"] else 404)
             self.send_header("Content-Type", kind)
@@ -103,7 +103,7 @@ def _serve(pages: int, conn: Connection) -> None:
             self.end_headers()
             self.wfile.write(body)
 
-        def log_message(self, format: str, *args: object) -> None:  # noqa: A002 - http.server's name
+        def log_message(self, format: str, *args: object) -> None:  # http.server's name
             pass
 
     server = ThreadingHTTPServer(("127.0.0.1", 0), Handler)

@@ -194,9 +194,10 @@ def _build(cls: type, values: dict[str, Any], where: str) -> Any:
     for key, value in values.items():
         if key not in fields:
             raise ConfigError(f"unknown setting {where}{key}")
-        default = fields[key].default
-        if default is dataclasses.MISSING:
-            default = fields[key].default_factory()  # type: ignore[misc]
+        spec = fields[key]
+        default = spec.default
+        if default is dataclasses.MISSING and spec.default_factory is not dataclasses.MISSING:
+            default = spec.default_factory()
         try:
             if dataclasses.is_dataclass(default):
                 kwargs[key] = _build(type(default), value, f"{where}{key}.")

@@ -14,9 +14,10 @@ import random
 import threading
 import time
 import zlib
-from collections.abc import Mapping
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
+from ipaddress import ip_network
 from urllib.parse import urlsplit
 
 import requests
@@ -87,9 +88,9 @@ def parse_http_date(value: str | None) -> datetime | None:
 def address_policy(settings: Settings) -> Policy:
     """The address policy every harvester shares: the SSRF block, lifted by allow_private_feeds."""
     if settings.allow_private_feeds:
-        return Policy(allowed_networks=("0.0.0.0/0", "::/0"), allowed_ports=_ALL_PORTS)
+        return Policy(allowed_networks=(ip_network("0.0.0.0/0"), ip_network("::/0")), allowed_ports=_ALL_PORTS)
     return Policy(
-        allowed_networks=settings.harvest.allowed_networks,
+        allowed_networks=tuple(ip_network(n) for n in settings.harvest.allowed_networks),
         allowed_ports=_ALL_PORTS if settings.harvest.allowed_networks else frozenset(settings.harvest.allowed_ports),
     )
 
@@ -100,7 +101,7 @@ class FeedClient:
     ``wait_seconds`` accumulates the time spent waiting on the server (Retry-After and backoff).
     """
 
-    def __init__(self, settings: Settings, *, sleep=time.sleep) -> None:  # noqa: ANN001 - injectable clock
+    def __init__(self, settings: Settings, *, sleep: Callable[[float], None] = time.sleep) -> None:  # injectable clock
         self.settings = settings
         self.harvest = settings.harvest
         self.policy = address_policy(settings)

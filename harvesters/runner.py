@@ -5,6 +5,7 @@ from __future__ import annotations
 import logging
 import re
 import time
+from collections.abc import Callable
 from datetime import timedelta
 
 from config import Settings
@@ -22,7 +23,11 @@ __all__ = ["HARVESTERS", "harvest_source", "parse_interval"]
 
 logger = logging.getLogger(__name__)
 
-HARVESTERS: dict[str, type] = {"oai": OaiHarvester, "web": WebHarvester, "feed": FeedHarvester}
+HARVESTERS: dict[str, Callable[[Settings], Harvester]] = {
+    "oai": OaiHarvester,
+    "web": WebHarvester,
+    "feed": FeedHarvester,
+}
 _UNITS = {"s": 1, "m": 60, "h": 3600, "d": 86400, "w": 604800}
 
 

@@ -81,6 +81,7 @@ def create_app(
 
     app = Flask(__name__)
     app.config["SECRET_KEY"] = settings.session_secret()
+    # Flask types app.json as the JSONProvider base class; these two are its DefaultJSONProvider's settings.
     app.json.sort_keys = False  # type: ignore[attr-defined]  # keep the pinned key order of responses
     app.json.ensure_ascii = False  # type: ignore[attr-defined]  # titles in every EU language, readable
     app.extensions[EXTENSION] = Services(settings=settings, store=store, engine=engine)

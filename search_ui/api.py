@@ -124,8 +124,8 @@ def offering(record_id: str) -> Response:
     record = live_record(record_id)
     if fmt == "elm-xml":
         page_url = url_for("ui.offering", record_id=record.id, _external=True)
-        body = loq_bytes(record.offering, page_url=page_url)
-        response = current_app.response_class(body, content_type=f"{XML_MIMETYPE}; charset=utf-8")
+        xml = loq_bytes(record.offering, page_url=page_url)
+        response = current_app.response_class(xml, content_type=f"{XML_MIMETYPE}; charset=utf-8")
     elif fmt in ("jsonld", "elm"):
         page_url = url_for("ui.offering", record_id=record.id, _external=True)
         if fmt == "elm":

@@ -214,11 +214,12 @@ def _labels(values: object, field: str) -> str:
 
 
 def init_app(app: Flask) -> None:
-    """Register the Jinja filters used by the templates."""
+    """Register the Jinja filters used by the templates, and the facet titles as a template global."""
     app.add_template_filter(_labels, "labels")
     app.add_template_filter(long_date, "long_date")
     app.add_template_filter(number, "number")
     app.add_template_filter(interval, "interval")
     app.add_template_filter(safe_highlight, "highlight")
     app.add_template_filter(tier_label, "tier_label")
-    app.add_template_global(FACET_TITLES, "FACET_TITLES")
+    # A value, not a function: add_template_global is for callables, the Jinja globals take anything.
+    app.jinja_env.globals["FACET_TITLES"] = FACET_TITLES

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import logging
 from dataclasses import dataclass
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING
 
 from flask import current_app
 
@@ -31,8 +31,8 @@ class Services:
 
 def services() -> Services:
     """The services of the current app."""
-    found: Any = current_app.extensions[EXTENSION]
-    return found  # type: ignore[no-any-return]
+    found: Services = current_app.extensions[EXTENSION]
+    return found
 
 
 def store() -> Store:

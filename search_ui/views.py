@@ -130,6 +130,7 @@ def search() -> tuple[str, int]:
     page.results = results_with_sources(page.results, store, sources)
     facets = _facets(page, query)
     first = (page.page - 1) * page.size + 1
+    api_values: dict[str, Any] = args.to_dict(flat=False)  # url_for takes each parameter's list of values
     context.update(
         query=query,
         page=page,
@@ -138,7 +139,7 @@ def search() -> tuple[str, int]:
         pagination=_pagination(args, page),
         did_you_mean=_did_you_mean(args, page),
         shown=(first, first + len(page.results) - 1),
-        api_url=url_for("api.search", **args.to_dict(flat=False)),
+        api_url=url_for("api.search", **api_values),
     )
     return render_template("search.html", **context), 200
 

@@ -22,11 +22,11 @@ import pytest
 pytest.importorskip("datasette", reason="datasette is not installed (pip install -e '.[bench]')")
 pytest.importorskip("sqlite_utils", reason="sqlite-utils is not installed (pip install -e '.[bench]')")
 
-import requests  # noqa: E402
+import requests
 
-from bench import datasette as ds  # noqa: E402
-from bench.engines import documents  # noqa: E402
-from indexer.base import SearchQuery  # noqa: E402
+from bench import datasette as ds
+from bench.engines import documents
+from indexer.base import SearchQuery
 
 logger = logging.getLogger(__name__)
 

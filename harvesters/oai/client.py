@@ -57,7 +57,7 @@ class OaiPage:
     root: etree._Element | None = None
 
 
-class OaiClient(Sickle):
+class OaiClient(Sickle):  # type: ignore[misc]  # sickle ships no types: its Sickle is Any here
     """A sickle endpoint whose requests go through :class:`FeedClient` and parse strictly once."""
 
     def __init__(self, endpoint: str, feed: FeedClient, *, parse_retries: int = 2) -> None:
@@ -65,7 +65,7 @@ class OaiClient(Sickle):
         self.feed = feed
         self.parse_retries = parse_retries
 
-    def harvest(self, **kwargs: str) -> OaiPage:  # type: ignore[override]
+    def harvest(self, **kwargs: str) -> OaiPage:
         """One OAI-PMH request, retried when the body is truncated (a dropped connection looks like that).
 
         Raises:

@@ -266,7 +266,7 @@ def _from_rdfa(nodes: list[dict[str, Any]]) -> list[Any]:
 # ---- client-rendered shells -------------------------------------------------------------------------
 
 
-def looks_like_shell(tree: etree._Element) -> bool:
+def looks_like_shell(tree: lxml.html.HtmlElement) -> bool:
     """A page whose served HTML is an empty mount point plus scripts (React, Vue, Angular, Next …)."""
     body = tree.find(".//body")
     if body is None or not any(_executable(script) for script in tree.iter("script")):

@@ -107,8 +107,8 @@ class WebHarvester:
         if done.get("mode") == "none":
             raise FeedError(f"{source.url}: no sitemap found, and the source is set to read sitemaps only")
         if not run.pages and run.failures and not run.ledger.skipped_unchanged():
-            url, message = next(iter(run.failures.items()))
-            raise FeedError(f"{source.url}: no page of the site could be fetched ({url}: {message})")
+            url, reason = next(iter(run.failures.items()))
+            raise FeedError(f"{source.url}: no page of the site could be fetched ({url}: {reason})")
         if not complete:
             report.status = "partial"
             why = _why_partial(done, run.sitemap_failed, web.get("mode"))

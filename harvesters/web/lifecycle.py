@@ -67,9 +67,9 @@ class Ledger:
         doomed: set[str] = set()
         for record_id in (set(self.previous) | live_ids) - set(present):
             entry = dict(self.previous.get(record_id) or {"page": None, "missing": 0})
-            page = entry.get("page")
-            explicit = page in self.gone or self.failed.get(page) is False
-            held = self.failed.get(page) is True or not (complete or explicit)
+            last_page = entry.get("page") or ""  # "" (no page noted) is in neither gone nor failed
+            explicit = last_page in self.gone or self.failed.get(last_page) is False
+            held = self.failed.get(last_page) is True or not (complete or explicit)
             if not held:
                 entry["missing"] = int(entry.get("missing", 0)) + 1
             if not held and entry["missing"] >= missing_runs:

@@ -68,7 +68,7 @@ class GuardedResolver(CachingThreadedResolver):
         resolver.policy = policy_from(crawler.settings)
         return resolver
 
-    def getHostByName(self, name: str, timeout: Sequence[int] = ()) -> defer.Deferred[str]:  # noqa: N802 - Twisted
+    def getHostByName(self, name: str, timeout: Sequence[int] = ()) -> defer.Deferred[str]:  # Twisted's name
         """Resolve ``name`` and check the answer; fails with :class:`BlockedAddressLookup` when refused."""
         host = name.decode() if isinstance(name, bytes) else name
         return super().getHostByName(name, timeout).addCallback(self._check, host)

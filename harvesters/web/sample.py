@@ -110,7 +110,7 @@ def _report(
 
 def _preview(courses: list[tuple[str, dict[str, Any], str | None]]) -> list[dict[str, Any]]:
     """The first offerings as the harvest will store them (title, provider, URL)."""
-    out = []
+    out: list[dict[str, Any]] = []
     for page, course, language in courses:
         record = SourceRecord(identifier=page, payload=json.dumps(course).encode(), url=page)
         try:

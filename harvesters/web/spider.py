@@ -168,7 +168,7 @@ class CatalogueSpider(scrapy.Spider):
 
     def sitemap_failed(self, failure: Failure) -> Iterator[Any]:
         """A sitemap that cannot be fetched: report it, or (when guessing /sitemap.xml) follow links instead."""
-        request = failure.request  # type: ignore[attr-defined]
+        request = failure.request  # type: ignore[attr-defined]  # scrapy sets it; twisted's Failure lacks it
         if request.meta.get("fallback"):
             yield from self._settle("links", [])
         else:
@@ -189,13 +189,13 @@ class CatalogueSpider(scrapy.Spider):
     def parse_page(self, response: Response) -> Iterator[Any]:
         """One page: its Course objects, or why it has none; then the links to follow (links mode)."""
         requested = origin(response.request) if response.request else response.url
-        content_type = response.headers.get(b"Content-Type", b"").decode("latin-1").split(";")[0].strip().lower()
+        content_type = (response.headers.get(b"Content-Type") or b"").decode("latin-1").split(";")[0].strip().lower()
         message: dict[str, Any] = {
             "type": "page",
             "url": response.url,
             "requested": requested,
             "status": response.status,
-            "last_modified": response.headers.get(b"Last-Modified", b"").decode("latin-1") or None,
+            "last_modified": (response.headers.get(b"Last-Modified") or b"").decode("latin-1") or None,
             "cached": "cached" in response.flags,
             "courses": [],
         }
@@ -226,8 +226,8 @@ class CatalogueSpider(scrapy.Spider):
 
     def page_failed(self, failure: Failure) -> Iterator[dict[str, Any]]:
         """A page that did not answer 200: ``gone`` for 404/410, else ``failed`` with the reason."""
-        request = failure.request  # type: ignore[attr-defined]
-        if failure.check(HttpError) and failure.value.response.status in GONE:
+        request = failure.request  # type: ignore[attr-defined]  # scrapy sets it; twisted's Failure lacks it
+        if isinstance(failure.value, HttpError) and failure.value.response.status in GONE:
             yield {"type": "gone", "url": origin(request), "status": failure.value.response.status}
             return
         yield {"type": "failed", "url": origin(request), "final": request.url, "message": describe(failure)}
@@ -235,18 +235,20 @@ class CatalogueSpider(scrapy.Spider):
 
 def origin(request: Request) -> str:
     """The URL a request was first made for, before any redirect."""
-    return (request.meta.get("redirect_urls") or [request.url])[0]
+    urls: list[str] = request.meta.get("redirect_urls") or [request.url]
+    return urls[0]
 
 
 def describe(failure: Failure) -> str:
     """A failed request in words an HEI can act on."""
     request = getattr(failure, "request", None)
     host = urlsplit(request.url).hostname if request is not None else None
-    if failure.check(HttpError):
+    # isinstance on the value is Failure.check (untyped in twisted) for exception classes.
+    if isinstance(failure.value, HttpError):
         return f"HTTP {failure.value.response.status}"
-    if host and host in BLOCKED and failure.check(Exception):
+    if host and host in BLOCKED and isinstance(failure.value, Exception):
         return f"blocked by the address policy: {BLOCKED[host]}"
-    if failure.check(IgnoreRequest):
+    if isinstance(failure.value, IgnoreRequest):
         text = str(failure.value)
         return text if text.startswith("blocked") else f"not fetched: {text or 'disallowed by robots.txt'}"
     text = str(failure.value)

@@ -107,7 +107,7 @@ class BulkLoader:
             chunk_size=BULK_CHUNK,
             raise_on_error=False,
         ):
-            result = next(iter(item.values()), {})
+            result: dict[str, Any] = next(iter(item.values()), {})
             action = pending.pop(result.get("_id"), None)
             if not ok and result.get("status") == 429 and action is not None:
                 retry.append(action)

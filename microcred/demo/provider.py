@@ -235,13 +235,13 @@ class Provider:
             result.add_description(_oai_identifier(inst.repository_identifier, sample))
         return result
 
-    def listMetadataFormats(self, identifier: str | None = None) -> list[tuple[str, str, str]]:  # noqa: N802
+    def listMetadataFormats(self, identifier: str | None = None) -> list[tuple[str, str, str]]:
         """Only ``oai_dc``; an unknown ``identifier`` is ``idDoesNotExist``."""
         if identifier is not None and identifier not in self._entries:
             raise error.IdDoesNotExistError(f"No record with identifier {identifier}")
         return [OAI_DC]
 
-    def listSets(self, **extra: Any) -> list[tuple[str, str, None]]:  # noqa: N802
+    def listSets(self, **extra: Any) -> list[tuple[str, str, None]]:
         """One set per subject area in use; ``noSetHierarchy`` when no record has an area."""
         if extra:
             raise error.BadResumptionTokenError("Unexpected arguments in resumption token")
@@ -250,15 +250,15 @@ class Provider:
             raise error.NoSetHierarchyError("This repository does not support sets")
         return [(spec, AREAS.get(spec, spec), None) for spec in specs]
 
-    def listIdentifiers(self, **kw: Any) -> list[common.Header]:  # noqa: N802
+    def listIdentifiers(self, **kw: Any) -> list[common.Header]:
         """Headers of the records selected by ``metadataPrefix``, ``set``, ``from_`` and ``until``."""
         return [e.header for e in self._select(**kw)]
 
-    def listRecords(self, **kw: Any) -> list[tuple[common.Header, common.Metadata | None, None]]:  # noqa: N802
+    def listRecords(self, **kw: Any) -> list[tuple[common.Header, common.Metadata | None, None]]:
         """Records selected like :meth:`listIdentifiers`."""
         return [(e.header, e.metadata, None) for e in self._select(**kw)]
 
-    def getRecord(self, metadataPrefix: str, identifier: str) -> tuple[Any, Any, None]:  # noqa: N802, N803
+    def getRecord(self, metadataPrefix: str, identifier: str) -> tuple[Any, Any, None]:
         """One record; deleted records come back as a bare deleted header."""
         self._check_prefix(metadataPrefix)
         entry = self._entries.get(identifier)
@@ -273,8 +273,8 @@ class Provider:
 
     def _select(
         self,
-        metadataPrefix: str | None = None,  # noqa: N803
-        set: str | None = None,  # noqa: A002 — the OAI-PMH argument name, passed by keyword
+        metadataPrefix: str | None = None,
+        set: str | None = None,  # the OAI-PMH argument name, passed by keyword
         from_: datetime | None = None,
         until: datetime | None = None,
         **extra: Any,

@@ -85,6 +85,11 @@ class FeedApp:
         self.web = dict(web or {})
 
     def __call__(self, environ: dict[str, Any], start_response: Callable[..., Any]) -> Iterable[bytes]:
+        """Answer one WSGI request: the index, robots.txt, a web catalogue, or an OAI-PMH verb of a feed.
+
+        Returns the response body; 405 for methods other than GET, HEAD and POST, 404 for an unknown
+        path, 500 (logged) when a feed fails.
+        """
         path = environ.get("PATH_INFO") or "/"
         method = environ.get("REQUEST_METHOD", "GET").upper()
         if method not in ("GET", "HEAD", "POST"):
@@ -187,7 +192,7 @@ class _ThreadingWSGIServer(ThreadingMixIn, WSGIServer):
 class _QuietHandler(WSGIRequestHandler):
     """wsgiref writes an access line per request to stderr; send it to the log instead."""
 
-    def log_message(self, format: str, *args: Any) -> None:  # noqa: A002 — the base class's name
+    def log_message(self, format: str, *args: Any) -> None:  # the base class's name
         logger.debug("%s %s", self.address_string(), format % args)
 
 

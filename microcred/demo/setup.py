@@ -46,12 +46,12 @@ def _serve_feeds(app: FeedApp, catalogue: Catalogue) -> FeedServer:
     return serve(app, host="127.0.0.1", port=0)
 
 
-def _register(catalogue: Catalogue, source_id: str, url: str, **details: str) -> Source:
+def _register(catalogue: Catalogue, source_id: str, url: str, *, kind: str, name: str, country: str) -> Source:
     store = catalogue.store
     try:
         source = store.get_source(source_id)
     except NotFound:
-        return catalogue.add_source(url, source_id=source_id, **details)
+        return catalogue.add_source(url, source_id=source_id, kind=kind, name=name, country=country)
     return store.update_source(source_id, url=url) if source.url != url else source
 
 

@@ -66,6 +66,7 @@ class WebCatalogue:
         self.records = {r.identifier.rsplit(":", 1)[-1]: r for r in records}
 
     def __call__(self, environ: dict[str, Any], start: Callable[..., Any]) -> Iterable[bytes]:
+        """Answer one WSGI request: the course list, the sitemap, or one course page (404 for anything else)."""
         base = f"http://{environ.get('HTTP_HOST', '127.0.0.1')}{self.prefix}"
         path = (environ.get("PATH_INFO") or "/").removeprefix(self.prefix) or "/"
         if path == "/":

@@ -103,8 +103,8 @@ class _Lazy:
         self.module, _, self.function = target.partition(":")
 
     def __call__(self, record: SourceRecord, context: SourceContext) -> Offering:
-        function = getattr(importlib.import_module(self.module), self.function or "to_offering")
-        return function(record, context)  # type: ignore[no-any-return]
+        function: Crosswalk = getattr(importlib.import_module(self.module), self.function or "to_offering")
+        return function(record, context)
 
 
 class Crosswalk:
@@ -141,6 +141,11 @@ class Crosswalk:
         return check(offering, raw=record.payload or None)
 
     def __call__(self, record: SourceRecord, context: SourceContext) -> Offering:
+        """The offering of :meth:`normalise`, without its issues.
+
+        Raises:
+            CrosswalkError: as :meth:`normalise`.
+        """
         return self.normalise(record, context).offering
 
 

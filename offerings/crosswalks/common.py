@@ -192,8 +192,9 @@ def _copy(org: Organisation) -> Organisation:
 
 def _volume(offering: Offering, marks: Marks) -> None:
     if offering.ects_credits is None and not offering.ects_range and offering.workload_hours:
-        hours = tuple(offering.workload_range) if offering.workload_range else offering.workload_hours
-        offering.ects_range = list(parsing.hours_to_ects(hours))  # type: ignore[arg-type]
+        span = offering.workload_range
+        hours = (span[0], span[-1]) if span else offering.workload_hours
+        offering.ects_range = list(parsing.hours_to_ects(hours))
         marks.mark("ects_range", "converted_from_hours", "inferred", 0.8)
     if offering.workload_basis is None:
         if offering.ects_credits is not None or (offering.ects_range and "ects_range" not in marks):

@@ -309,7 +309,7 @@ def _content(offering: Offering, node: dict[str, Any], marks: Marks) -> None:
 
 
 def _credit(offering: Offering, credit: dict[str, Any], marks: Marks) -> None:
-    value = credit.get("value", credit.get("maxValue"))
+    value: Any = credit.get("value", credit.get("maxValue"))  # JSON: float() below decides
     try:
         amount = float(value)
     except (TypeError, ValueError):
@@ -325,8 +325,9 @@ def _credit(offering: Offering, credit: dict[str, Any], marks: Marks) -> None:
 def _money(offering: Offering, node: dict[str, Any], marks: Marks) -> None:
     for cost in _alignments(node.get("estimatedCost")):
         currency = schemes.currency_code(str(cost.get("currency") or ""))
+        price: Any = cost.get("price")  # JSON: float() below decides
         try:
-            amount = float(cost.get("price"))
+            amount = float(price)
         except (TypeError, ValueError):
             continue
         if currency is None:

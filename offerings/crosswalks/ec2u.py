@@ -157,7 +157,8 @@ def to_offering_linz(record: SourceRecord, context: SourceContext) -> Offering:
         return offering
     data = _load(record)
     marks = Marks()
-    names = data.get("name") if isinstance(data.get("name"), dict) else {}
+    name = data.get("name")
+    names = name if isinstance(name, dict) else {}
     offering.title = {lang_or_und(k): parsing.clean_text(str(v)) for k, v in names.items() if v}
     if not offering.title:
         raise CrosswalkError("course has no name", field="name")

@@ -39,7 +39,7 @@ def _local(element: etree._Element) -> str:
 
 
 def _index(root: etree._Element) -> dict[str, etree._Element]:
-    return {e.get("id"): e for section in root for e in section if isinstance(e.tag, str) and e.get("id")}
+    return {ident: e for section in root for e in section if isinstance(e.tag, str) and (ident := e.get("id"))}
 
 
 def _relation(element: etree._Element) -> str:

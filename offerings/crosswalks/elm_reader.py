@@ -419,9 +419,9 @@ def _assessment(node: Node, offering: Offering) -> None:
     for lang, text in description.items():
         offering.assessment_description.setdefault(lang, text)
     for scheme in _nodes(spec.get("gradingScheme")):
-        title, text = text_map(scheme.get("title")), text_map(scheme.get("description"))
-        for lang in dict.fromkeys([*title, *text]):
-            parts = [p for p in (title.get(lang), text.get(lang)) if p]
+        title, details = text_map(scheme.get("title")), text_map(scheme.get("description"))
+        for lang in dict.fromkeys([*title, *details]):
+            parts = [p for p in (title.get(lang), details.get(lang)) if p]
             offering.grading_scheme.setdefault(lang, ": ".join(parts))
     for lang in _languages(spec.get("language"), "languages_of_assessment", notes):
         if lang not in offering.languages_of_assessment:

@@ -76,7 +76,7 @@ def _text(value: Any) -> str | None:
         if isinstance(item, bool):
             continue
         if isinstance(item, (str, int, float)):
-            text = _clean(str(item))
+            text: str | None = _clean(str(item))
         elif isinstance(item, dict):
             text = _text(item["@value"] if "@value" in item else item.get("name"))
         else:

@@ -166,9 +166,9 @@ def _country(node: Any) -> str | None:
 
 def _organisation(node: Any, lang: str, base: str | None) -> Organisation | None:
     if isinstance(node, str):
-        name = _clean(node)
+        text = _clean(node)
         # A bare URL names no one; an organisation needs a name (docs/normalisation.md §2 C).
-        return Organisation(name={lang: name}) if name and not name.startswith(("http://", "https://")) else None
+        return Organisation(name={lang: text}) if text and not text.startswith(("http://", "https://")) else None
     if not isinstance(node, dict) or "Person" in types_of(node):
         return None  # people (instructors) are never providers or awarding bodies
     name = _langmap(node.get("name") or node.get("legalName"), lang)

@@ -12,6 +12,7 @@ import copy
 import html
 import re
 from collections.abc import Iterator
+from datetime import date
 
 from lxml import etree
 
@@ -210,7 +211,11 @@ def _descriptions(offering: Offering, course: etree._Element, languages: list[st
         elif kind in ("metadataKeywords", "topic"):
             offering.subjects.extend(p.strip() for p in text.split(",") if p.strip())
         elif kind == "contactHours":
-            offering.contact_hours = offering.contact_hours or parsing.parse_workload(text)  # type: ignore[assignment]
+            hours = parsing.parse_workload(text)
+            if isinstance(hours, tuple):  # "20-30 hours": contact_hours is one number
+                offering.crosswalk_warnings.append("contact_hours: contactHours gives a range, not one number")
+            else:
+                offering.contact_hours = offering.contact_hours or hours
         else:
             offering.further_information.setdefault(lang, text)
     abstract = _first_text(course, "x:abstract")
@@ -334,7 +339,7 @@ def _credits(offering: Offering, course: etree._Element, marks: Marks) -> None:
         marks.mark("ects_range", "mlo:credit (UK credits ÷ 2)", "inferred", 0.7)
 
 
-def _date(element: etree._Element | None) -> object:
+def _date(element: etree._Element | None) -> date | None:
     if element is None:
         return None
     return parsing.parse_date(element.get("dtf") or _text(element))
@@ -343,10 +348,10 @@ def _date(element: etree._Element | None) -> object:
 def _presentation(offering: Offering, element: etree._Element, languages: list[str], marks: Marks) -> Instance:
     run = Instance(
         instance_id=_first_text(element, "dc:identifier") or None,
-        start_date=_date(element.find("mlo:start", NS)),  # type: ignore[arg-type]
-        end_date=_date(element.find("x:end", NS)),  # type: ignore[arg-type]
-        application_opens=_date(element.find("x:applyFrom", NS)),  # type: ignore[arg-type]
-        application_deadline=_date(element.find("x:applyUntil", NS)),  # type: ignore[arg-type]
+        start_date=_date(element.find("mlo:start", NS)),
+        end_date=_date(element.find("x:end", NS)),
+        application_opens=_date(element.find("x:applyFrom", NS)),
+        application_deadline=_date(element.find("x:applyUntil", NS)),
         languages_of_instruction=_languages(element, "mlo:languageOfInstruction"),
     )
     apply_to = _first_text(element, "x:applyTo")

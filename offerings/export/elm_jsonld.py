@@ -82,7 +82,9 @@ def _language(code: str | None) -> dict[str, Any] | None:
 
 def _organisation(org: Organisation, ident: str) -> dict[str, Any]:
     country = schemes.country_nal_uri(org.country) if org.country else None
-    identifiers = [{"type": "Identifier", "notation": v, "schemeName": k} for k, v in org.ids.items()]
+    identifiers: list[dict[str, str | None]] = [
+        {"type": "Identifier", "notation": v, "schemeName": k} for k, v in org.ids.items()
+    ]
     identifiers += [{"type": "Identifier", "notation": i.value, "schemeName": i.scheme} for i in org.other_ids]
     return {
         "id": ident,
@@ -163,7 +165,8 @@ def learning_opportunity(offering: Offering, *, page_url: str | None = None) -> 
         "status": o.source_status,
         "learningAchievementSpecification": _specification(o, base),
     }
-    return prune(document)  # type: ignore[no-any-return]
+    pruned: dict[str, Any] = prune(document)  # a dict prunes to a dict
+    return pruned
 
 
 def _identifier(value: str, scheme: str | None) -> dict[str, Any]:
@@ -184,7 +187,9 @@ def _price(amount: float, currency: str, label: LangMap, ident: str) -> dict[str
     }
 
 
-def _location(name: str | None, address: str | None, country: str | None, region: str | None, ident: str) -> dict:
+def _location(
+    name: str | None, address: str | None, country: str | None, region: str | None, ident: str
+) -> dict[str, Any]:
     code = schemes.country_nal_uri(country) if country else None
     return {
         "id": ident,
@@ -208,7 +213,7 @@ def _hours(hours: float | None) -> str | None:
 
 def _specification(o: Offering, base: str) -> dict[str, Any]:
     spec = f"{base}#specification"
-    credits = (
+    credits: list[dict[str, Any]] = (
         [
             {
                 "id": f"{spec}:credit-ects",
@@ -309,8 +314,9 @@ def _assessed(o: Offering) -> bool:
 
 
 def _assessment(o: Offering, ident: str) -> dict[str, Any]:
-    supervision = schemes.uri_for("supervision", o.supervision_id_verification)
-    label = schemes.label_for("supervision", o.supervision_id_verification) if supervision else None
+    code = o.supervision_id_verification
+    supervision = schemes.uri_for("supervision", code)
+    label = schemes.label_for("supervision", code) if supervision and code else None
     return {
         "id": ident,
         "type": "LearningAssessmentSpecification",

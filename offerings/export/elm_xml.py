@@ -278,7 +278,7 @@ def loq_bytes(offering: Offering, *, page_url: str | None = None) -> bytes:
     """:func:`loq_document` serialised: UTF-8 with an XML declaration, indented for people reading it."""
     root = loq_document(offering, page_url=page_url)
     etree.indent(root, space="    ")
-    return etree.tostring(root, encoding="UTF-8", xml_declaration=True, pretty_print=True)  # type: ignore[no-any-return]
+    return etree.tostring(root, encoding="UTF-8", xml_declaration=True, pretty_print=True)
 
 
 def render_loq(opportunity: dict[str, Any]) -> etree._Element:
@@ -322,7 +322,7 @@ class _Renderer:
         self.by_content: dict[str, str] = {}
 
     def document(self, opportunity: dict[str, Any]) -> etree._Element:
-        root = etree.Element(f"{{{LOQ_NS}}}Courses", nsmap=_NSMAP)  # type: ignore[arg-type]
+        root = etree.Element(f"{{{LOQ_NS}}}Courses", nsmap=_NSMAP)
         root.set(f"{{{_XSI}}}schemaLocation", f"{LOQ_NS} loq.xsd")
         root.set("xsdVersion", XSD_VERSION)
         self.entity(opportunity)

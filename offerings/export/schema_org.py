@@ -144,4 +144,5 @@ def course_jsonld(offering: Offering, *, page_url: str, modified: datetime | Non
         "isAccessibleForFree": o.is_free,
         "dateModified": modified.isoformat() + "Z" if modified else None,
     }
-    return prune(document)  # type: ignore[no-any-return]
+    pruned: dict[str, Any] = prune(document)  # a dict prunes to a dict
+    return pruned

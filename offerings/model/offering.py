@@ -212,12 +212,14 @@ class Offering:
 
     def to_dict(self) -> dict[str, Any]:
         """JSON-able dict of every field (dates as ISO strings); the form the store keeps."""
-        return _jsonable(self)
+        data: dict[str, Any] = _jsonable(self)
+        return data
 
     @classmethod
     def from_dict(cls, data: dict[str, Any]) -> Offering:
         """Inverse of :meth:`to_dict`; unknown keys are ignored so older stored records still load."""
-        return _load(cls, data)
+        offering: Offering = _load(cls, data)
+        return offering
 
     def to_json(self) -> bytes:
         """:meth:`to_dict` serialised as JSON (UTF-8), straight from the dataclasses: the store's form.
@@ -296,7 +298,7 @@ def _converter(hint: Any) -> Callable[[Any], Any]:
         return lambda v: None if v is None else {k: item(x) for k, x in v.items()}
     if hint is date:
         return lambda v: date.fromisoformat(v) if isinstance(v, str) else v
-    if dataclasses.is_dataclass(hint):
+    if isinstance(hint, type) and dataclasses.is_dataclass(hint):
         return lambda v: _load(hint, v) if isinstance(v, dict) else v
     return _identity
 

@@ -172,7 +172,8 @@ def _rows(file: Path) -> Iterable[Mapping[str, Any]]:
     if file.suffix.lower() == ".json":
         data = json.loads(file.read_text(encoding="utf-8"))
         # The API pages its answers as {"count", "results": […]}; a saved page works as well as a list.
-        return data["results"] if isinstance(data, dict) and "results" in data else data
+        rows: Iterable[Mapping[str, Any]] = data["results"] if isinstance(data, dict) and "results" in data else data
+        return rows
     with file.open(newline="", encoding="utf-8-sig") as fh:
         return list(csv.DictReader(fh))
 

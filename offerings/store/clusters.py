@@ -194,7 +194,7 @@ def _unlinked(head: Any, members: list[Any]) -> list[Any]:
 
 def _move(conn: Connection, moved: list[tuple[str, str]], next_seq: Callable[[int], int], now: datetime) -> None:
     """Put each ``(record id, cluster)`` of ``moved`` in its cluster, with a new sequence number."""
-    documents = dict(
+    documents: dict[str, Any] = dict(
         conn.execute(select(records.c.id, records.c.document).where(records.c.id.in_([i for i, _ in moved]))).all()
     )
     first = next_seq(len(moved)) - len(moved) + 1

@@ -169,7 +169,7 @@ def apply_warnings(store: Store, source_id: str, checked: Iterable[str] = ()) ->
         if changes:
             now = utcnow()
             # The store's own sequence: the one counter every index and the change feed follow.
-            last = store._next_seq(conn, len(changes))  # noqa: SLF001 - shared sequence, see above
+            last = store._next_seq(conn, len(changes))  # shared sequence, see above
             for seq, change in enumerate(changes, start=last - len(changes) + 1):
                 conn.execute(
                     update(records)

@@ -446,7 +446,8 @@ class Store(SourceRegistry):
             for row in conn.execute(query):
                 found[row.cluster].append(ClusterMember(row.id, row.source_id, row.record_url))
         for cluster, members in found.items():
-            members.sort(key=lambda m, cluster=cluster: m.id != cluster)
+            # The representative first, the others in the query's order.
+            found[cluster] = [m for m in members if m.id == cluster] + [m for m in members if m.id != cluster]
         return found
 
     def live_records(self, source_id: str, *, batch: int = 500) -> Iterator[StoredRecord]:

@@ -121,7 +121,7 @@ class SourceRegistry:
         """
         self.get_source(source_id)
         with self.engine.begin() as conn:
-            live = (
+            live: list[str] = list(
                 conn.execute(select(records.c.id).where(records.c.source_id == source_id, records.c.deleted.is_(False)))
                 .scalars()
                 .all()
@@ -201,7 +201,9 @@ class SourceRegistry:
                     **zero,
                 )
             )
-            return int(result.inserted_primary_key[0])
+            key = result.inserted_primary_key  # a single-row insert() always has one
+            assert key is not None
+            return int(key[0])
 
     def close_interrupted_runs(self, source_id: str) -> int:
         """Mark runs left ``running`` by a process that died as ``interrupted``; returns how many."""
@@ -231,10 +233,16 @@ class SourceRegistry:
         return [{k: (_iso(v) if isinstance(v, datetime) else v) for k, v in row.items()} for row in rows]
 
     def last_successful_run(self, source_id: str) -> dict[str, Any] | None:
-        """The newest run that ended in success (or partial success)."""
-        for run in self.runs(source_id, limit=50):
-            if run["status"] in ("success", "partial"):
-                return run
+        """The newest run that ended in success (or partial success); None when no run did."""
+        query = (
+            select(harvest_runs)
+            .where(harvest_runs.c.source_id == source_id, harvest_runs.c.status.in_(("success", "partial")))
+            .order_by(harvest_runs.c.id.desc())
+            .limit(1)
+        )
+        with self.engine.connect() as conn:
+            row = conn.execute(query).mappings().first()
+        return {k: (_iso(v) if isinstance(v, datetime) else v) for k, v in row.items()} if row else None
 
 
 def _source_values(source: Source) -> dict[str, Any]:

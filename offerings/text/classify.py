@@ -91,12 +91,12 @@ def _keys_in(text: str) -> frozenset[int]:
 
 
 class _Keywords:
-    """A compiled keyword alternation with two pre-checks that never hide a match.
+    r"""A compiled keyword alternation with two pre-checks that never hide a match.
 
     Python's ``re`` tries every alternative at every position of the text, which made these patterns
-    most of the crosswalk's time. A phrase matches only as whole words (``(?<![\\w-])…(?![\\w-])``), so
+    most of the crosswalk's time. A phrase matches only as whole words (``(?<![\w-])…(?![\w-])``), so
     each of its words is a whole word of the text (the last one, before a ``*``, the start of one): a
-    text whose words (one ``\\w+`` scan, shared by every pattern) include none of the words the
+    text whose words (one ``\w+`` scan, shared by every pattern) include none of the words the
     pattern's phrases are filed under cannot match. Nor can one holding none of the literals (the
     phrase, or its stem before ``*``; ``in`` tests, a C substring search each). The regex runs only when
     both allow it, with exactly the result it always had.

@@ -336,7 +336,7 @@ _BLOCK_END = re.compile(r"<\s*(?:[\w-]+:)?br\s*/?>|<\s*/\s*(?:[\w-]+:)?(?:p|div|
 
 
 def clean_text(text: str | None) -> str:
-    """Text without HTML tags or entities, ``\\r\\n`` normalised, spaces collapsed, paragraphs kept (V23)."""
+    r"""Text without HTML tags or entities, ``\r\n`` normalised, spaces collapsed, paragraphs kept (V23)."""
     if not text:
         return ""
     value = _BLOCK_END.sub("\n", text)

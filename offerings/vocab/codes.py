@@ -214,7 +214,9 @@ def country_code(value: str | None) -> str | None:
 def country_label(code: str) -> str:
     """English short name of an ISO 3166-1 alpha-2 code (the code itself when unknown)."""
     record = pycountry.countries.get(alpha_2=code)
-    return getattr(record, "common_name", None) or getattr(record, "name", code) if record else code
+    if record is None:
+        return code
+    return str(getattr(record, "common_name", None) or record.name)
 
 
 def eqf_uri(level: int) -> str:

@@ -10,6 +10,7 @@ Pure data plus lookups; mode and schedule live in :mod:`offerings.vocab` and are
 from __future__ import annotations
 
 import re
+from collections.abc import Mapping
 from functools import lru_cache
 
 import pycountry
@@ -187,7 +188,8 @@ QF_EHEA_CYCLES: dict[str, tuple[str, int]] = {
 
 ISCED_F_TABLE: Table = {code: (label, isced_f_uri(code)) for code, label in ISCED_F.items()}
 
-SCHEMES: dict[str, Table] = {
+# Read-only views: a table whose URIs are all known (vocab.MODES: tuple[str, str]) is one too.
+SCHEMES: dict[str, Mapping[str, tuple[str, str | None]]] = {
     "eqf": EQF_LEVELS,
     "mode": vocab.MODES,
     "schedule": vocab.SCHEDULES,

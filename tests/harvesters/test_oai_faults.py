@@ -163,7 +163,7 @@ def test_bad_resumption_token_reharvests_the_window(
     _assert_store_equals_feed(store, provider)
 
 
-def test_noRecordsMatch_as_http_422_is_an_empty_run(  # noqa: N802 - the protocol's name
+def test_noRecordsMatch_as_http_422_is_an_empty_run(  # the protocol's name
     store: Store, quick: Settings, app: faults.FaultyApp, server: FeedServer, provider: Provider
 ) -> None:
     harvest_source(store, _source(store, server), quick)
@@ -229,7 +229,7 @@ def test_a_body_over_the_cap_fails_the_run(
 def test_redirect_to_an_internal_address_is_blocked(tmp_path: Path, server: FeedServer, provider: Provider) -> None:
     hits: list[str] = []
 
-    def redirector(environ, start):  # noqa: ANN001, ANN202 - a WSGI callable
+    def redirector(environ, start):  # a WSGI callable
         hits.append(environ["PATH_INFO"])
         start("302 Found", [("Location", server.url_for(NL) + "?" + environ.get("QUERY_STRING", ""))])
         return [b""]
@@ -271,7 +271,7 @@ def test_deletions_beyond_the_share_are_held(
 def test_census_finds_records_a_no_deletions_repository_dropped(
     store: Store,
     quick: Settings,
-    feed_server_factory=None,  # noqa: ANN001
+    feed_server_factory=None,
 ) -> None:
     feeds = load_demo_feeds(batch_size=5)
     provider = feeds[NL]

@@ -1,4 +1,4 @@
-""" "Did you mean", on every engine: a text query without hits proposes a corrected query that has hits."""
+"""'Did you mean', on every engine: a text query without hits proposes a corrected query that has hits."""
 
 from __future__ import annotations
 

@@ -156,16 +156,16 @@ def test_the_sequence_row_stays_locked_until_the_writer_commits(pg_store: Store,
     try:
         with pg_store.engine.connect() as first:
             trans = first.begin()
-            assert pg_store._next_seq(first, 5) == 5  # noqa: SLF001 - the method under test
+            assert pg_store._next_seq(first, 5) == 5  # the method under test
             with other.engine.connect() as second:
                 with second.begin():
                     # Not a wait for time to pass: without the row lock the update below would succeed at once.
                     second.execute(text("SET LOCAL lock_timeout = '200ms'"))
                     with pytest.raises(OperationalError, match="lock timeout"):
-                        other._next_seq(second, 1)  # noqa: SLF001
+                        other._next_seq(second, 1)
             trans.commit()
         with other.engine.begin() as second:
-            assert other._next_seq(second, 1) == 6  # noqa: SLF001
+            assert other._next_seq(second, 1) == 6
     finally:
         other.close()
 

@@ -1,4 +1,4 @@
-""" "Did you mean" in the JSON API and on the HTML search page (the SQLite engine of the fixture catalogue)."""
+"""'Did you mean' in the JSON API and on the HTML search page (the SQLite engine of the fixture catalogue)."""
 
 from __future__ import annotations
 

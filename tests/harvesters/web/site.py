@@ -40,7 +40,7 @@ class Site:
         class Handler(BaseHTTPRequestHandler):
             protocol_version = "HTTP/1.1"
 
-            def do_GET(self) -> None:  # noqa: N802 - http.server's name
+            def do_GET(self) -> None:  # http.server's name
                 path = urlsplit(self.path).path
                 with site._lock:
                     site.requests.append((path, {k.lower(): v for k, v in self.headers.items()}))
@@ -64,7 +64,7 @@ class Site:
                 self.end_headers()
                 self.wfile.write(page.body)
 
-            def log_message(self, format: str, *args: object) -> None:  # noqa: A002 - http.server's name
+            def log_message(self, format: str, *args: object) -> None:  # http.server's name
                 pass
 
         self.server = _QuietServer((host, 0), Handler)
