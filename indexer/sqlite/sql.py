@@ -255,8 +255,8 @@ def _suggestion_keys(text: str, kind: str, *, words: bool) -> set[tuple[str, str
     return keys
 
 
-def document_rows(doc: Mapping[str, Any]) -> DocumentRows:
-    """Derive the index rows of one search document.
+def document_rows(doc: Mapping[str, Any], *, encoded: str | None = None) -> DocumentRows:
+    """Derive the index rows of one search document (``encoded``: its JSON, when already known).
 
     Raises:
         ValueError, TypeError: the document has no usable ``id`` or a value of the wrong type.
@@ -279,7 +279,7 @@ def document_rows(doc: Mapping[str, Any]) -> DocumentRows:
         free=bool(doc.get("free")),
         updated=doc.get("updated") or None,
         last_date=last_date(doc),
-        json=json.dumps(doc, ensure_ascii=False),
+        json=json.dumps(doc, ensure_ascii=False) if encoded is None else encoded,
         fts=(clean(doc.get("title_all") or title), " ; ".join(skills), clean(doc.get("description")), provider),
         languages=_stem_languages(doc.get("languages")),
     )
