@@ -26,7 +26,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any, ClassVar
 
 from indexer.base import IndexReport, SearchPage, SearchQuery
-from indexer.sqlite import sql
+from indexer.sqlite import sql, writes
 from indexer.sqlite.files import Generations
 from indexer.sqlite.search import Caches, answer
 from offerings.errors import BackendUnavailable
@@ -100,68 +100,15 @@ class SqliteEngine:
 
     # ---- writing -----------------------------------------------------------------------------------
 
-    def _write(self, conn: sqlite3.Connection, rows: sql.DocumentRows) -> int | None:
-        """Insert or replace one document's rows (the caller holds a transaction); its number, or
-        None when it was already indexed as it is."""
-        found = conn.execute("SELECT n, doc FROM docs WHERE id = ?", (rows.id,)).fetchone()
-        if found is not None and found[1] == rows.json:
-            return None  # unchanged: an idempotent re-sync writes nothing
-        values = (
-            rows.seq,
-            rows.title_key,
-            rows.start_date,
-            rows.ects,
-            rows.price,
-            int(rows.free),
-            rows.updated,
-            rows.last_date,
-            rows.json,
-        )
-        if found is None:
-            cursor = conn.execute(
-                "INSERT INTO docs (seq, title_key, start_date, ects, price, free, updated, last_date, doc, id)"
-                " VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
-                (*values, rows.id),
-            )
-            n = int(cursor.lastrowid or 0)
-        else:
-            n = int(found[0])
-            self._remove_dependants(conn, n, found[1])
-            conn.execute(
-                "UPDATE docs SET seq = ?, title_key = ?, start_date = ?, ects = ?, price = ?, free = ?,"
-                " updated = ?, last_date = ?, doc = ? WHERE n = ?",
-                (*values, n),
-            )
-        conn.execute(
-            "INSERT INTO docs_fts (rowid, title, skills, description, provider, title_stems, skills_stems,"
-            " description_stems) VALUES (?, ?, ?, ?, ?, ?, ?, ?)",
-            (n, *rows.fts, *sql.stem_columns(rows)),
-        )
-        conn.executemany("INSERT INTO facets (field, value, doc) VALUES (?, ?, ?)", [(*f, n) for f in rows.facets])
-        conn.executemany(
-            "INSERT INTO suggestions (key, kind, text, whole, docs) VALUES (?, ?, ?, ?, 1)"
-            " ON CONFLICT (key, kind, text) DO UPDATE SET docs = docs + 1",
-            sorted(rows.suggestions),
-        )
-        conn.executemany("INSERT OR REPLACE INTO labels (field, value, label) VALUES (?, ?, ?)", sorted(rows.labels))
-        return n
-
-    def _remove_dependants(self, conn: sqlite3.Connection, n: int, old_json: str) -> None:
-        """Drop a document's full-text, facet and completion rows, keeping its ``docs`` row."""
-        conn.execute("DELETE FROM docs_fts WHERE rowid = ?", (n,))
-        conn.execute("DELETE FROM facets WHERE doc = ?", (n,))
-        keys = [s[:3] for s in sorted(sql.document_rows(json.loads(old_json)).suggestions)]
-        conn.executemany("UPDATE suggestions SET docs = docs - 1 WHERE key = ? AND kind = ? AND text = ?", keys)
-        conn.executemany("DELETE FROM suggestions WHERE key = ? AND kind = ? AND text = ? AND docs <= 0", keys)
-
     def _write_all(
         self, conn: sqlite3.Connection, documents: Iterable[dict[str, Any]], touched: set[int] | None = None
     ) -> IndexReport:
         """Write documents; a bad document is reported and skipped, never fatal. The numbers of the
         documents written go into ``touched``.
 
-        Documents are written WRITE_CHUNK at a time under one savepoint, and only a chunk in which a
-        document failed is written again one savepoint per document: a savepoint makes FTS5 flush
+        Documents are written WRITE_CHUNK at a time under one savepoint, with a statement per table
+        (:func:`~indexer.sqlite.writes.write_chunk`), and only a chunk in which a document failed is
+        written again one savepoint and a few statements per document: a savepoint makes FTS5 flush
         its pending terms as a new segment, so one per document wrote a segment per document (half
         the cost of a sync, and more merging later).
         """
@@ -178,7 +125,7 @@ class SqliteEngine:
                     self._refused(report, doc_id, exc)
             conn.execute("SAVEPOINT chunk")
             try:
-                written = [self._write(conn, rows) for _doc_id, rows in prepared]
+                written = writes.write_chunk(conn, [rows for _doc_id, rows in prepared])
             except _DOCUMENT_ERRORS:
                 conn.execute("ROLLBACK TO chunk")
                 conn.execute("RELEASE chunk")
@@ -193,12 +140,12 @@ class SqliteEngine:
         self, conn: sqlite3.Connection, prepared: list[tuple[Any, sql.DocumentRows]], report: IndexReport
     ) -> list[int | None]:
         """Write documents one savepoint each, reporting those that fail; what the written ones
-        :meth:`_write` returned."""
+        :func:`~indexer.sqlite.writes.write_one` returned."""
         written = []
         for doc_id, rows in prepared:
             conn.execute("SAVEPOINT doc")
             try:
-                written.append(self._write(conn, rows))
+                written.append(writes.write_one(conn, rows))
             except _DOCUMENT_ERRORS as exc:
                 conn.execute("ROLLBACK TO doc")
                 self._refused(report, doc_id, exc)
@@ -247,14 +194,11 @@ class SqliteEngine:
         removed = 0
         with self._transaction() as (name, conn):
             self._wrote(name)
-            for doc_id in ids:
-                found = conn.execute("SELECT n, doc FROM docs WHERE id = ?", (doc_id,)).fetchone()
-                if found is None:
-                    continue
-                self._remove_dependants(conn, int(found[0]), found[1])
-                conn.execute("DELETE FROM docs WHERE n = ?", (found[0],))
-                self._touched.add(int(found[0]))
-                removed += 1
+            iterator = iter(ids)
+            while chunk := list(islice(iterator, WRITE_CHUNK)):
+                gone = writes.delete_chunk(conn, chunk)
+                self._touched.update(gone)
+                removed += len(gone)
         return removed
 
     def last_seq(self) -> int:

@@ -163,6 +163,9 @@ _STEMMERS = threading.local()
 # Stems remembered per language (see _stemmed).
 _STEM_CACHE: dict[str, dict[str, str]] = {}
 STEM_CACHE_SIZE = 200_000
+# Completion keys remembered per (text, kind, words) (see _suggestion_keys): emptied past this many.
+_KEY_CACHE: dict[tuple[str, str, bool], frozenset[tuple[str, str, str, int]]] = {}
+KEY_CACHE_SIZE = 100_000
 
 # Each matches one index of SCHEMA exactly; missing values sort last either way.
 _ORDERS = {
@@ -241,8 +244,22 @@ def normalise_key(text: str) -> str:
     return _NON_WORD.sub(" ", vocab.fold(text)).strip()
 
 
-def _suggestion_keys(text: str, kind: str, *, words: bool) -> set[tuple[str, str, str, int]]:
-    """Keys under which ``text`` completes: the whole text and, for short texts, each word onwards."""
+def _suggestion_keys(text: str, kind: str, *, words: bool) -> frozenset[tuple[str, str, str, int]]:
+    """Keys under which ``text`` completes: the whole text and, for short texts, each word onwards.
+
+    Remembered (see :data:`KEY_CACHE_SIZE`): providers, subjects and skills recur in thousands of
+    documents, and folding them again was a fifth of the cost of a document's rows.
+    """
+    found = _KEY_CACHE.get((text, kind, words))
+    if found is None:
+        found = frozenset(_new_suggestion_keys(text, kind, words=words))
+        if len(_KEY_CACHE) >= KEY_CACHE_SIZE:
+            _KEY_CACHE.clear()
+        _KEY_CACHE[(text, kind, words)] = found
+    return found
+
+
+def _new_suggestion_keys(text: str, kind: str, *, words: bool) -> set[tuple[str, str, str, int]]:
     norm = normalise_key(text)
     if not norm:
         return set()
@@ -255,8 +272,8 @@ def _suggestion_keys(text: str, kind: str, *, words: bool) -> set[tuple[str, str
     return keys
 
 
-def document_rows(doc: Mapping[str, Any]) -> DocumentRows:
-    """Derive the index rows of one search document.
+def document_rows(doc: Mapping[str, Any], *, encoded: str | None = None) -> DocumentRows:
+    """Derive the index rows of one search document (``encoded``: its JSON, when already known).
 
     Raises:
         ValueError, TypeError: the document has no usable ``id`` or a value of the wrong type.
@@ -279,7 +296,7 @@ def document_rows(doc: Mapping[str, Any]) -> DocumentRows:
         free=bool(doc.get("free")),
         updated=doc.get("updated") or None,
         last_date=last_date(doc),
-        json=json.dumps(doc, ensure_ascii=False),
+        json=json.dumps(doc, ensure_ascii=False) if encoded is None else encoded,
         fts=(clean(doc.get("title_all") or title), " ; ".join(skills), clean(doc.get("description")), provider),
         languages=_stem_languages(doc.get("languages")),
     )
