@@ -37,7 +37,7 @@ def _mirror() -> Offering:
 
 
 def _add_mirror(catalogue: Catalogue) -> None:
-    catalogue.store.add_source(
+    catalogue.store.sources.add(
         Source(id="mirror", url="https://mirror.example.eu/feed.xml", kind="feed", name="Mirror catalogue")
     )
     assert catalogue.store.upsert(_mirror()) == "added"
