@@ -25,7 +25,7 @@ from offerings.store import Source, Store
 from offerings.store import landing as landing_store
 from offerings.store import report as quality_report
 from tests.conftest import make_settings
-from tests.offerings.factories import full_offering
+from tests.factories import full_offering
 
 V3 = str(LANDING_ISSUE)
 

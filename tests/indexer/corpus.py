@@ -15,6 +15,7 @@ from indexer.base import FACET_DOCUMENT_FIELD, SearchQuery
 from indexer.sync import document_for
 from offerings.model import Instance, LearningOutcome, Offering, Organisation, Price, QualityAssurance, make_record_id
 from offerings.store import Source, Store
+from tests import factories
 
 TODAY = date.today()
 
@@ -626,11 +627,9 @@ def make_offering(row: tuple[Any, ...]) -> Offering:
     ) = row
     name, country, lang = SOURCES[source]
     start_date = TODAY + timedelta(days=start) if start is not None else None
-    return Offering(
-        record_id=make_record_id(source, key),
-        source_id=source,
-        source_format="oai_dc",
-        original_identifier=key,
+    return factories.offering(
+        source=source,
+        key=key,
         record_url=f"https://{source}.example.eu/courses/{key}",
         default_language=next(iter(titles)),
         title=dict(titles),

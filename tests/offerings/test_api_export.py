@@ -16,21 +16,21 @@ from indexer.sqlite import SqliteEngine
 from indexer.sync import sync
 from offerings.crosswalks import CROSSWALKS, SourceContext, SourceRecord
 from offerings.export.elm_jsonld import ELM_PROFILE
-from offerings.model import Offering, Organisation, make_record_id
+from offerings.model import Organisation, make_record_id
 from offerings.store import Source, Store
 from search_ui import create_app
 from search_ui.services import EXTENSION
+from tests import factories
 from tests.conftest import make_settings
-from tests.offerings.factories import full_offering
+from tests.factories import full_offering
 
 ELM_ACCEPT = f'application/ld+json; profile="{ELM_PROFILE}"'
 FULL = full_offering(source_id="elm-feed", record_id=make_record_id("elm-feed", "LOP-1"))
-TWIN = Offering(
-    record_id=make_record_id("oai-repo", "oai:zed:1"),
-    source_id="oai-repo",
-    source_format="oai_dc",
-    original_identifier="oai:zed:1",
+TWIN = factories.offering(
+    source="oai-repo",
+    key="oai:zed:1",
     title={"en": "Digital micro-credential creation"},
+    ects_credits=None,
     record_url=FULL.record_url,
     provider=[Organisation(name={"en": "University of Zed"}, country="IE")],
     languages_of_instruction=["en"],

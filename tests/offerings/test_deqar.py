@@ -12,7 +12,7 @@ from offerings.model import Offering, Organisation
 from offerings.quality import assess, deqar
 from offerings.store import report
 from tests.conftest import REPO
-from tests.offerings.factories import full_offering
+from tests.factories import full_offering
 
 DATA = REPO / "tests" / "data" / "deqar"
 WARSAW_REPORT = "https://www.deqar.eu/reports/institutional/34"

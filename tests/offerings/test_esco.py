@@ -13,7 +13,7 @@ from offerings.quality.validation import validate
 from offerings.store import Source, Store
 from offerings.vocab import esco
 from tests.conftest import REPO
-from tests.offerings.factories import ESCO, SKILL_1, SKILL_2, full_offering
+from tests.factories import ESCO, SKILL_1, SKILL_2, full_offering
 
 EXPORT = REPO / "tests" / "data" / "esco" / "skills_en_v1.2.0.csv"
 NOT_IN = "V12 esco_skills: not in ESCO 1.2.0"

@@ -10,7 +10,7 @@ from offerings.crosswalks import catalogue as documents
 from offerings.export.elm_jsonld import ELM_CONTEXT, learning_opportunity
 from offerings.model import Offering
 from offerings.quality import assess
-from tests.offerings.factories import SKILL_1, full_offering
+from tests.factories import SKILL_1, full_offering
 
 # Everything of the MCO record that ELM has a place for.
 ELM_FIELDS = (

@@ -11,9 +11,10 @@ from offerings.crosswalks import CROSSWALKS, SourceContext, SourceRecord
 from offerings.crosswalks import catalogue as documents
 from offerings.export.elm_jsonld import learning_opportunity
 from offerings.export.elm_xml import LOQ_NS, loq_bytes, loq_document, render_loq
-from offerings.model import Offering, make_record_id
+from offerings.model import Offering
 from offerings.quality import assess
-from tests.offerings.factories import full_offering
+from tests import factories
+from tests.factories import full_offering
 from tests.offerings.test_export_elm import ELM_FIELDS
 
 PAGE = "https://catalogue.example/offerings/x"
@@ -84,12 +85,8 @@ def test_full_record_round_trips_through_the_loq_crosswalk() -> None:
 
 
 def test_minimal_record_round_trips() -> None:
-    original = Offering(
-        record_id=make_record_id("s", "1"),
-        source_id="s",
-        source_format="elm_jsonld",
-        original_identifier="1",
-        title={"de": "Datenkompetenz"},
+    original = factories.offering(
+        source="s", key="1", source_format="elm_jsonld", title={"de": "Datenkompetenz"}, provider=[], ects_credits=None
     )
     back = _round_trip(original, page=None)
     assert back.title == original.title and back.original_identifier == f"urn:microcred:offering:{original.record_id}"

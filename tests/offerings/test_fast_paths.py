@@ -19,7 +19,7 @@ from offerings import vocab
 from offerings.model import Offering
 from offerings.text import classify, parsing
 from offerings.text.units import fold
-from tests.offerings.factories import full_offering
+from tests.factories import full_offering
 
 
 def _keyword_patterns() -> list[tuple[str, classify._Keywords]]:

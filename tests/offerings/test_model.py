@@ -8,7 +8,7 @@ import json
 from offerings.export.search import search_document
 from offerings.model import Instance, Offering, Organisation
 from offerings.model.parts import Place
-from tests.offerings.factories import full_offering
+from tests.factories import full_offering
 
 
 def test_every_field_has_help() -> None:

@@ -12,7 +12,7 @@ from offerings.model import Contact, Instance, Organisation, Price, Provenance, 
 from offerings.quality import assess, record_status, warnings
 from offerings.quality.completeness import TIER_COMPLETE, TIER_DERIVED, TIER_INCOMPLETE
 from offerings.quality.validation import reject_invalid, validate
-from tests.offerings.factories import full_offering
+from tests.factories import full_offering
 
 TODAY = date(2027, 1, 15)
 

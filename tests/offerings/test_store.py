@@ -9,27 +9,14 @@ import pytest
 from sqlalchemy import inspect
 
 from offerings.errors import NotFound, StoreError
-from offerings.model import Instance, Offering, Organisation, make_record_id
+from offerings.model import Instance
 from offerings.store import Source, Store, utcnow
 from offerings.store import landing as landing_store
 from offerings.store.tables import metadata
+from tests import factories
 
 # Every test that uses the store runs on SQLite and on a real PostgreSQL (tests/conftest.py).
 pytestmark = pytest.mark.stores
-
-
-def _offering(n: int, **changes: object) -> Offering:
-    values: dict[str, object] = dict(
-        record_id=make_record_id("src", f"id-{n}"),
-        source_id="src",
-        source_format="oai_dc",
-        original_identifier=f"id-{n}",
-        title={"en": f"Course {n}"},
-        provider=[Organisation(name={"en": "Uni"}, country="NL")],
-        ects_credits=5.0,
-    )
-    values.update(changes)
-    return Offering(**values)
 
 
 @pytest.fixture
@@ -44,22 +31,22 @@ def test_migration_matches_table_definitions(store: Store) -> None:
 
 
 def test_upsert_outcomes_and_sequence(store: Store, src: Source) -> None:
-    assert store.upsert_many([(_offering(1), b"<raw/>"), (_offering(2), None)]) == ["added", "added"]
+    assert store.upsert_many([(factories.offering(1), b"<raw/>"), (factories.offering(2), None)]) == ["added", "added"]
     assert store.max_seq() == 2
-    assert store.get(_offering(1).record_id, with_raw=True).raw == b"<raw/>"
+    assert store.get(factories.offering(1).record_id, with_raw=True).raw == b"<raw/>"
     # Unchanged content: nothing written, no sequence bump, even with a newer datestamp.
-    assert store.upsert(_offering(1, harvest_datestamp="2030-01-01")) == "unchanged"
+    assert store.upsert(factories.offering(1, harvest_datestamp="2030-01-01")) == "unchanged"
     assert store.max_seq() == 2
-    assert store.upsert(_offering(1, title={"en": "Course one, revised"})) == "updated"
+    assert store.upsert(factories.offering(1, title={"en": "Course one, revised"})) == "updated"
     assert store.max_seq() == 3
-    assert store.get(_offering(1).record_id).offering.main_title == "Course one, revised"
+    assert store.get(factories.offering(1).record_id).offering.main_title == "Course one, revised"
 
 
 def test_source_dates_are_kept_verbatim_whatever_their_length(store: Store, src: Source) -> None:
     # Fractional seconds and an offset: 33 characters, more than the VARCHAR(30) before migration 0005.
     stamp = "2026-11-29T17:46:00.1234567+01:00"
-    store.upsert(_offering(1, harvest_datestamp=stamp))
-    assert store.get(_offering(1).record_id).offering.harvest_datestamp == stamp
+    store.upsert(factories.offering(1, harvest_datestamp=stamp))
+    assert store.get(factories.offering(1).record_id).offering.harvest_datestamp == stamp
     run = store.sources.start_run("src", full=False)
     store.sources.finish_run(run, status="success", response_date=stamp, from_date=stamp, until_date=stamp)
     (latest,) = store.sources.runs("src")
@@ -69,7 +56,7 @@ def test_source_dates_are_kept_verbatim_whatever_their_length(store: Store, src:
 def test_a_nul_character_from_a_feed_never_fails_a_write(store: Store, src: Source, store_backend: str) -> None:
     # JSON feeds may carry U+0000, which PostgreSQL text cannot hold (nor its json type extract): there it
     # becomes U+FFFD; SQLite keeps it. The text "\\u0000" (a backslash and five characters) stays as it is.
-    weird = _offering(
+    weird = factories.offering(
         1,
         original_identifier="id-1\x00",
         title={"en": "Null\x00 course \\u0000"},
@@ -88,21 +75,21 @@ def test_a_nul_character_from_a_feed_never_fails_a_write(store: Store, src: Sour
 
 
 def test_tombstones(store: Store, src: Source) -> None:
-    store.upsert(_offering(1))
-    gone = _offering(1, deleted=True)
+    store.upsert(factories.offering(1))
+    gone = factories.offering(1, deleted=True)
     assert store.upsert(gone) == "deleted"
     assert store.upsert(gone) == "unchanged"  # a repeated delete changes nothing
     record = store.get(gone.record_id)
     assert record.deleted and store.count() == 0 and store.count(deleted=True) == 1
     changes = store.changes_since(0)
     assert [c.deleted for c in changes] == [True]
-    assert store.upsert(_offering(1)) == "updated"  # it came back
+    assert store.upsert(factories.offering(1)) == "updated"  # it came back
 
 
 def test_round_trip_keeps_every_field(store: Store, src: Source) -> None:
     from datetime import date
 
-    original = _offering(3, instances=[Instance(start_date=date(2027, 2, 1))], mode=["online"], eqf_level=6)
+    original = factories.offering(3, instances=[Instance(start_date=date(2027, 2, 1))], mode=["online"], eqf_level=6)
     store.upsert(original)
     loaded = store.get(original.record_id).offering
     # Everything as given, plus the cluster the store assigned (a record alone is its own cluster).
@@ -130,7 +117,7 @@ def test_sources_and_runs(store: Store, src: Source) -> None:
 
 
 def test_remove_source_keeps_tombstones(store: Store, src: Source) -> None:
-    store.upsert_many([(_offering(1), None), (_offering(2), None)])
+    store.upsert_many([(factories.offering(1), None), (factories.offering(2), None)])
     assert store.sources.remove("src") == 2
     assert store.count() == 0
     assert {c.deleted for c in store.changes_since(2)} == {True}

@@ -21,26 +21,19 @@ from offerings.store import report as quality_report
 from offerings.store.clusters import title_key, url_key
 from offerings.store.records import MIGRATIONS, ClusterMember
 from offerings.store.tables import records, sources
-from tests.offerings.factories import full_offering
+from tests import factories
+from tests.factories import full_offering
 
 # Every test that uses the store runs on SQLite and on a real PostgreSQL (tests/conftest.py).
 pytestmark = pytest.mark.stores
 
 ADDED = {"cluster", "match_url", "match_title", "core_present", "status"}
-
-
-def _offering(source: str, key: str, **changes: Any) -> Offering:
-    values: dict[str, Any] = dict(
-        record_id=make_record_id(source, key),
-        source_id=source,
-        source_format="oai_dc",
-        original_identifier=key,
-        title={"en": "Circular Economy in Practice"},
-        provider=[Organisation(name={"en": "Hogeschool Zuiderzee"}, country="NL")],
-        ects_credits=3.0,
-    )
-    values.update(changes)
-    return Offering(**values)
+# The one offering most tests here store from two sources.
+CIRCULAR: dict[str, Any] = {
+    "title": {"en": "Circular Economy in Practice"},
+    "provider": [Organisation(name={"en": "Hogeschool Zuiderzee"}, country="NL")],
+    "ects_credits": 3.0,
+}
 
 
 @pytest.fixture
@@ -120,13 +113,16 @@ def test_migration_0002_upgrades_a_store_of_the_first_release(blank_url: str) ->
 
 def test_the_same_offering_from_two_sources_shares_a_cluster(two_sources: Store) -> None:
     page = "https://www.hogeschool-zuiderzee.example/mc/circular-economy/"
-    first = _offering("oai", "oai:1", record_url=page)
-    second = _offering(
-        "feed",
-        "c-1",
-        record_url="http://hogeschool-zuiderzee.example/mc/circular-economy?utm_source=x",
-        title={"en": "Circular economy in practice!"},
-        ects_credits=None,
+    first = factories.offering(source="oai", key="oai:1", **CIRCULAR, record_url=page)
+    second = factories.offering(
+        source="feed",
+        key="c-1",
+        **CIRCULAR
+        | {
+            "record_url": "http://hogeschool-zuiderzee.example/mc/circular-economy?utm_source=x",
+            "title": {"en": "Circular economy in practice!"},
+            "ects_credits": None,
+        },
     )
     two_sources.upsert(first)
     two_sources.upsert(second)
@@ -143,9 +139,13 @@ def test_the_same_offering_from_two_sources_shares_a_cluster(two_sources: Store)
 
 
 def test_title_provider_and_credits_match_without_a_url(two_sources: Store) -> None:
-    two_sources.upsert(_offering("oai", "oai:1"))
-    two_sources.upsert(_offering("feed", "c-1", title={"en": "CIRCULAR ECONOMY IN PRACTICE"}))
-    two_sources.upsert(_offering("feed", "c-2", ects_credits=6.0))  # other credits: another offering
+    two_sources.upsert(factories.offering(source="oai", key="oai:1", **CIRCULAR))
+    two_sources.upsert(
+        factories.offering(source="feed", key="c-1", **(CIRCULAR | {"title": {"en": "CIRCULAR ECONOMY IN PRACTICE"}}))
+    )
+    two_sources.upsert(
+        factories.offering(source="feed", key="c-2", **(CIRCULAR | {"ects_credits": 6.0}))
+    )  # other credits: another offering
     clusters = {
         r.id: r.cluster
         for r in (two_sources.get(make_record_id(*k)) for k in (("oai", "oai:1"), ("feed", "c-1"), ("feed", "c-2")))
@@ -155,16 +155,24 @@ def test_title_provider_and_credits_match_without_a_url(two_sources: Store) -> N
 
 
 def test_records_of_one_source_never_cluster_and_home_pages_never_match(two_sources: Store) -> None:
-    two_sources.upsert_many([(_offering("feed", "run-1"), None), (_offering("feed", "run-2"), None)])
+    two_sources.upsert_many(
+        [
+            (factories.offering(source="feed", key="run-1", **CIRCULAR), None),
+            (factories.offering(source="feed", key="run-2", **CIRCULAR), None),
+        ]
+    )
     assert two_sources.get(make_record_id("feed", "run-1")).cluster == make_record_id("feed", "run-1")
     assert two_sources.get(make_record_id("feed", "run-2")).cluster == make_record_id("feed", "run-2")
     assert url_key("http://www.example.com") is None and url_key("https://example.com/") is None
     assert url_key("https://x.eu/a/?utm_medium=m") == url_key("http://www.x.eu/a")
-    assert title_key(_offering("s", "1", provider=[])) is None
+    assert title_key(factories.offering(source="s", key="1", **(CIRCULAR | {"provider": []}))) is None
 
 
 def test_a_tombstone_leaves_the_cluster_and_the_oldest_member_represents_it(two_sources: Store) -> None:
-    first, second = _offering("oai", "oai:1"), _offering("feed", "c-1")
+    first, second = (
+        factories.offering(source="oai", key="oai:1", **CIRCULAR),
+        factories.offering(source="feed", key="c-1", **CIRCULAR),
+    )
     two_sources.upsert_many([(first, None), (second, None)])
     before = two_sources.get(second.record_id)
     assert before.cluster == first.record_id
@@ -176,17 +184,21 @@ def test_a_tombstone_leaves_the_cluster_and_the_oldest_member_represents_it(two_
     assert after.seq > two_sources.get(first.record_id).seq > before.seq
     assert [r.id for r in two_sources.cluster_members(second.record_id)] == [second.record_id]
     # Harvested again unchanged, it stays as it is: the stored hash covers the new cluster.
-    assert two_sources.upsert(_offering("feed", "c-1")) == "unchanged"
+    assert two_sources.upsert(factories.offering(source="feed", key="c-1", **CIRCULAR)) == "unchanged"
 
 
 def test_the_oldest_remaining_member_succeeds_a_deleted_representative(two_sources: Store) -> None:
     two_sources.sources.add(Source(id="third", url="http://127.0.0.1:1/third.xml", kind="feed"))
-    first, second, third = _offering("oai", "oai:1"), _offering("feed", "c-1"), _offering("third", "t-1")
+    first, second, third = (
+        factories.offering(source="oai", key="oai:1", **CIRCULAR),
+        factories.offering(source="feed", key="c-1", **CIRCULAR),
+        factories.offering(source="third", key="t-1", **CIRCULAR),
+    )
     two_sources.upsert(first)
     two_sources.upsert(second)
     two_sources.upsert(third)
     # The representative withdrawn by its harvest (a tombstone upserted), not by delete_many.
-    assert two_sources.upsert(_offering("oai", "oai:1", deleted=True)) == "deleted"
+    assert two_sources.upsert(factories.offering(source="oai", key="oai:1", **CIRCULAR, deleted=True)) == "deleted"
     assert [r.id for r in two_sources.cluster_members(second.record_id)] == [second.record_id, third.record_id]
     members = two_sources.cluster_members(second.record_id)
     assert two_sources.cluster_sources([second.record_id, first.record_id, "nothing"]) == {
@@ -197,18 +209,28 @@ def test_the_oldest_remaining_member_succeeds_a_deleted_representative(two_sourc
 
 
 def test_a_representative_whose_keys_change_leaves_its_members_a_cluster_of_their_own(two_sources: Store) -> None:
-    first, second = _offering("oai", "oai:1"), _offering("feed", "c-1")
+    first, second = (
+        factories.offering(source="oai", key="oai:1", **CIRCULAR),
+        factories.offering(source="feed", key="c-1", **CIRCULAR),
+    )
     two_sources.upsert_many([(first, None), (second, None)])
-    two_sources.upsert(_offering("oai", "oai:1", title={"en": "Something else entirely"}))
+    two_sources.upsert(
+        factories.offering(source="oai", key="oai:1", **(CIRCULAR | {"title": {"en": "Something else entirely"}}))
+    )
     assert two_sources.get(first.record_id).cluster == first.record_id
     assert two_sources.get(second.record_id).cluster == second.record_id
 
 
 def test_an_unchanged_representative_keeps_its_members(two_sources: Store) -> None:
-    first, second = _offering("oai", "oai:1"), _offering("feed", "c-1")
+    first, second = (
+        factories.offering(source="oai", key="oai:1", **CIRCULAR),
+        factories.offering(source="feed", key="c-1", **CIRCULAR),
+    )
     two_sources.upsert_many([(first, None), (second, None)])
     seq = two_sources.max_seq()
-    two_sources.upsert(_offering("oai", "oai:1", description={"en": "Now with a description"}))
+    two_sources.upsert(
+        factories.offering(source="oai", key="oai:1", **CIRCULAR, description={"en": "Now with a description"})
+    )
     assert two_sources.get(second.record_id).cluster == first.record_id
     assert two_sources.max_seq() == seq + 1  # only the representative's own change
 
@@ -229,8 +251,8 @@ def test_quality_report_counts_fields_elements_and_warnings(two_sources: Store) 
     two_sources.upsert_many(
         [
             (full_offering(source_id="feed", record_id=make_record_id("feed", "full")), None),
-            (_offering("feed", "thin-1", mode=[]), None),
-            (_offering("feed", "thin-2", mode=[]), None),
+            (factories.offering(source="feed", key="thin-1", **CIRCULAR, mode=[]), None),
+            (factories.offering(source="feed", key="thin-2", **CIRCULAR, mode=[]), None),
         ]
     )
     run = two_sources.sources.start_run("feed", full=True)
@@ -280,8 +302,8 @@ def test_two_sources_storing_the_same_offering_at_once_share_a_cluster(
 
     monkeypatch.setattr(store_clusters, "assign", assign_then_wait)
     page = "https://www.hogeschool-zuiderzee.example/mc/circular-economy/"
-    first = _offering("oai", "oai:1", record_url=page)
-    second = _offering("feed", "c-1", record_url=page)
+    first = factories.offering(source="oai", key="oai:1", **CIRCULAR, record_url=page)
+    second = factories.offering(source="feed", key="c-1", **CIRCULAR, record_url=page)
     errors: list[BaseException] = []
 
     def write(store: Store, offering: Offering) -> None:

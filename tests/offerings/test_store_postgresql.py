@@ -14,6 +14,7 @@ import threading
 import time
 from collections.abc import Iterator
 from datetime import timedelta
+from typing import Any
 
 import pytest
 from alembic.config import Config
@@ -22,10 +23,11 @@ from sqlalchemy import inspect, select, text
 from sqlalchemy.engine import make_url
 from sqlalchemy.exc import OperationalError
 
-from offerings.model import Offering, Organisation, make_record_id
+from offerings.model import Organisation, make_record_id
 from offerings.store import Source, Store
 from offerings.store.records import MIGRATIONS
 from offerings.store.tables import counters, metadata, records
+from tests import factories
 from tests.conftest import REPO
 
 WRITERS = 2
@@ -35,19 +37,12 @@ BATCH_SIZE = 4
 pytestmark = pytest.mark.stores  # `pytest -m stores`: the whole PostgreSQL leg
 
 
-def _offering(source: str, n: int, **changes: object) -> Offering:
-    values: dict[str, object] = dict(
-        record_id=make_record_id(source, f"id-{n}"),
-        source_id=source,
-        source_format="oai_dc",
-        original_identifier=f"id-{n}",
-        # A title and provider of the source's own: no record clusters with another source's.
-        title={"en": f"Course {n} of {source}"},
-        provider=[Organisation(name={"en": f"University {source}"}, country="NL")],
-        ects_credits=5.0,
-    )
-    values.update(changes)
-    return Offering(**values)
+def _own(source: str, n: int) -> dict[str, Any]:
+    """A title and provider of the source's own: no record clusters with another source's."""
+    return {
+        "title": {"en": f"Course {n} of {source}"},
+        "provider": [Organisation(name={"en": f"University {source}"}, country="NL")],
+    }
 
 
 def _head() -> str:
@@ -137,8 +132,8 @@ def test_timestamps_stay_naive_utc_whatever_the_session_time_zone(postgres_datab
     here, there = Store(postgres_database), Store(tokyo.render_as_string(hide_password=False), migrate=False)
     try:
         here.sources.add(Source(id="tz", url="http://127.0.0.1:1/oai"))
-        here.upsert(_offering("tz", 1))
-        there.upsert(_offering("tz", 2))
+        here.upsert(factories.offering(1, source="tz", **_own("tz", 1)))
+        there.upsert(factories.offering(2, source="tz", **_own("tz", 2)))
         one, two = (here.get(make_record_id("tz", f"id-{n}")).updated_at for n in (1, 2))
         assert one.tzinfo is None and two.tzinfo is None
         # Written a moment apart: a column converting through the session's zone would put 9 hours between them.
@@ -188,10 +183,19 @@ def test_concurrent_writers_never_share_a_sequence_number_and_a_follower_misses_
             start.wait()
             for batch in range(BATCHES):
                 first = batch * BATCH_SIZE
-                items = [(_offering(source, n), None) for n in range(first, first + BATCH_SIZE)]
+                items = [
+                    (factories.offering(n, source=source, **_own(source, n)), None)
+                    for n in range(first, first + BATCH_SIZE)
+                ]
                 store.upsert_many(items)
                 # Updates, tombstones and cluster bookkeeping take numbers too, in the same transactions.
-                store.upsert(_offering(source, first, title={"en": f"Course {first} of {source}, revised"}))
+                store.upsert(
+                    factories.offering(
+                        first,
+                        source=source,
+                        **(_own(source, first) | {"title": {"en": f"Course {first} of {source}, revised"}}),
+                    )
+                )
                 store.delete_many([make_record_id(source, f"id-{first + 1}")])
         except BaseException as exc:  # reported by the main thread
             errors.append(exc)

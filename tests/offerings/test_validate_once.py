@@ -22,7 +22,7 @@ from offerings.quality import assess, deqar, validation
 from offerings.quality.validation import validate
 from offerings.store import Source, Store
 from tests.conftest import REPO
-from tests.offerings.factories import full_offering
+from tests.factories import full_offering
 
 
 def _warned() -> Offering:

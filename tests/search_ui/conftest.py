@@ -32,6 +32,7 @@ from offerings.model import (
 )
 from offerings.store import Source, Store
 from search_ui import create_app
+from tests import factories
 from tests.conftest import make_settings
 
 SOURCES = (
@@ -99,9 +100,6 @@ def make_offering(
     """One offering of the fixture catalogue; ``it-1`` is deliberately sparse."""
     values: dict[str, Any] = {
         "record_id": rid(key),
-        "source_id": SOURCE_OF[country],
-        "source_format": "oai_dc",
-        "original_identifier": key,
         "title": {languages[0]: title},
         "default_language": languages[0],
         "provider": [PROVIDERS[country]],
@@ -128,7 +126,7 @@ def make_offering(
             "is_free": fee == 0 if fee is not None else None,
         }
     values.update(overrides)
-    return Offering(**values)
+    return factories.offering(source=SOURCE_OF[country], key=key, **values)
 
 
 def fixture_offerings() -> list[Offering]:

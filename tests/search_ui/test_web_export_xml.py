@@ -19,7 +19,7 @@ from offerings.model import make_record_id
 from offerings.store import Source, Store
 from search_ui import create_app
 from tests.conftest import make_settings
-from tests.offerings.factories import full_offering
+from tests.factories import full_offering
 
 FULL = full_offering(source_id="elm-feed", record_id=make_record_id("elm-feed", "LOP-1"))
 BROWSER = "text/html,application/xhtml+xml,application/xml;q=0.9,*/*;q=0.8"

@@ -1,4 +1,10 @@
-"""A fully populated Offering (every field of docs/normalisation.md §2 set) for round-trip tests."""
+"""The one place tests build an :class:`~offerings.model.Offering`.
+
+:func:`offering` is a small valid record (a title, a provider, credits) that a test changes by
+keyword; :func:`full_offering` one with every field of docs/normalisation.md §2 set, for round
+trips and completeness. Fixture catalogues (tests/indexer/corpus.py, tests/search_ui/conftest.py)
+build their rows with :func:`offering` too.
+"""
 
 from __future__ import annotations
 
@@ -26,6 +32,26 @@ from offerings.model import (
 ESCO = "http://data.europa.eu/esco/skill/"
 SKILL_1 = ESCO + "ccdf3597-5c80-410f-896d-e1bdfa223de9"
 SKILL_2 = ESCO + "5fd5c985-eaaa-47aa-8314-62359c54505a"
+
+
+def offering(n: int = 1, *, source: str = "src", key: str | None = None, **changes: Any) -> Offering:
+    """A small valid offering: record ``key`` (``id-<n>``) of ``source``, "Course <n>" by Uni (NL), 5 ECTS.
+
+    Any field of :class:`Offering` may be given in ``changes``, including the record id, which is
+    otherwise derived from ``source`` and ``key``.
+    """
+    key = f"id-{n}" if key is None else key
+    values: dict[str, Any] = dict(
+        record_id=make_record_id(source, key),
+        source_id=source,
+        source_format="oai_dc",
+        original_identifier=key,
+        title={"en": f"Course {n}"},
+        provider=[Organisation(name={"en": "Uni"}, country="NL")],
+        ects_credits=5.0,
+    )
+    values.update(changes)
+    return Offering(**values)
 
 
 def full_offering(**changes: Any) -> Offering:
@@ -150,4 +176,4 @@ def full_offering(**changes: Any) -> Offering:
         source_status="released",
     )
     values.update(changes)
-    return Offering(**values)
+    return offering(**values)
