@@ -37,13 +37,17 @@ def strip_invalid_chars(data: bytes) -> tuple[bytes, int]:
 
 
 def parse(data: bytes) -> etree._Element:
-    """Parse ``data`` strictly.
+    """Parse ``data`` strictly, once the characters XML 1.0 forbids are removed.
 
     Raises:
         XmlError: not well-formed, or a DOCTYPE is present (no feed format needs one).
     """
     if _DOCTYPE.search(data):
         raise XmlError("document has a DOCTYPE, refused")
+    # NUL and other C0 controls reach us pasted from word processors; XML forbids them, and one of them
+    # would refuse the whole record for a character no reader sees (issue 14). Removed here, so every
+    # XML format is read without them.
+    data, _ = strip_invalid_chars(data)
     try:
         return etree.fromstring(data, parser=_parser())
     except etree.XMLSyntaxError as exc:

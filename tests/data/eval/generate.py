@@ -471,7 +471,8 @@ class Draw:
         self.erasmus = f"{ERASMUS[self.country]}{slug.upper()[:7]}{rng.randint(1, 9):02d}"
         self.source_country = self.country if self.evidence == "source" else None
         self.source_name = inst if rng.random() < 0.5 else None
-        self.provider_stated = rng.random() < 0.85 or self.source_name is None
+        # Some records name no provider and come from a source registered without a name: truth empty.
+        self.provider_stated = rng.random() < 0.85
         title = rng.choice(TOPICS[lang])
         self.title = f"{title} ({n})"
         self.control = rng.random() < 0.12
@@ -604,6 +605,10 @@ class Draw:
 
     # ---- the truth -------------------------------------------------------------------------------------
     def country_known(self) -> str | None:
+        # Outside oai_dc the record's country and the Erasmus code sit in the provider's node, which a
+        # record naming no provider does not have.
+        if self.evidence in ("record", "registry") and self.fmt != "oai_dc" and not self.provider_stated:
+            return None
         return None if self.evidence == "none" else self.country
 
     def truth(self) -> dict[str, Any]:
@@ -772,10 +777,10 @@ def xcri(d: Draw) -> str:
     provider_url = d.url.split("/courses")[0]
     name = d.provider if d.provider_stated else ""
     lines.append(f"<dc:title>{escape(name)}</dc:title>" if name else "")
-    if d.evidence == "registry":
+    if d.evidence == "registry" and name:
         lines.append(f"<dc:identifier>{escape(d.erasmus)}</dc:identifier>")
     lines.append(f"<mlo:url>{escape(provider_url)}</mlo:url>")
-    if d.evidence == "record":
+    if d.evidence == "record" and name:
         lines.append(
             f"<mlo:location><mlo:town>Centre</mlo:town><mlo:address>{escape(COUNTRY_NAMES[d.lang][d.country])}</mlo:address></mlo:location>"
         )
