@@ -106,7 +106,7 @@ def xml_payload(record: SourceRecord, *, what: str = "not") -> Any:
     if record.tree is not None:
         return record.tree
     try:
-        return xml.parse(record.payload)
+        return xml.parse_clean(record.payload)
     except xml.XmlError as exc:
         raise CrosswalkError(f"{what} well-formed XML: {exc}", field="metadata") from exc
 
