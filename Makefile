@@ -6,7 +6,7 @@ VENV := .venv
 BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed
 
-.PHONY: run check test bench lint clean venv
+.PHONY: run check test bench eval lint clean venv
 
 venv: $(STAMP)
 
@@ -26,6 +26,10 @@ test: $(STAMP)
 bench: $(STAMP)
 	$(BIN)/python -m pip install --quiet -e '.[dev,bench]'
 	$(BIN)/python -m bench $(BENCH_ARGS)
+
+# Issue 14: the labelled evaluation set through the crosswalks; accuracy per field and format into docs/accuracy.md.
+eval: $(STAMP)
+	$(BIN)/python tests/data/eval/evaluate.py
 
 # What review used to catch by hand: lint (incl. docstrings and dead noqa), formatting, types ([tool.mypy]).
 check: $(STAMP)

@@ -73,7 +73,7 @@ def parse(content: bytes) -> Document | None:
         if body[:200].lower().lstrip().startswith((b"<!doctype html", b"<html")):
             return None
         try:
-            root = xml.parse(body)
+            root = xml.parse_clean(body)
         except xml.XmlError as exc:
             raise FeedError(f"document is not well-formed XML: {exc}") from exc
         name = NAMESPACES.get(etree.QName(root).namespace or "")

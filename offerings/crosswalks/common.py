@@ -12,18 +12,20 @@ from __future__ import annotations
 import json
 import re
 from collections.abc import Iterable
-from typing import Any
+from typing import Any, NamedTuple
 
 from offerings import vocab
 from offerings.crosswalks import SourceContext, SourceRecord
 from offerings.errors import CrosswalkError
 from offerings.model import LangMap, Offering, Organisation, Provenance, make_record_id
 from offerings.text import parsing, xml
-from offerings.vocab import schemes
+from offerings.vocab import evidence, schemes
 from offerings.vocab.isced import isced_f_code
 
 __all__ = [
+    "CountryEvidence",
     "Marks",
+    "country_evidence",
     "as_list",
     "base_offering",
     "credential_type_from_text",
@@ -83,13 +85,13 @@ def merge_text(pairs: Iterable[tuple[str | None, str | None]]) -> LangMap:
 
 
 def json_payload(record: SourceRecord) -> Any:
-    """The record's payload parsed as JSON.
+    """The record's payload parsed as JSON, without control characters in its strings.
 
     Raises:
         CrosswalkError: the payload is not JSON.
     """
     try:
-        return json.loads(record.payload)
+        return parsing.remove_controls(json.loads(record.payload))
     except (ValueError, UnicodeDecodeError) as exc:
         raise CrosswalkError(f"not JSON: {exc}", field="metadata") from exc
 
@@ -104,7 +106,7 @@ def xml_payload(record: SourceRecord, *, what: str = "not") -> Any:
     if record.tree is not None:
         return record.tree
     try:
-        return xml.parse(record.payload)
+        return xml.parse_clean(record.payload)
     except xml.XmlError as exc:
         raise CrosswalkError(f"{what} well-formed XML: {exc}", field="metadata") from exc
 
@@ -161,14 +163,70 @@ def finish(offering: Offering, marks: Marks, context: SourceContext) -> Offering
     return offering
 
 
+_PADDED_ERASMUS = re.compile(r"(?:[A-Z] {2}|[A-Z]{2} )[A-Z][A-Z-]{0,7}\d{2}")
+
+
+class CountryEvidence(NamedTuple):
+    """A country the record does not state, the evidence it was inferred from and how sure that is."""
+
+    country: str
+    basis: str
+    confidence: float
+
+
+def _erasmus_ids(offering: Offering) -> Iterable[str]:
+    for org in offering.provider:
+        if org.ids.get("erasmus_code"):
+            yield org.ids["erasmus_code"]
+    idents = [*offering.other_identifiers, *(i for org in offering.provider for i in org.other_ids)]
+    for ident in idents:
+        value = ident.value.strip()
+        # Marked as Erasmus, or in the code's own space-padded form ("D  BERLIN01", "UK LONDON01").
+        marked = "erasmus" in (ident.scheme or "").lower() or value.lower().startswith("erasmus")
+        if marked or _PADDED_ERASMUS.fullmatch(value):
+            yield re.sub(r"^erasmus(?: code)?\s*[:=]\s*", "", value, flags=re.IGNORECASE)
+
+
+def country_evidence(offering: Offering, context: SourceContext) -> CountryEvidence | None:
+    """The provider's country when the record does not state it, from the evidence in order (issue 14):
+    the source's registered country, the provider's registry codes (Erasmus, SCHAC), the country-code
+    domain of the landing page or the provider's homepage. None when nothing says."""
+    if context.country and vocab.country_code(context.country):
+        return CountryEvidence(vocab.country_code(context.country) or "", "source.country", 0.8)
+    for code in _erasmus_ids(offering):
+        country = evidence.country_of_erasmus(code)
+        if country:
+            return CountryEvidence(country, "provider.ids.erasmus_code", 0.8)
+    for org in offering.provider:
+        country = evidence.country_of_domain(org.ids.get("schac"))
+        if country:
+            return CountryEvidence(country, "provider.ids.schac", 0.8)
+    for url in (offering.record_url, *(org.homepage for org in offering.provider)):
+        country = evidence.country_of_domain(url)
+        if country:
+            return CountryEvidence(country, "record_url (country-code domain)", 0.6)
+    return None
+
+
 def _organisations(offering: Offering, marks: Marks, context: SourceContext) -> None:
-    fallback = vocab.country_code(context.country) if context.country else None
-    for org in (*offering.provider, *offering.awarding_body):
-        if org.country is None and fallback:
-            org.country = fallback
-            marks.mark("issuer_country", "source.country", "inferred", 0.8)
+    organisations = (*offering.provider, *offering.awarding_body)
+    stated = any(org.country for org in organisations) or bool(offering.issuer_country)
+    found = country_evidence(offering, context) if not all(org.country for org in organisations) else None
+    if stated and found and found.basis != "source.country":
+        found = None  # a registry code or a domain is the provider's: it says nothing against a stated country
+    for org in organisations:
+        if org.country is None and found:
+            org.country = found.country
+            marks.mark("issuer_country", found.basis, "inferred", found.confidence)
+    if not organisations and not offering.issuer_country:
+        # No provider or awarding body is named: the issuer is the source's HEI, wherever it is.
+        found = country_evidence(offering, context)
+        if found and not context.name:
+            offering.issuer_country = [found.country]
+            marks.mark("issuer_country", found.basis, "inferred", found.confidence)
     if not offering.provider and context.name:
-        offering.provider = [Organisation(name={"und": context.name}, country=fallback)]
+        found = found or country_evidence(offering, context)
+        offering.provider = [Organisation(name={"und": context.name}, country=found.country if found else None)]
         marks.mark("provider", "source.name", "inferred", 0.7)
     if not offering.awarding_body and offering.provider:
         # The XCRI guidance and §2 C: unless stated otherwise, the provider awards.

@@ -17,6 +17,7 @@ from offerings.crosswalks import SourceContext, SourceRecord
 from offerings.crosswalks.common import Marks, as_list, base_offering, finish, json_payload
 from offerings.crosswalks.elm_reader import MAX_DEPTH, read_opportunity, uri_of
 from offerings.crosswalks.elm_reader import SHALLOW_RELATIONS as _SHALLOW
+from offerings.crosswalks.mining import from_text
 from offerings.errors import CrosswalkError
 from offerings.model import Offering
 
@@ -113,4 +114,8 @@ def to_offering(record: SourceRecord, context: SourceContext) -> Offering:
     read_opportunity(node, offering, marks)
     if not offering.title:
         raise CrosswalkError("learning opportunity has no title", field="title")
-    return finish(offering, marks, context)
+    finish(offering, marks, context)
+    # The structured properties first; what they leave empty the description may state (issue 14).
+    language = next(iter(offering.languages_of_instruction), None) or next(iter(offering.description), None)
+    from_text(offering, " \n".join(offering.description.values()), "description", language)
+    return offering

@@ -11,15 +11,15 @@ education; ``dc:relation`` links become supplementary documents or the programme
 from __future__ import annotations
 
 import re
-from datetime import date
-from functools import lru_cache
-from typing import NamedTuple
+from typing import Any, NamedTuple
 
 from lxml import etree
 
 from offerings import vocab
 from offerings.crosswalks import SourceContext, SourceRecord
-from offerings.crosswalks.common import Marks, base_offering, finish, xml_payload
+from offerings.crosswalks.common import Marks, base_offering, country_evidence, finish, xml_payload
+from offerings.crosswalks.mining import Mined as _Mined
+from offerings.crosswalks.mining import mine as _mine
 from offerings.errors import CrosswalkError
 from offerings.model import (
     Identifier,
@@ -41,11 +41,12 @@ __all__ = ["to_offering"]
 DC = "http://purl.org/dc/elements/1.1/"
 XML_LANG = "{http://www.w3.org/XML/1998/namespace}lang"
 _ORG_WORDS = re.compile(
-    r"universit|college|school|institut|academy|akademie|hochschule|ecole|école|escola|escuela|"
-    r"polytechn|faculty|fakult|centre|center|foundation|stiftung|gmbh|ltd|inc\b|ministry|council",
+    r"universi[td]|college|school|institut|academy|akademie|hochschule|ecole|école|escola|escuela|"
+    r"polytechn|faculty|fakult|centre|center|foundation|stiftung|gmbh|ltd|inc\b|ministry|council|"
+    # The same words in the other EHEA languages of the catalogue's sources.
+    r"uniwersytet|politechnika|politecnic|polit[eé]cnic|akademi|yliopisto|korkeakoulu|h[öo]gskol",
     re.IGNORECASE,
 )
-_MICRO_CREDENTIAL = re.compile(r"micro-?credential|mikro-?zertifikat|micro-?certificat", re.IGNORECASE)
 _TYPES = {
     "course": "course",
     "kurs": "course",
@@ -60,6 +61,12 @@ _TYPES = {
     "module": "module",
     "short learning programme": "short_learning_programme",
 }
+
+
+# Elements whose text can state a value, in the order their values win (issue 14: an EQF level in dc:type,
+# credits among the dc:subject keywords, an accreditation in dc:relation); each value's provenance names
+# its element.
+_MINED_ELEMENTS = ("description", "type", "subject", "relation", "format", "coverage")
 
 
 class _DublinCore(dict[str, list[etree._Element]]):
@@ -119,6 +126,8 @@ def to_offering(record: SourceRecord, context: SourceContext) -> Offering:
         raise CrosswalkError("record has no dc:title", field="title")
     descriptions = _langmap(_values(meta, "description"), main_lang)
     text = " \n".join([*descriptions.values(), *_texts(meta, "coverage"), *_texts(meta, "format")])
+    texts = {name: " \n".join(_texts(meta, name)) for name in _MINED_ELEMENTS}
+    texts["description"] = " \n".join(descriptions.values())
 
     offering = base
     offering.title = title
@@ -133,9 +142,14 @@ def to_offering(record: SourceRecord, context: SourceContext) -> Offering:
     _identifiers(offering, meta)
     _relations(offering, _texts(meta, "relation"))
     _types(offering, _texts(meta, "type"))
-    mined = _mine(text, next(iter(offering.issuer_country), None))
-    _mined(offering, mined, prov)
-    _mined_more(offering, mined, prov)
+    country, basis = _country_for_units(offering, context, prov)
+    # The language of instruction, else the language the record is written in (its title's or
+    # description's xml:lang).
+    language = main_lang or next((k for k in [*title, *descriptions] if k != "und"), None)
+    mined, where = _mine_all(texts, country, language)
+    _mined(offering, mined, prov, _Where(where, country, basis, language))
+    _mined_more(offering, mined, prov, where)
+    _period(offering, _texts(meta, "coverage"), prov)
     rights = _texts(meta, "rights")
     offering.record_license = rights[0] if rights else None
     # dc:date is ambiguous (issued, created, available…): only a date matching the header's is taken.
@@ -213,143 +227,147 @@ def _types(offering: Offering, types: list[str]) -> None:
             offering.offering_type.append(code)
 
 
-class _Mined(NamedTuple):
-    """What the §3.7 parsers read from one description text: immutable values only, so one answer serves
-    every record that repeats the text."""
+class _Where(NamedTuple):
+    """Where each mined value was found, and the evidence national credit units were weighed with."""
 
-    credits: parsing.Credits | None
-    hours: float | tuple[float, float] | None
-    eqf: int | None
-    modes: tuple[str, ...]
-    start: date | None
-    end: date | None
-    price: tuple[float, str] | None
-    free: bool
-    micro_credential: bool
-    assessment: tuple[str, ...]
-    assessment_sentences: str
-    schedule: str | None
-    cycle: str | None
-    stackability: str | None
-    supervision: str | None
-    duration: parsing.DurationText | None
-    qa: tuple[tuple[str, str | None], ...]
+    elements: dict[str, str]
+    country: str | None
+    basis: str | None
+    language: str | None
 
 
-@lru_cache(maxsize=4096)
-def _names_assessment(sentence: str) -> bool:
-    """Whether ``sentence`` names an assessment type.
-
-    Remembered: a feed's descriptions share boilerplate sentences ("Assessment is by a final project."),
-    and each description is split and every sentence classified again.
-    """
-    return bool(parsing.parse_assessment(sentence))
-
-
-@lru_cache(maxsize=1024)
-def _mine(text: str, country: str | None) -> _Mined:
-    """Run every §3.7 parser over ``text`` (``country`` decides which national credit units are ECTS).
-
-    Remembered for the last texts: feeds repeat descriptions (one per run or cohort of a course, shared
-    boilerplate), and the parsers are the costliest part of the crosswalk.
-    """
-    assessment = tuple(parsing.parse_assessment(text))
-    sentences = ""
-    if assessment:
-        # §3.7: keep the text the types were read from, i.e. the sentences that name them.
-        named = [s for s in re.split(r"(?<=[.;!?])\s+|\n", text) if _names_assessment(s)]
-        sentences = " ".join(named)[:2000]
-    return _Mined(
-        credits=parsing.parse_credits(text, country),
-        hours=parsing.parse_workload(text),
-        eqf=parsing.parse_eqf(text),
-        modes=tuple(parsing.parse_modes(text)),
-        start=parsing.parse_start_date(text),
-        end=parsing.parse_end_date(text),
-        price=parsing.parse_price(text),
-        free=parsing.says_free(text),
-        micro_credential=bool(_MICRO_CREDENTIAL.search(text)),
-        assessment=assessment,
-        assessment_sentences=sentences,
-        schedule=parsing.parse_schedule(text),
-        cycle=parsing.parse_qf_ehea_cycle(text),
-        stackability=parsing.parse_stackability(text),
-        supervision=parsing.parse_supervision(text),
-        duration=parsing.parse_duration(text),
-        qa=tuple(parsing.parse_qa(text)),
-    )
+def _country_for_units(
+    offering: Offering, context: SourceContext, prov: dict[str, Provenance]
+) -> tuple[str | None, str | None]:
+    """The country that decides whether national credit units are ECTS, and where it came from: the
+    record's own (dc:coverage), else the evidence of :func:`~offerings.crosswalks.common.country_evidence`."""
+    if offering.issuer_country:
+        found = prov.get("issuer_country")
+        return offering.issuer_country[0], found.source_path if found else "dc:coverage"
+    evidence = country_evidence(offering, context)
+    return (evidence.country, evidence.basis) if evidence else (None, None)
 
 
-def _mined(offering: Offering, mined: _Mined, prov: dict[str, Provenance]) -> None:
-    """Values the free text states; all marked ``parsed``."""
+def _mine_all(texts: dict[str, str], country: str | None, language: str | None) -> tuple[_Mined, dict[str, str]]:
+    """Every text-bearing element mined (issue 14): each field from the first element, in
+    :data:`_MINED_ELEMENTS` order, that states it, with that element remembered for the provenance.
+    Assessment and the sentences it was read from come from dc:description alone (keywords and types name
+    topics: "Project management" in dc:subject is not project work)."""
+    merged: dict[str, Any] = {}
+    where: dict[str, str] = {}
+    for name in _MINED_ELEMENTS:
+        if not texts.get(name):
+            continue
+        mined = _mine(texts[name], country, language)
+        for field_name, value in mined._asdict().items():
+            if name != "description" and field_name in ("assessment", "assessment_sentences"):
+                continue
+            if value and not merged.get(field_name):
+                merged[field_name] = value
+                where[field_name] = f"dc:{name}"
+    # An empty text's answer is every field empty: the base the elements' values replace.
+    return _mine("", None, None)._replace(**merged), where
 
-    def mark(name: str, confidence: float = 0.8) -> None:
-        prov[name] = Provenance(source_path="dc:description", method="parsed", confidence=confidence)
+
+def _period(offering: Offering, coverages: list[str], prov: dict[str, Provenance]) -> None:
+    """A DCMI period in dc:coverage ("2027-10-11/2027-12-20") dates the run when the text does not."""
+    if offering.start_date:
+        return
+    for value in coverages:
+        match = re.fullmatch(r"(\d{4}-\d{2}-\d{2})\s*/\s*(\d{4}-\d{2}-\d{2})?", value.strip())
+        start = parsing.parse_date(match.group(1)) if match else None
+        if match and start:
+            end = parsing.parse_date(match.group(2)) if match.group(2) else None
+            if offering.instances:
+                offering.instances[0].start_date = start
+                offering.instances[0].end_date = offering.instances[0].end_date or end
+            else:
+                offering.instances = [Instance(start_date=start, end_date=end)]
+            prov["instances"] = Provenance(source_path="dc:coverage", method="parsed", confidence=0.8)
+            return
+
+
+def _mined(offering: Offering, mined: _Mined, prov: dict[str, Provenance], where: _Where) -> None:
+    """Values the free text states; marked ``parsed`` with the element they were read from, and
+    ``inferred`` for national credit units taken as ECTS on evidence the record does not state."""
+
+    def mark(name: str, confidence: float = 0.8, key: str | None = None) -> None:
+        path = where.elements.get(key or name, "dc:description")
+        prov[name] = Provenance(source_path=path, method="parsed", confidence=confidence)
 
     credits = mined.credits
     if credits is not None and credits.is_ects:
+        name = "ects_range" if isinstance(credits.value, tuple) else "ects_credits"
         if isinstance(credits.value, tuple):
             offering.ects_range = list(credits.value)  # §3.7: a range stays a range
-            mark("ects_range")
         else:
             offering.ects_credits = credits.value
-            mark("ects_credits")
+        mark(name, key="credits")
+        element = where.elements.get("credits", "dc:description")
+        if credits.basis == "language":
+            path = f"{element}: {credits.unit} is ECTS in every EHEA country writing {where.language}"
+            prov[name] = Provenance(source_path=path, method="inferred", confidence=0.6)
+        elif credits.basis == "country" and where.basis not in ("dc:coverage", None):
+            path = f"{element}: {credits.unit} is ECTS in {where.country} ({where.basis})"
+            prov[name] = Provenance(source_path=path, method="inferred", confidence=0.6)
         offering.workload_basis = "parsed_text"
     elif credits is not None and not isinstance(credits.value, tuple):
         offering.other_credits = [OtherCredit(value=credits.value, system=credits.unit)]
-        mark("other_credits", 0.6)
+        mark("other_credits", 0.6, "credits")
     hours = mined.hours
     if isinstance(hours, tuple):
         offering.workload_range = list(hours)
-        mark("workload_range")
+        mark("workload_range", key="hours")
     elif hours is not None:
         offering.workload_hours = hours
         offering.workload_basis = offering.workload_basis or "parsed_text"
-        mark("workload_hours")
+        mark("workload_hours", key="hours")
     if mined.eqf is not None:
         offering.eqf_level = mined.eqf
-        mark("eqf_level")
+        mark("eqf_level", key="eqf")
     if mined.modes:
         offering.mode = list(mined.modes)
-        mark("mode", 0.7)
-    start, end, price = mined.start, mined.end, mined.price
-    if start or end:
+        mark("mode", 0.7, "modes")
+    start, end, price, deadline = mined.start, mined.end, mined.price, mined.deadline
+    if start or end or deadline:
         instance = Instance(start_date=start, end_date=end if not (start and end and end < start) else None)
+        instance.application_deadline = deadline
         if price:
             instance.price = [Price(amount=price[0], currency=price[1])]
         offering.instances = [instance]
-        mark("instances")
+        mark("instances", key="start" if start else ("end" if end else "deadline"))
     elif price:
         offering.price = [Price(amount=price[0], currency=price[1])]
     if price:
         mark("price")
     if mined.free or (price and price[0] == 0):
         offering.is_free = True
-        mark("is_free", 0.7)
+        mark("is_free", 0.7, "free")
     if mined.micro_credential:
         offering.credential_type = offering.credential_type or "micro_credential"
-        mark("credential_type", 0.6)
+        mark("credential_type", 0.6, "micro_credential")
 
 
-def _mined_more(offering: Offering, mined: _Mined, prov: dict[str, Provenance]) -> None:
+def _mined_more(offering: Offering, mined: _Mined, prov: dict[str, Provenance], where: dict[str, str]) -> None:
     """The §3.7 classifiers over the free text: assessment, schedule, cycle, stackability, QA, supervision."""
 
-    def mark(name: str, confidence: float = 0.6) -> None:
-        prov[name] = Provenance(source_path="dc:description", method="parsed", confidence=confidence)
+    def mark(name: str, confidence: float = 0.6, key: str | None = None) -> None:
+        path = where.get(key or name, "dc:description")
+        prov[name] = Provenance(source_path=path, method="parsed", confidence=confidence)
 
     offering.assessment_types = list(mined.assessment)
     if offering.assessment_types:
         offering.assessment_description = {offering.default_language or "und": mined.assessment_sentences}
-        mark("assessment_types")
-    for name, found in (
-        ("learning_schedule", mined.schedule),
-        ("qf_ehea_cycle", mined.cycle),
-        ("stackability", mined.stackability),
-        ("supervision_id_verification", mined.supervision),
+        mark("assessment_types", key="assessment")
+    for name, key, found in (
+        ("learning_schedule", "schedule", mined.schedule),
+        ("qf_ehea_cycle", "cycle", mined.cycle),
+        ("stackability", "stackability", mined.stackability),
+        ("supervision_id_verification", "supervision", mined.supervision),
     ):
         if found:
             setattr(offering, name, found)
-            mark(name)
+            mark(name, key=key)
     duration = mined.duration
     if duration is not None:
         offering.duration = duration.iso
@@ -357,4 +375,4 @@ def _mined_more(offering: Offering, mined: _Mined, prov: dict[str, Provenance]) 
     for qa_type, agency in mined.qa:
         body = Organisation(name={"und": agency}) if agency else None
         offering.quality_assurance.append(QualityAssurance(type=qa_type, qa_body=body))
-        mark("quality_assurance")
+        mark("quality_assurance", key="qa")

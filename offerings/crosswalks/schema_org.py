@@ -19,7 +19,7 @@ from typing import Any
 
 from offerings import vocab
 from offerings.crosswalks import SourceContext, SourceRecord
-from offerings.crosswalks.common import base_offering
+from offerings.crosswalks.common import base_offering, country_evidence
 from offerings.crosswalks.ld_values import (
     _clean,
     _langmap,
@@ -32,6 +32,7 @@ from offerings.crosswalks.ld_values import (
     local_name,
     types_of,
 )
+from offerings.crosswalks.mining import fill_from_text
 from offerings.errors import CrosswalkError
 from offerings.model import (
     Instance,
@@ -92,7 +93,7 @@ def to_offering(record: SourceRecord, context: SourceContext) -> Offering:
     if record.deleted:
         return base
     try:
-        data = compact(json.loads(record.payload))
+        data = compact(parsing.remove_controls(json.loads(record.payload)))
     except ValueError as exc:
         raise CrosswalkError(f"payload is not JSON: {exc}", field="payload") from exc
     if not isinstance(data, dict) or "Course" not in types_of(data):
@@ -129,8 +130,45 @@ def to_offering(record: SourceRecord, context: SourceContext) -> Offering:
     _credits(offering, data, prov)
     _content(offering, data, lang)
     _instances(offering, data, lang, prov)
+    _inferred_country(offering, context, prov)
+    # What the properties leave empty, the description may state (issue 14): numberOfCredits in a national
+    # unit first, then the description's text.
+    country = offering.issuer_country[0] if offering.issuer_country else None
+    basis = prov["issuer_country"].source_path if "issuer_country" in prov else None
+    for path, text in (
+        ("numberOfCredits", _credit_texts(data)),
+        ("description", " \n".join(offering.description.values())),
+    ):
+        fill_from_text(
+            offering, text, prov, path, country=country, basis=basis, language=lang if lang != "und" else None
+        )
     offering.field_provenance = prov
     return offering
+
+
+def _credit_texts(data: Mapping[str, Any]) -> str:
+    """``numberOfCredits`` as text ("5 LP"), for the national units the declared reading leaves aside."""
+    parts = []
+    for value in _list(data.get("numberOfCredits")):
+        if isinstance(value, dict):
+            unit = _text(value.get("unitText")) or _text(value.get("unitCode")) or ""
+            parts.append(f"{_text(value.get('value')) or ''} {unit}")
+        else:
+            parts.append(_text(value) or "")
+    return " \n".join(p.strip() for p in parts if p.strip())
+
+
+def _inferred_country(offering: Offering, context: SourceContext, prov: dict[str, Provenance]) -> None:
+    """The provider's country from the registry codes or the landing page's domain, when nothing states it."""
+    if offering.issuer_country:
+        return
+    found = country_evidence(offering, context)
+    if found is None:
+        return
+    for org in (*offering.provider, *offering.awarding_body):
+        org.country = org.country or found.country
+    offering.issuer_country = [found.country]
+    prov["issuer_country"] = Provenance(source_path=found.basis, method="inferred", confidence=found.confidence)
 
 
 def _languages(data: Mapping[str, Any]) -> list[str]:
@@ -179,6 +217,9 @@ def _organisation(node: Any, lang: str, base: str | None) -> Organisation | None
         url = _url(ref, None) or ""
         if "ror.org/" in url:
             ids["ror"] = url
+        # A PropertyValue naming its scheme: an Erasmus code locates the institution (issue 14).
+        if isinstance(ref, dict) and "erasmus" in str(ref.get("propertyID") or "").lower() and _text(ref.get("value")):
+            ids["erasmus_code"] = _text(ref.get("value")) or ""
     return Organisation(
         name=name,
         country=_country(node.get("address")) or _country(node.get("location")),
@@ -382,7 +423,9 @@ def _instances(offering: Offering, data: Mapping[str, Any], lang: str, prov: dic
             modes += _mode(offering, value, schedules)
         if node is data:
             continue
-        start, end = parsing.parse_date(_text(node.get("startDate"))), parsing.parse_date(_text(node.get("endDate")))
+        # A start given as a month ("October 2027") or a semester is its first day (issue 14 notations).
+        start = parsing.parse_date_or_month(_text(node.get("startDate")) or "")
+        end = parsing.parse_date(_text(node.get("endDate")))
         if start and end and end < start:
             end = None
         prices, free = _prices(node.get("offers"), lang)

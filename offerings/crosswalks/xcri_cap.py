@@ -26,6 +26,7 @@ from offerings.crosswalks.common import (
     says_no_prerequisites,
     xml_payload,
 )
+from offerings.crosswalks.mining import from_text
 from offerings.errors import CrosswalkError
 from offerings.model import (
     Contact,
@@ -161,7 +162,13 @@ def to_offering(record: SourceRecord, context: SourceContext) -> Offering:
     offering.languages_of_instruction = list(languages)
     if languages:
         marks.mark("languages_of_instruction", "presentation/mlo:languageOfInstruction")
-    return finish(offering, marks, context)
+    finish(offering, marks, context)
+    # What the structured elements left empty, the description may state (issue 14: the workload, the
+    # assessment, an accreditation); read after finish, which settles the country national units depend on.
+    from_text(
+        offering, " \n".join(offering.description.values()), "dc:description", languages[0] if languages else lang
+    )
+    return offering
 
 
 def _lang(element: etree._Element | None, languages: list[str]) -> str:
@@ -259,12 +266,18 @@ def _provider(offering: Offering, provider: etree._Element, languages: list[str]
         address = ", ".join(line for line in lines if line) or None
         offering.contact = _contact(location)
     ids = [Identifier(value=_text(e), scheme="xcri:provider") for e in _all(provider, "dc:identifier") if _text(e)]
+    # XCRI has no country element, but an address often ends with the country's name ("…, Deutschland").
+    last = address.rsplit(",", 1)[-1].strip() if address else ""
+    name = _langmap(_all(provider, "dc:title"), languages)
+    if not name:
+        return  # a provider without a name is no one: the source's name stands in (finish), not a blank
     offering.provider = [
         Organisation(
-            name=_langmap(_all(provider, "dc:title"), languages),
+            name=name,
             homepage=_first_text(provider, "mlo:url") or None,
             address=address,
             other_ids=ids,
+            country=vocab.country_code(last) if last and not any(c.isdigit() for c in last) else None,
         )
     ]
 
@@ -339,16 +352,19 @@ def _credits(offering: Offering, course: etree._Element, marks: Marks) -> None:
         marks.mark("ects_range", "mlo:credit (UK credits ÷ 2)", "inferred", 0.7)
 
 
-def _date(element: etree._Element | None) -> date | None:
+def _date(element: etree._Element | None, *, month: bool = False) -> date | None:
     if element is None:
         return None
-    return parsing.parse_date(element.get("dtf") or _text(element))
+    if element.get("dtf"):
+        return parsing.parse_date(element.get("dtf"))
+    # A start written as a month or a semester ("November 2027", "WS 2027/28") is its first day.
+    return parsing.parse_date_or_month(_text(element)) if month else parsing.parse_date(_text(element))
 
 
 def _presentation(offering: Offering, element: etree._Element, languages: list[str], marks: Marks) -> Instance:
     run = Instance(
         instance_id=_first_text(element, "dc:identifier") or None,
-        start_date=_date(element.find("mlo:start", NS)),
+        start_date=_date(element.find("mlo:start", NS), month=True),
         end_date=_date(element.find("x:end", NS)),
         application_opens=_date(element.find("x:applyFrom", NS)),
         application_deadline=_date(element.find("x:applyUntil", NS)),

@@ -212,6 +212,7 @@ _ASSESSMENT: tuple[tuple[str, _Keywords], ...] = (
             "esame*",
             "exame*",
             "tentti*",
+            "tentil*",
             "tentamen*",
             "egzamin*",
             "prueba*",
@@ -238,7 +239,7 @@ _ASSESSMENT: tuple[tuple[str, _Keywords], ...] = (
             "opdracht*",
         ),
     ),
-    ("portfolio", _words("portfolio*", "portefeuille*", "portafolio*", "portfolio")),
+    ("portfolio", _words("portfolio*", "portefeuille*", "portafolio*", "portefolio*", "e-portfolio*")),
     ("project_work", _words("project*", "projekt*", "projet*", "proyecto*", "progetto*", "projeto*", "projecto*")),
     (
         "practical_assessment",
@@ -303,6 +304,7 @@ _REMOVED_BEFORE = {"written_examination": ("oral_examination",), "peer_assessmen
 # Every type's pattern number, checked first: a text that none of them may match names no assessment, and
 # nothing more runs. (Masking a match cannot create another, so "no type matches the unmasked text" means
 # none at all.)
+_ASSESSMENT_LABELS = re.compile(r"\b(?:prufungsform|prufungsleistung|leistungsnachweis)\b|\bexamination\s*:")
 _ANY_ASSESSMENT = frozenset(pattern.ident for _, pattern in _ASSESSMENT)
 
 
@@ -313,7 +315,9 @@ def parse_assessment(text: str | None) -> list[str]:
     """
     if not text:
         return []
-    folded = fold(text)[:5000]
+    # A label that introduces the type is no type itself: "Prüfungsform: Portfolio" is a portfolio,
+    # "Examination: portfolio" (Swedish usage) not also a written examination.
+    folded = _ASSESSMENT_LABELS.sub(" ", fold(text)[:5000])
     if _ANY_ASSESSMENT.isdisjoint(_keys_in(folded)):
         return []
     spans: dict[str, list[tuple[int, int]]] = {}

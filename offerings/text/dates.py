@@ -14,6 +14,7 @@ from typing import NamedTuple
 from offerings.text.units import _FoldedRegex, fold
 
 __all__ = [
+    "MONTHS",
     "DurationText",
     "IsoDuration",
     "duration_days",
@@ -46,6 +47,8 @@ for _number, _names in enumerate(
 ):
     for _name in _names.split():
         _MONTHS.setdefault(_name, _number)
+# Month names (folded) to their numbers, for the parsers that read a month without a day.
+MONTHS = _MONTHS
 _MONTH = r"([a-z]{3,12})\.?"
 _DAY_FIRST = re.compile(r"\b(\d{1,2})(?:st|nd|rd|th|er|º|o)?\.?\s*(?:de\s+)?" + _MONTH + r"\s*(?:de\s+)?,?\s*(\d{4})\b")
 _MONTH_FIRST = re.compile(r"\b" + _MONTH + r"\s+(\d{1,2})(?:st|nd|rd|th)?,?\s+(\d{4})\b")

@@ -23,6 +23,7 @@ from offerings.text.classify import (
     parse_supervision,
 )
 from offerings.text.dates import (
+    MONTHS,
     DurationText,
     IsoDuration,
     duration_days,
@@ -46,6 +47,7 @@ from offerings.text.units import (
     parse_prices,
     parse_weekly_hours,
     parse_workload,
+    remove_controls,
 )
 
 __all__ = [
@@ -63,6 +65,8 @@ __all__ = [
     "parse_countries",
     "parse_credits",
     "parse_date",
+    "parse_date_or_month",
+    "parse_deadline",
     "parse_duration",
     "parse_ects",
     "parse_end_date",
@@ -81,6 +85,7 @@ __all__ = [
     "parse_supervision",
     "parse_weekly_hours",
     "parse_workload",
+    "remove_controls",
     "says_free",
 ]
 
@@ -99,16 +104,25 @@ _HOURS_RE = re.compile(
 )
 _EQF_RE = _FoldedRegex(
     re.compile(
-        r"\b(?:EQF|EQR|CEC|QEQ|level|niveau|niveles?|livello|nivel|poziom|stufe)\s*(?:level\s*|niveau\s*)?[:\-]?\s*"
-        r"([1-8])\b",
+        # The EQF's name in the EHEA languages (EQR, CEC, QEQ, ERK, MEC), then a word for "level" in one
+        # of them ("EQF-taso 6", "EQF-nivå 6", "poziom ERK 6", "nivel MEC 6").
+        r"\b(?:EQF|EQR|CEC|QEQ|ERK|MEC|level|niveau|niveles?|livello|nivel|poziom|stufe)[\s\-]*"
+        r"(?:level\s*|niveau\s*|taso\s*|niva\s*|nivel\s*|erk\s*|mec\s*|eqf\s*)?[:\-]?\s*([1-8])\b",
         re.IGNORECASE,
     ),
-    needs=("eqf", "eqr", "cec", "qeq", "level", "niveau", "nivel", "livello", "poziom", "stufe"),
+    needs=("eqf", "eqr", "cec", "qeq", "erk", "mec", "level", "niveau", "nivel", "livello", "poziom", "stufe"),
 )
+_OTHER_FRAMEWORK = re.compile(r"\b(?:nfq|nqf|rqf|fheq|scqf|cqfw|cefr|year|grade|klasse)\W*$")
 _MODE_WORDS: dict[str, tuple[str, ...]] = {
     "blended": (
         "blended",
         "hybrid",
+        "hybride",
+        "hybrydowa",
+        "monimuoto",
+        "monimuoto-opetus",
+        "regime misto",
+        "mista (blended)",
         "b-learning",
         "semipresencial",
         "distance with attendance",
@@ -149,6 +163,9 @@ _MODE_WORDS: dict[str, tuple[str, ...]] = {
         "face-to-face",
         "presential",
         "presencial",
+        "presenciales",
+        "presenciais",
+        "klassikaal",
         "prasenz",
         "presentiel",
         "in presenza",
@@ -214,8 +231,16 @@ def parse_eqf(text: str | None) -> int | None:
     """EQF level from "EQF 6", "EQF level 7", "Level 6", "niveau 6", "EQR-Niveau 5"."""
     if not text:
         return None
-    match = _EQF_RE.search(fold(text))
-    return int(match.group(1)) if match else None
+    folded = fold(text)
+    for match in _EQF_RE.finditer(folded):
+        # "NFQ Level 8" (Ireland's framework, EQF 6), "RQF level 3", "CEFR level B2": a national or other
+        # framework's level, not the EQF's (issue 14: an invented value is worse than a missing one).
+        if not match.group(0).startswith(("eqf", "eqr", "cec", "qeq", "erk", "mec")) and _OTHER_FRAMEWORK.search(
+            folded[max(0, match.start() - 12) : match.start()]
+        ):
+            continue
+        return int(match.group(1))
+    return None
 
 
 # Whole-word alternations with a substring pre-check (see parsing_classify._Keywords); only whether one
@@ -234,13 +259,33 @@ def parse_modes(text: str | None) -> list[str]:
     return found
 
 
+# A date as feeds write one after a keyword: ISO, day first with dots, slashes or dashes ("11.10.2027",
+# "11/10/2027": day first in Europe), a day and a month name ("11 de octubre de 2027"), a month and a year
+# ("October 2027") or a German semester ("WS 2027/28", "SoSe 2028"). Folded text.
+_DATE_TOKEN = (
+    r"(\d{4}-\d{2}-\d{2}|\d{1,2}[./-]\d{1,2}[./-]\d{4}|\d{1,2}(?:st|nd|rd|th|er)?\.?\s*(?:de\s+)?[a-z]{3,12}\.?"
+    r"\s*(?:de\s+)?\d{4}|[a-z]{3,12}\.?\s+(?:de\s+)?\d{4}|(?:ws|wise|wintersemester|ss|sose|sommersemester)\s*\d{4}"
+    r"(?:/\d{2,4})?)"
+)
+_START_WORDS = (
+    r"start(?:s|ing)?(?: date| on)?|start ?datum|startdatum|begins?|beginn|kursbeginn|debut|date de debut|inicio|"
+    r"fecha de inicio|comienza|inizio|data di inizio|aanvang|alkaa|alkamispaiva|kursstart|startar|data de inicio|"
+    r"rozpoczecie|data rozpoczecia"
+)
 _START_RE = _FoldedRegex(
-    re.compile(
-        r"\b(?:start(?:s|ing)?(?: date| on)?|begins?|beginn|debut|inicio|inizio|aanvang|start ?datum|rozpoczecie)"
-        r"\s*[:\-]?\s*(\d{4}-\d{2}-\d{2}|\d{1,2}[./-]\d{1,2}[./-]\d{4})",
-        re.IGNORECASE,
-    ),
-    needs=("start", "begin", "debut", "inicio", "inizio", "aanvang", "rozpoczecie"),
+    re.compile(r"\b(?:" + _START_WORDS + r")\b[^.\n\d]{0,25}?[:\-]?\s*(?:on |el |le |am )?" + _DATE_TOKEN, re.I),
+    needs=("start", "begin", "debut", "inicio", "inizio", "aanvang", "rozpoczeci", "comienza", "alka"),
+)
+_DEADLINE_WORDS = (
+    r"application deadline|deadline|apply by|applications? close|registration closes|anmeldeschluss|bewerbungsfrist|"
+    r"anmeldung bis|date limite d'inscription|inscriptions? jusqu'au|cloture des inscriptions|aanmelden tot|"
+    r"uiterste aanmelddatum|inschrijven kan tot|ilmoittautuminen paattyy|hakuaika paattyy|ilmoittaudu viimeistaan|"
+    r"sista anmalningsdag|anmalan senast|ansok senast|scadenza iscrizioni|iscrizioni entro(?: il)?|"
+    r"termine per l'iscrizione|plazo de inscripcion|inscripcion hasta|fecha limite de inscripcion|candidaturas ate|"
+    r"prazo de candidatura|inscricoes ate|termin zg[lł]oszen|zapisy do|rekrutacja do"
+)
+_DEADLINE_RE = _FoldedRegex(
+    re.compile(r"\b(?:" + _DEADLINE_WORDS + r")\b[^.\n\d]{0,20}?[:\-]?\s*(?:the |el |le )?" + _DATE_TOKEN, re.I),
 )
 _END_RE = _FoldedRegex(
     re.compile(
@@ -250,27 +295,74 @@ _END_RE = _FoldedRegex(
     ),
     needs=("end", "fin", "einde", "until", "bis"),
 )
+_SEMESTER = re.compile(r"(ws|wise|wintersemester|ss|sose|sommersemester)\s*(\d{4})(?:/\d{2,4})?")
+_MONTH_YEAR = re.compile(r"([a-z]{3,12})\.?\s+(?:de\s+)?(\d{4})")
 _PRICE_RE = re.compile(
     r"(?:(EUR|GBP|USD|CHF|SEK|NOK|DKK|PLN|CZK|HUF|RON|BGN|ISK|€|£|\$)\s*(\d[\d .,'’]*\d|\d))"
-    r"|(?:(\d[\d .,'’]*\d|\d)\s*(EUR|GBP|USD|CHF|SEK|NOK|DKK|PLN|CZK|HUF|RON|BGN|ISK|€|£|euros?\b))",
+    r"|(?:(\d[\d .,'’]*\d|\d)\s*(EUR|GBP|USD|CHF|SEK|NOK|DKK|PLN|CZK|HUF|RON|BGN|ISK|€|£|euros?\b|zł))",
     re.IGNORECASE,
 )
 _FREE_RE = _FoldedRegex(
-    re.compile(r"\b(?:free of charge|free|gratuit|kostenlos|gratis|gratuito|bezplatn\w*|kosteloos)\b", re.I),
-    needs=("free", "gratuit", "kostenlos", "gratis", "bezplatn", "kosteloos"),
+    re.compile(
+        r"\b(?:free of charge|free|gratuit|gratuite|kostenlos|gratis|gratuito|gratuita|bezplatn\w*|bezpłatn\w*|"
+        r"kosteloos|maksuton|maksutta|avgiftsfri|kostnadsfri)\b",
+        re.I,
+    ),
+    needs=("free", "gratuit", "kostenlos", "gratis", "bezplatn", "bezpłatn", "kosteloos", "maksut", "fri"),
 )
-_CURRENCY_SIGNS = {"€": "EUR", "£": "GBP", "$": "USD", "EURO": "EUR", "EUROS": "EUR"}
+# "zł" is the złoty's sign ("95 zł").
+_CURRENCY_SIGNS = {"€": "EUR", "£": "GBP", "$": "USD", "EURO": "EUR", "EUROS": "EUR", "ZŁ": "PLN"}
+
+
+def parse_date_or_month(token: str) -> date | None:
+    """A date as :func:`parse_date` reads it, or a month ("October 2027") or a German semester
+    ("WS 2027/28"), which give their first day (the winter semester starts on 1 October, the summer
+    semester on 1 April)."""
+    found = parse_date(token)
+    token = fold(token).strip()
+    if found is not None:
+        return found
+    semester = _SEMESTER.fullmatch(token)
+    if semester:
+        return date(int(semester.group(2)), 10 if semester.group(1).startswith("w") else 4, 1)
+    month = _MONTH_YEAR.fullmatch(token)
+    number = MONTHS.get(month.group(1)) if month else None
+    return date(int(month.group(2)), number, 1) if month and number and int(month.group(2)) >= 1950 else None
 
 
 def parse_start_date(text: str | None) -> date | None:
-    """A start date introduced by a keyword ("Starts 2027-02-01", "Beginn: 01.03.2027", "début 3/2/2027")."""
-    match = _START_RE.search(fold(text)) if text else None
-    return parse_date(match.group(1)) if match else None
+    """A start date introduced by a keyword ("Starts 2027-02-01", "Beginn: 01.03.2027", "début 3/2/2027",
+    "Alkaa 11.10.2027", "Inicio: 11 de octubre de 2027"); "Starts October 2027" and "Beginn: WS 2027/28"
+    give the month's first day."""
+    if not text:
+        return None
+    folded = fold(text)
+    for match in _START_RE.finditer(folded):
+        found = parse_date_or_month(match.group(1).strip())
+        if found is not None:
+            return found
+    return None
+
+
+def parse_deadline(text: str | None) -> date | None:
+    """An application deadline introduced by its words ("Application deadline: 15/09/2027",
+    "Anmeldeschluss: 15.09.2027", "Inscriptions jusqu'au 15/09/2027", "Ilmoittautuminen päättyy 15.9.2027")."""
+    if not text:
+        return None
+    for match in _DEADLINE_RE.finditer(fold(text)):
+        found = parse_date(match.group(1))
+        if found is not None:
+            return found
+    return None
 
 
 def parse_end_date(text: str | None) -> date | None:
-    """An end date introduced by a keyword ("Ends 2027-06-30", "Ende: 30.06.2027")."""
-    match = _END_RE.search(fold(text)) if text else None
+    """An end date introduced by a keyword ("Ends 2027-06-30", "Ende: 30.06.2027"); the end of the
+    application period ("Anmeldung bis 15.09.2027") is a deadline, not the end of the course."""
+    if not text:
+        return None
+    folded = _DEADLINE_RE.caseless.sub(" ", fold(text))
+    match = _END_RE.search(folded)
     return parse_date(match.group(1)) if match else None
 
 
@@ -287,7 +379,7 @@ def _amount(text: str) -> float | None:
 # _PRICE_RE tries both branches at every position of the text, which made it the costliest regex of the
 # oai_dc crosswalk. Every match holds a currency sign or code, so the search can start where the first one
 # is, less the amount before it: the characters an amount and the space after it are made of.
-_CURRENCY_START = re.compile(r"eur|gbp|usd|chf|sek|nok|dkk|pln|czk|huf|ron|bgn|isk|€|£|\$")
+_CURRENCY_START = re.compile(r"eur|gbp|usd|chf|sek|nok|dkk|pln|czk|huf|ron|bgn|isk|€|£|\$|zł")
 _AMOUNT_CHARS = frozenset(" .,'’")
 # Characters lower() lengthens (İ), or that match an ASCII letter of a code under IGNORECASE but do not
 # lower to it (ı, ſ): in their presence the lower-cased text is not a map of the original, so no skipping.

@@ -11,9 +11,10 @@ import html
 import re
 from collections.abc import Iterator
 from functools import lru_cache
-from typing import NamedTuple
+from typing import Any, NamedTuple
 
 from offerings import vocab
+from offerings.vocab import evidence
 from offerings.vocab.schemes import currency_code
 
 __all__ = [
@@ -29,6 +30,7 @@ __all__ = [
     "parse_prices",
     "parse_weekly_hours",
     "parse_workload",
+    "remove_controls",
 ]
 
 
@@ -126,6 +128,9 @@ class Credits(NamedTuple):
     value: float | tuple[float, float]
     unit: str
     is_ects: bool
+    # Why a national or bare unit counts as ECTS: "country" (the country given) or "language" (every EHEA
+    # country writing the record's language counts it in ECTS); None for ECTS named as such, or no ECTS.
+    basis: str | None = None
 
 
 # unit key → (pattern, countries where it is an ECTS credit; "*" = everywhere, "" = never).
@@ -133,7 +138,7 @@ _UNITS: tuple[tuple[str, str, str], ...] = (
     (
         "ects",
         r"ects(?:[- ]?(?:credits?|points?|punkte|creditos?|credits?|punti|pisteet|cr|leistungspunkte))?"
-        r"|(?:credits?|creditos?|crediti|punkty|points?|studiepunten|leistungspunkte) \(?ects\)?",
+        r"|(?:credits?|creditos?|crediti|punkty|punktow|pkt|points?|studiepunten|leistungspunkte) \(?ects\)?",
         "*",
     ),
     ("ec", r"ec\b|studiepunten|studiepunt", "NL,BE"),
@@ -156,29 +161,41 @@ _CREDITS_RE = _FoldedRegex(
     number_first=True,
 )
 _ECTS_COUNTRIES = {key: countries for key, _, countries in _UNITS}
+_LABEL_FIRST = re.compile(
+    r"\b(ects(?:[- ]credits?| points?)?|credits?|creditos?|crediti|punkty ects|studiepunten|opintopisteet|"
+    r"hogskolepoang|leistungspunkte)\s*:\s*(\d+(?:[.,]\d+)?)(?![\d.,]*\d)"
+)
 
 
 def _num(text: str) -> float:
     return float(text.replace(",", "."))
 
 
-def parse_credits(text: str | None, country: str | None = None) -> Credits | None:
+def parse_credits(text: str | None, country: str | None = None, language: str | None = None) -> Credits | None:
     """Credits stated in ``text`` with their unit ("5 ECTS", "7,5 hp", "6 CFU", "10 CATS points", "3 credits").
 
-    National units (hp, op, sp, EC, CFU, LP/CP) are ECTS only when ``country`` is theirs; bare "credits"
-    and UK/US systems never are. Values outside (0, 400] are refused as noise.
+    National units (hp, op, sp, EC, CFU, LP/CP) and the bare word ("2 crédits") are ECTS when ``country``
+    counts them so, or, with no country, when every EHEA country writing ``language`` does
+    (:func:`offerings.vocab.evidence.unit_is_ects`): "3 credits" in English stays unknown, as the UK's
+    credits are not ECTS. UK/US systems never are. Values outside (0, 400] are refused as noise.
     """
     if not text:
         return None
-    for match in _CREDITS_RE.finditer(fold(text)[:5000]):
+    folded = fold(text)[:5000]
+    # "Credits: 5", "Crédits : 6", "Créditos: 7,5": the unit first, as a label, read as "5 credits".
+    folded = _LABEL_FIRST.sub(lambda m: f"{m.group(2)} {m.group(1)}", folded)
+    for match in _CREDITS_RE.finditer(folded):
         unit = next(key for key, _, _ in _UNITS if match.group(key))
         low = _num(match.group(1))
         high = _num(match.group(2)) if match.group(2) else None
         if not 0 < low <= 400 or (high is not None and not low <= high <= 400):
             continue
-        countries = _ECTS_COUNTRIES[unit]
-        is_ects = countries == "*" or bool(country and country.upper() in countries.split(","))
-        return Credits((low, high) if high is not None and high != low else low, unit, is_ects)
+        value = (low, high) if high is not None and high != low else low
+        if _ECTS_COUNTRIES[unit] == "*":
+            return Credits(value, unit, True)
+        if evidence.unit_is_ects(unit, country=country, language=None if country else language):
+            return Credits(value, unit, True, "country" if country else "language")
+        return Credits(value, unit, False)
     return None
 
 
@@ -328,6 +345,25 @@ def parse_countries(text: str | None) -> list[str]:
         return []
     parts = re.split(r"\s*[,;/|]\s*|\s+(?:and|und|et|y|e)\s+", text.strip()[:500])
     return list(dict.fromkeys(c for c in map(vocab.country_code, parts) if c))
+
+
+# C0 controls but tab, LF and CR, and DEL: never text a reader sees (NUL, vertical tab, form feed …).
+_CONTROLS = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f\x7f]")
+
+
+def remove_controls(value: Any) -> Any:
+    r"""``value`` (a parsed JSON document, or text) with the control characters of every string removed.
+
+    JSON allows NUL and the other controls as escapes ("\\u0000"); they are dropped when the payload is
+    read, as XML's are by :func:`offerings.text.xml.parse`, so no format carries them further (issue 14).
+    """
+    if isinstance(value, str):
+        return _CONTROLS.sub("", value) if _CONTROLS.search(value) else value
+    if isinstance(value, list):
+        return [remove_controls(item) for item in value]
+    if isinstance(value, dict):
+        return {remove_controls(k): remove_controls(v) for k, v in value.items()}
+    return value
 
 
 _TAGS = re.compile(r"<[^>]{0,2000}>")

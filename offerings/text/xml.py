@@ -9,7 +9,7 @@ import re
 
 from lxml import etree
 
-__all__ = ["XmlError", "parse", "strip_invalid_chars"]
+__all__ = ["XmlError", "parse", "parse_clean", "strip_invalid_chars"]
 
 # XML 1.0 forbids C0 controls other than tab, LF and CR, and U+FFFE/U+FFFF; as raw bytes or as refs.
 _INVALID_RAW = re.compile(rb"[\x00-\x08\x0b\x0c\x0e-\x1f]|\xef\xbf[\xbe\xbf]")
@@ -37,7 +37,7 @@ def strip_invalid_chars(data: bytes) -> tuple[bytes, int]:
 
 
 def parse(data: bytes) -> etree._Element:
-    """Parse ``data`` strictly.
+    """Parse ``data`` strictly (the OAI client relies on a failure to count the characters it strips).
 
     Raises:
         XmlError: not well-formed, or a DOCTYPE is present (no feed format needs one).
@@ -48,3 +48,15 @@ def parse(data: bytes) -> etree._Element:
         return etree.fromstring(data, parser=_parser())
     except etree.XMLSyntaxError as exc:
         raise XmlError(str(exc)) from exc
+
+
+def parse_clean(data: bytes) -> etree._Element:
+    """Parse ``data`` once the characters XML 1.0 forbids are removed: how every crosswalk and catalogue
+    file reads XML. NUL and other C0 controls come pasted from word processors, and one of them would
+    refuse the whole record for a character no reader sees (issue 14).
+
+    Raises:
+        XmlError: not well-formed for another reason, or a DOCTYPE is present.
+    """
+    cleaned, _ = strip_invalid_chars(data)
+    return parse(cleaned)

@@ -21,7 +21,7 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from offerings import vocab
-from offerings.crosswalks import SourceContext, SourceRecord, oai_dc
+from offerings.crosswalks import SourceContext, SourceRecord, mining, oai_dc
 from offerings.text import classify, parsing, units
 from offerings.text import dates as parsing_time
 from offerings.text.units import _CASE_TRAPS, _FoldedRegex, _lowered
@@ -174,7 +174,9 @@ def test_a_trap_character_gets_the_caseless_pattern() -> None:
     text = vocab.fold("5 credıtı")
     assert regex.exact.search(text) is None and regex.caseless.search(text) is not None
     assert regex.search(text) is not None
-    assert parsing.parse_credits("5 credıtı", "IT") == units.Credits(5.0, "credits", False)
+    # Bare credits of an Italian provider are ECTS (issue 14: every EHEA country but the UK counts in ECTS).
+    assert parsing.parse_credits("5 credıtı", "IT") == units.Credits(5.0, "credits", True, "country")
+    assert parsing.parse_credits("5 credıtı", "GB") == units.Credits(5.0, "credits", False)
 
 
 @pytest.mark.parametrize(("name", "regex"), FOLDED, ids=[name for name, _ in FOLDED])
@@ -356,7 +358,7 @@ def test_remembered_sentence_answers_are_the_parser_answers() -> None:
         *_texts(500, seed=5),
     ]
     for sentence in sentences * 2:  # the second round answers from memory
-        assert oai_dc._names_assessment(sentence) == bool(parsing.parse_assessment(sentence)), sentence
+        assert mining.names_assessment(sentence) == bool(parsing.parse_assessment(sentence)), sentence
 
 
 def test_unicode_normalisation_of_the_traps_is_as_assumed() -> None:

@@ -48,7 +48,35 @@ from offerings.vocab.isced import ISCED_F
 )
 def test_credits(text: str, country: str | None, expected: tuple[object, str, bool] | None) -> None:
     found = parsing.parse_credits(text, country)
-    assert (tuple(found) if found else None) == expected
+    assert (tuple(found)[:3] if found else None) == expected
+
+
+@pytest.mark.parametrize(
+    ("text", "country", "language", "expected"),
+    [
+        # Issue 14: with no country, a unit is ECTS when every EHEA country writing the language counts it so.
+        ("5 LP", None, "de", (5.0, "lp", True, "language")),
+        ("3 EC", None, "nl", (3.0, "ec", True, "language")),
+        ("5 op", None, "fi", (5.0, "op", True, "language")),
+        ("7,5 hp", None, "sv", (7.5, "hp", True, "language")),
+        ("6 CFU", None, "it", (6.0, "cfu", True, "language")),
+        ("2 crédits", None, "fr", (2.0, "credits", True, "language")),
+        ("4 créditos", None, "es", (4.0, "credits", True, "language")),
+        ("Créditos: 7,5", None, "pt", (7.5, "credits", True, "language")),
+        # The UK's credits are not ECTS: "3 credits" in English says nothing without a country.
+        ("3 credits", None, "en", (3.0, "credits", False, None)),
+        ("Credits: 5", "IE", "en", (5.0, "credits", True, "country")),
+        ("15 credits", "GB", "en", (15.0, "credits", False, None)),
+        # A unit of another language's countries says nothing by language; a known country decides.
+        ("5 op", None, "de", (5.0, "op", False, None)),
+        ("5 LP", "FI", "de", (5.0, "lp", False, None)),
+        ("5 ECTS", None, None, (5.0, "ects", True, None)),
+    ],
+)
+def test_credits_weigh_the_evidence(
+    text: str, country: str | None, language: str | None, expected: tuple[object, str, bool, str | None]
+) -> None:
+    assert tuple(parsing.parse_credits(text, country, language) or ()) == expected
 
 
 @pytest.mark.parametrize(
