@@ -364,6 +364,13 @@ class Store(SourceRegistry):
         with self.engine.connect() as conn:
             return int(conn.execute(query).scalar_one())
 
+    def last_change(self) -> datetime | None:
+        """When the newest change was made (the row with the highest sequence number); None for an empty store."""
+        query = select(records.c.updated_at).order_by(records.c.seq.desc()).limit(1)
+        with self.engine.connect() as conn:
+            found: datetime | None = conn.execute(query).scalar()
+        return found
+
     def first_change(self) -> datetime | None:
         """When the oldest record still held (live or tombstone) last changed; None for an empty store."""
         with self.engine.connect() as conn:
