@@ -246,10 +246,10 @@ def test_own_harvester_mirrors_and_stays_level(upstream: tuple[Catalogue, FeedSe
         conn.execute(update(records).values(updated_at=datetime(2025, 12, 1, 12, 0, 0)))
     settings = make_settings(tmp_path / "mirror", harvest={"overlap_seconds": 2})
     mirror = Store(settings.store_url)
-    source = mirror.add_source(Source(id="upstream", url=f"{server.base_url}/oai", kind="oai", name="microcred"))
+    source = mirror.sources.add(Source(id="upstream", url=f"{server.base_url}/oai", kind="oai", name="microcred"))
     first = harvest_source(mirror, source, settings)
     assert first.status == "success", first.error
-    assert mirror.get_source("upstream").state["format"] == "mco"
+    assert mirror.sources.get("upstream").state["format"] == "mco"
     assert first.pages >= 3
     upstream_state = catalogue_state(built.store, mirror=False)
     # Every offering equal, the upstream tombstone kept as one.
@@ -260,7 +260,7 @@ def test_own_harvester_mirrors_and_stays_level(upstream: tuple[Catalogue, FeedSe
     changed = built.store.get(rid("de-2")).offering
     built.store.upsert(replace(changed, title={"de": "Nachhaltige Logistik II"}))
     built.store.delete_many([rid("fr-1")])
-    second = harvest_source(mirror, mirror.get_source("upstream"), settings)
+    second = harvest_source(mirror, mirror.sources.get("upstream"), settings)
     assert second.status == "success", second.error
     assert not second.full
     assert (second.counts.seen, second.counts.updated, second.counts.deleted) == (2, 1, 1)
