@@ -62,7 +62,7 @@ class HarvestSettings:
     )
     hold_deletions_minimum: int = field(default=10, metadata={"help": "Deletions below this count are never held"})
     metadata_prefixes: tuple[str, ...] = field(
-        default=("elm_loq", "elm_jsonld", "ewp_courses", "xcri_cap", "ctdl", "schema_org", "oai_dc"),
+        default=("mco", "elm_loq", "elm_jsonld", "ewp_courses", "xcri_cap", "ctdl", "schema_org", "oai_dc"),
         metadata={"help": "OAI-PMH metadata formats (crosswalk names) in order of preference"},
     )
 

@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import logging
 from collections.abc import Iterator
+from datetime import UTC
 from typing import Any
 
 from flask import Blueprint, Response, current_app, jsonify, request, stream_with_context, url_for
@@ -20,6 +21,7 @@ from offerings.export.schema_org import JSONLD_MIMETYPE, course_jsonld
 from offerings.store import Source, Store, StoredRecord
 from offerings.store import report as quality_report
 from search_ui import services
+from search_ui.http import link_header, page_links
 from search_ui.labels import relabel_facets
 from search_ui.params import parse_int, parse_search, reject_unknown, single
 from search_ui.problems import Gone
@@ -75,7 +77,9 @@ def search() -> Response:
     page = found.to_dict()
     # Each result is one offering: it lists every source it reached us from (issue 5 §5).
     page["results"] = results_with_sources(page["results"], store, sources)
-    return jsonify(page)
+    response = jsonify(page)
+    response.headers["Link"] = link_header(page_links("api.search", query.page, query.size, found.total))
+    return response
 
 
 def _negotiate() -> str:
@@ -142,6 +146,7 @@ def offering(record_id: str) -> Response:
         response = jsonify(data)
     # Caches must keep the JSON and JSON-LD answers apart.
     response.vary.add("Accept")
+    response.last_modified = record.updated_at.replace(tzinfo=UTC)
     return response
 
 
@@ -210,7 +215,11 @@ def changes() -> Response:
     rows = rows[:limit]
     sources = sources_by_id(store) if rows else {}
     next_seq = rows[-1].seq if rows else since
-    return jsonify({"changes": [_change(r, sources) for r in rows], "next": str(next_seq), "more": more})
+    response = jsonify({"changes": [_change(r, sources) for r in rows], "next": str(next_seq), "more": more})
+    if more:
+        next_url = url_for("api.changes", since=str(next_seq), limit=limit, _external=True)
+        response.headers["Link"] = link_header({"next": next_url})
+    return response
 
 
 def _export_lines(store: Store) -> Iterator[str]:

@@ -82,6 +82,8 @@ _MODULES = {
     "ewp_courses": "offerings.crosswalks.ewp_courses",
     "ctdl": "offerings.crosswalks.ctdl",
     "microhe": "offerings.crosswalks.microhe",
+    # Another microcred catalogue's OAI-PMH provider, in its native format (search_ui/oai).
+    "mco": "offerings.crosswalks.mco",
     # Custom course APIs of European universities (tests/data/samples/institution-apis), read as documents.
     "uc_coimbra": "offerings.crosswalks.ec2u:to_offering_coimbra",
     "usal_salamanca": "offerings.crosswalks.ec2u:to_offering_salamanca",
@@ -90,6 +92,7 @@ _MODULES = {
 NAMESPACES.update(
     {
         "http://data.europa.eu/snb/model/ap/loq-constraints/": "elm_loq",
+        "https://microcred.eu/ns/mco/1.0/": "mco",
         "http://xcri.org/profiles/1.2/catalog": "xcri_cap",
         "https://github.com/erasmus-without-paper/ewp-specs-api-courses/tree/stable-v1": "ewp_courses",
     }

@@ -351,6 +351,34 @@ class Store:
         with self.engine.connect() as conn:
             return [_stored(row) for row in conn.execute(query).mappings()]
 
+    def changes_between(
+        self, seq: int, *, start: datetime | None = None, end: datetime | None = None, limit: int = 1000
+    ) -> list[StoredRecord]:
+        """Like :meth:`changes_since`, only records last changed at ``start`` or later and before ``end``: a
+        keyset page of a date window (OAI-PMH ``from``/``until``), tombstones included."""
+        query = select(*_WITHOUT_RAW).where(records.c.seq > seq, *_window(start, end))
+        with self.engine.connect() as conn:
+            return [_stored(row) for row in conn.execute(query.order_by(records.c.seq).limit(limit)).mappings()]
+
+    def count_between(self, *, start: datetime | None = None, end: datetime | None = None) -> int:
+        """How many records (tombstones included) last changed in ``[start, end)``."""
+        query = select(func.count()).select_from(records).where(*_window(start, end))
+        with self.engine.connect() as conn:
+            return int(conn.execute(query).scalar_one())
+
+    def last_change(self) -> datetime | None:
+        """When the newest change was made (the row with the highest sequence number); None for an empty store."""
+        query = select(records.c.updated_at).order_by(records.c.seq.desc()).limit(1)
+        with self.engine.connect() as conn:
+            found: datetime | None = conn.execute(query).scalar()
+        return found
+
+    def first_change(self) -> datetime | None:
+        """When the oldest record still held (live or tombstone) last changed; None for an empty store."""
+        with self.engine.connect() as conn:
+            found: datetime | None = conn.execute(select(func.min(records.c.updated_at))).scalar_one()
+        return found
+
     def index_changes(self, seq: int, *, limit: int = 1000, documents: bool = True) -> list[IndexChange]:
         """Changes after ``seq`` in sequence order, as the search index applies them (see :class:`IndexChange`).
 
@@ -474,6 +502,15 @@ class Store:
         query = select(records.c.id).where(records.c.source_id == source_id, records.c.deleted.is_(False))
         with self.engine.connect() as conn:
             return set(conn.execute(query).scalars())
+
+
+def _window(start: datetime | None, end: datetime | None) -> list[Any]:
+    conditions: list[Any] = []
+    if start is not None:
+        conditions.append(records.c.updated_at >= start)
+    if end is not None:
+        conditions.append(records.c.updated_at < end)
+    return conditions
 
 
 # Every column of a stored record except its raw payload (and its search document, which only the index reads).
