@@ -13,7 +13,7 @@ from typing import TYPE_CHECKING
 from flask import Flask, Response, request
 
 from config import Settings, load_settings
-from search_ui import api, compare, health, labels, problems, providers, views
+from search_ui import api, compare, health, i18n, labels, problems, providers, views
 from search_ui.problems import is_api_request
 from search_ui.services import EXTENSION, Services
 
@@ -87,6 +87,7 @@ def create_app(
     app.extensions[EXTENSION] = Services(settings=settings, store=store, engine=engine)
 
     problems.init_app(app)
+    i18n.init_app(app)
     labels.init_app(app)
     app.register_blueprint(api.bp)
     app.register_blueprint(health.bp)

@@ -11,15 +11,19 @@ from __future__ import annotations
 import logging
 from dataclasses import dataclass, field
 from datetime import date
+from typing import Any
 
 from flask import Blueprint, render_template, request, url_for
+from flask_babel import gettext as _
+from flask_babel import lazy_gettext as _l
+from flask_babel import ngettext
 from werkzeug.datastructures import MultiDict
 
 from offerings.errors import NotFound
 from offerings.model import Offering, pick_text
 from offerings.store import StoredRecord
 from search_ui import services
-from search_ui.labels import assessment_label, code_label, long_date
+from search_ui.labels import assessment_label, code_label, long_date, number
 from search_ui.supplement import price_lines
 
 __all__ = ["MAX_COMPARED", "add_url", "bp", "compare_rows", "parse_ids", "remove_url"]
@@ -53,6 +57,23 @@ def remove_url(ids: list[str], record_id: str) -> str:
     return compare_url([i for i in ids if i != record_id])
 
 
+# The rows of the comparison, in order: the facts a student weighs first.
+ROW_LABELS: dict[str, Any] = {
+    "workload": _l("Workload (ECTS or hours)"),
+    "eqf": _l("EQF level"),
+    "duration": _l("Duration"),
+    "price": _l("Price"),
+    "mode": _l("Mode of study"),
+    "languages": _l("Languages of instruction"),
+    "assessment": _l("Assessment"),
+    "qa": _l("Quality assurance"),
+    "prerequisites": _l("Prerequisites"),
+    "stackability": _l("Stackability"),
+    "start": _l("Next start"),
+    "deadline": _l("Application deadline"),
+}
+
+
 @dataclass(slots=True)
 class CompareRow:
     """One line of the comparison: a label and each offering's values ([] is "not stated")."""
@@ -64,9 +85,9 @@ class CompareRow:
 
 def _workload(o: Offering) -> list[str]:
     if o.ects_credits is not None:
-        return [f"{o.ects_credits:g} ECTS"]
+        return [_("%(credits)s ECTS", credits=number(o.ects_credits))]
     if o.workload_hours is not None:
-        return [f"{o.workload_hours:g} hours"]
+        return [_("%(hours)s hours", hours=number(o.workload_hours))]
     return []
 
 
@@ -74,17 +95,29 @@ def _duration(o: Offering) -> list[str]:
     found = [o.duration] if o.duration else [i.duration for i in o.instances if i.duration]
     if not found:
         runs = [i for i in o.instances if i.start_date and i.end_date]
-        found = [f"{(i.end_date - i.start_date).days + 1} days" for i in runs if i.end_date and i.start_date]
+        found = [_days((i.end_date - i.start_date).days + 1) for i in runs if i.end_date and i.start_date]
     return list(dict.fromkeys(_iso_duration(d) for d in found))
+
+
+def _days(count: int) -> str:
+    return ngettext("%(num)d day", "%(num)d days", count)
 
 
 def _iso_duration(value: str) -> str:
     """``P6W`` → ``6 weeks``; anything else as given."""
-    units = {"Y": "year", "M": "month", "W": "week", "D": "day"}
     text = value.upper()
-    if text.startswith("P") and len(text) > 2 and text[-1] in units and text[1:-1].isdigit():
-        count = int(text[1:-1])
-        return f"{count} {units[text[-1]]}{'' if count == 1 else 's'}"
+    if not (text.startswith("P") and len(text) > 2 and text[1:-1].isdigit()):
+        return value
+    count = int(text[1:-1])
+    unit = text[-1]
+    if unit == "Y":
+        return ngettext("%(num)d year", "%(num)d years", count)
+    if unit == "M":
+        return ngettext("%(num)d month", "%(num)d months", count)
+    if unit == "W":
+        return ngettext("%(num)d week", "%(num)d weeks", count)
+    if unit == "D":
+        return _days(count)
     return value
 
 
@@ -99,18 +132,18 @@ def _next(o: Offering, attribute: str) -> list[str]:
 def _cells(o: Offering) -> dict[str, list[str]]:
     lang = o.default_language
     return {
-        "Workload (ECTS or hours)": _workload(o),
-        "EQF level": [f"EQF {o.eqf_level}"] if o.eqf_level is not None else [],
-        "Duration": _duration(o),
-        "Price": price_lines(o),
-        "Mode of study": [code_label("mode", m) for m in o.mode],
-        "Languages of instruction": [code_label("language", c) for c in o.languages_of_instruction],
-        "Assessment": [assessment_label(a) for a in o.assessment_types],
-        "Quality assurance": [code_label("qa_type", q.type) for q in o.quality_assurance],
-        "Prerequisites": [t for t in [pick_text(o.prerequisites, lang)] if t],
-        "Stackability": [code_label("stackability", o.stackability)] if o.stackability else [],
-        "Next start": _next(o, "start_date"),
-        "Application deadline": _next(o, "application_deadline"),
+        "workload": _workload(o),
+        "eqf": [_("EQF %(level)s", level=o.eqf_level)] if o.eqf_level is not None else [],
+        "duration": _duration(o),
+        "price": price_lines(o),
+        "mode": [code_label("mode", m) for m in o.mode],
+        "languages": [code_label("language", c) for c in o.languages_of_instruction],
+        "assessment": [assessment_label(a) for a in o.assessment_types],
+        "qa": [code_label("qa_type", q.type) for q in o.quality_assurance],
+        "prerequisites": [t for t in [pick_text(o.prerequisites, lang)] if t],
+        "stackability": [code_label("stackability", o.stackability)] if o.stackability else [],
+        "start": _next(o, "start_date"),
+        "deadline": _next(o, "application_deadline"),
     }
 
 
@@ -118,9 +151,9 @@ def compare_rows(offerings: list[Offering]) -> list[CompareRow]:
     """The rows of the comparison; a row ``differs`` when the offerings do not all say the same."""
     columns = [_cells(o) for o in offerings]
     rows = []
-    for label in columns[0] if columns else []:
-        cells = [column[label] for column in columns]
-        rows.append(CompareRow(label, cells, differs=len({tuple(c) for c in cells}) > 1))
+    for key in columns[0] if columns else []:
+        cells = [column[key] for column in columns]
+        rows.append(CompareRow(str(ROW_LABELS[key]), cells, differs=len({tuple(c) for c in cells}) > 1))
     return rows
 
 

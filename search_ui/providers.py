@@ -13,13 +13,15 @@ import logging
 from typing import Any
 
 from flask import Blueprint, abort, request
+from flask_babel import gettext as _
+from flask_babel import lazy_gettext as _l
 
 from indexer.base import SearchQuery
-from offerings import vocab
 from offerings.errors import NotFound
 from offerings.model import Organisation, pick_text
 from search_ui import services
 from search_ui.api import sources_by_id
+from search_ui.labels import code_label
 from search_ui.views import search_page
 
 __all__ = ["IDENTIFIERS", "bp", "provider_details"]
@@ -29,12 +31,12 @@ logger = logging.getLogger(__name__)
 bp = Blueprint("providers", __name__)
 
 # The identifiers a student or a registrar looks up, in that order, with how to name them.
-IDENTIFIERS: tuple[tuple[str, str], ...] = (
-    ("erasmus_code", "Erasmus code"),
-    ("schac", "SCHAC home organisation"),
-    ("deqar", "DEQAR institution id"),
-    ("pic", "Participant identification code (PIC)"),
-    ("ror", "ROR id"),
+IDENTIFIERS: tuple[tuple[str, Any], ...] = (
+    ("erasmus_code", _l("Erasmus code")),
+    ("schac", _l("SCHAC home organisation")),
+    ("deqar", _l("DEQAR institution id")),
+    ("pic", _l("Participant identification code (PIC)")),
+    ("ror", _l("ROR id")),
 )
 
 
@@ -60,7 +62,7 @@ def provider_details(provider_id: str) -> dict[str, Any]:
         SearchQuery(filters={"provider": (provider_id,)}, size=1, facets=("source", "country"))
     )
     if not found.total or not found.results:
-        abort(404, description=f"No provider is known under “{provider_id}”.")
+        abort(404, description=_("No provider is known under “%(id)s”.", id=provider_id))
     document = found.results[0]
     org = _organisation(provider_id, document)
     store = services.store()
@@ -84,9 +86,9 @@ def provider_details(provider_id: str) -> dict[str, Any]:
         "name": (pick_text(org.name) if org else None) or document.get("provider") or provider_id,
         "names": dict(org.name) if org else {},
         "country": country,
-        "country_label": vocab.country_label(country) if country else None,
+        "country_label": code_label("country", country) if country else None,
         "homepage": org.homepage if org else None,
-        "identifiers": [(label, org.ids[key]) for key, label in IDENTIFIERS if org and org.ids.get(key)],
+        "identifiers": [(str(label), org.ids[key]) for key, label in IDENTIFIERS if org and org.ids.get(key)],
         "sources": listed,
         "total": found.total,
     }

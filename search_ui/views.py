@@ -13,6 +13,7 @@ from typing import Any
 from urllib.parse import urlencode
 
 from flask import Blueprint, render_template, request, url_for
+from flask_babel import lazy_gettext as _l
 from werkzeug.datastructures import MultiDict
 
 from indexer.base import FACET_FIELDS, SearchPage, SearchQuery
@@ -35,17 +36,17 @@ logger = logging.getLogger(__name__)
 
 bp = Blueprint("ui", __name__)
 
-SORT_LABELS: dict[str, str] = {
-    "relevance": "Best match",
-    "start_date": "Start date, soonest first",
-    "-start_date": "Start date, latest first",
-    "ects": "ECTS credits, fewest first",
-    "-ects": "ECTS credits, most first",
-    "title": "Title, A to Z",
-    "updated": "Recently updated",
+SORT_LABELS: dict[str, Any] = {
+    "relevance": _l("Best match"),
+    "start_date": _l("Start date, soonest first"),
+    "-start_date": _l("Start date, latest first"),
+    "ects": _l("ECTS credits, fewest first"),
+    "-ects": _l("ECTS credits, most first"),
+    "title": _l("Title, A to Z"),
+    "updated": _l("Recently updated"),
 }
 # Parameters of the pages, not of the search: kept in every link, never sent to the engine.
-UI_PARAMETERS = frozenset({"compare"})
+UI_PARAMETERS = frozenset({"compare", "lang"})
 PAGE_WINDOW = 2  # page links shown either side of the current page
 
 
