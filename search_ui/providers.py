@@ -70,7 +70,7 @@ def provider_details(provider_id: str) -> dict[str, Any]:
     listed = []
     for value in found.facets.get("source", []):
         source = sources.get(value.value)
-        runs = store.runs(value.value, limit=1)
+        runs = store.sources.runs(value.value, limit=1)
         listed.append(
             {
                 "id": value.value,

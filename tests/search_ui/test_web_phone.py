@@ -34,7 +34,7 @@ def many_providers(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Flask]:
     settings = make_settings(root, secret_key="test-secret")
     store = Store(settings.store_url)
     for source in SOURCES:
-        store.add_source(source)
+        store.sources.add(source)
     offerings = [
         make_offering(
             f"nl-{100 + n}",
