@@ -168,6 +168,7 @@ def search_page(
         did_you_mean=_did_you_mean(args, page),
         shown=(first, first + len(page.results) - 1),
         api_url=url_for("api.search", **api_values),
+        atom_url=url_for("subscribe.atom", **api_values),
         form_action=_base_url(),
     )
     return render_template(template, **context), 200
