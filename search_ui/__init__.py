@@ -13,7 +13,7 @@ from typing import TYPE_CHECKING
 from flask import Flask, Response, request
 
 from config import Settings, load_settings
-from search_ui import api, compare, health, i18n, labels, problems, providers, subscribe, views
+from search_ui import api, compare, health, home, i18n, labels, problems, providers, subscribe, views
 from search_ui.problems import is_api_request
 from search_ui.services import EXTENSION, Services
 
@@ -95,6 +95,7 @@ def create_app(
     app.register_blueprint(compare.bp)
     app.register_blueprint(providers.bp)
     app.register_blueprint(subscribe.bp)
+    app.register_blueprint(home.bp)
     app.after_request(_headers)
     logger.info("web app ready: store %s, engine %s", store.engine.dialect.name, getattr(engine, "name", "?"))
     return app

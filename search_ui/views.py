@@ -51,8 +51,8 @@ PAGE_WINDOW = 2  # page links shown either side of the current page
 
 
 def _base_url() -> str:
-    # The search page's links stay on /search (also from "/"); another page's stay on that page.
-    return url_for("ui.search") if request.endpoint == "ui.search" else request.path
+    # The search page's links stay on /search (also from the home page); another page's stay on that page.
+    return url_for("ui.search") if request.endpoint in ("ui.search", "home.page") else request.path
 
 
 def _search_url(pairs: list[tuple[str, str]]) -> str:
@@ -125,7 +125,6 @@ def _engine_args(args: MultiDict[str, str]) -> MultiDict[str, str]:
     return MultiDict([(k, v) for k, v in args.items(multi=True) if k not in UI_PARAMETERS])
 
 
-@bp.get("/")
 @bp.get("/search")
 def search() -> tuple[str, int]:
     """The search page; with no parameters it browses the whole catalogue."""
