@@ -121,3 +121,10 @@ def test_the_api_stays_english(client: FlaskClient) -> None:
     response = client.get("/api/v1/offerings?country=NL", headers={"Accept-Language": "de"})
     labels = {v["label"] for v in response.get_json()["facets"]["country"]}
     assert "Netherlands" in labels and "Niederlande" not in labels
+
+
+@pytest.mark.parametrize("lang", ["de", "fr"])
+def test_compiled_catalogue_is_current(lang: str) -> None:
+    po = TRANSLATIONS / lang / "LC_MESSAGES" / "messages.po"
+    mo = po.with_suffix(".mo")
+    assert mo.exists() and mo.stat().st_mtime >= po.stat().st_mtime, "run `make translations` (make test does)"
