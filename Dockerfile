@@ -9,6 +9,8 @@ COPY indexer indexer
 COPY search_ui search_ui
 COPY config config
 COPY microcred microcred
+# The UI's message catalogues are checked in as .po; the image carries them compiled (package data).
+RUN pip install --no-cache-dir 'babel>=2.14,<3' && pybabel compile -d search_ui/translations
 RUN pip install --no-cache-dir '.[postgres,opensearch,elasticsearch,server]'
 RUN useradd --create-home microcred && mkdir -p /data && chown microcred /data
 USER microcred

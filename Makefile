@@ -6,9 +6,18 @@ VENV := .venv
 BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed
 
-.PHONY: run check test bench eval lint clean venv
+.PHONY: run check test bench eval lint clean venv translations
 
-venv: $(STAMP)
+# The UI's message catalogues: the .po files are checked in, the .mo files are built here.
+CATALOGUES := $(wildcard search_ui/translations/*/LC_MESSAGES/messages.po)
+COMPILED := $(CATALOGUES:.po=.mo)
+
+venv: $(STAMP) $(COMPILED)
+
+translations: $(COMPILED)
+
+%.mo: %.po $(STAMP)
+	$(BIN)/pybabel compile -i $< -o $@  # fuzzy entries are left out (and fail tests/search_ui/test_web_i18n.py)
 
 $(STAMP): pyproject.toml
 	test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
@@ -16,10 +25,10 @@ $(STAMP): pyproject.toml
 	$(BIN)/python -m pip install --quiet -e '.[dev]'
 	touch $(STAMP)
 
-run: $(STAMP)
+run: $(STAMP) $(COMPILED)
 	$(BIN)/microcred run --demo
 
-test: $(STAMP)
+test: $(STAMP) $(COMPILED)
 	$(BIN)/python -m pytest $(PYTEST_ARGS)
 
 # BENCH_ARGS=--million: only the long SQLite run at 1,000,000 offerings, into its own section of the report.

@@ -13,7 +13,7 @@ from typing import TYPE_CHECKING
 from flask import Flask, Response, request
 
 from config import Settings, load_settings
-from search_ui import api, health, http, labels, oai, openapi, problems, views
+from search_ui import api, compare, health, home, http, i18n, labels, oai, openapi, problems, providers, subscribe, views
 from search_ui.problems import is_api_request
 from search_ui.services import EXTENSION, Services
 
@@ -87,12 +87,17 @@ def create_app(
     app.extensions[EXTENSION] = Services(settings=settings, store=store, engine=engine)
 
     problems.init_app(app)
+    i18n.init_app(app)
     labels.init_app(app)
     app.register_blueprint(api.bp)
     app.register_blueprint(health.bp)
     app.register_blueprint(oai.bp)
     app.register_blueprint(openapi.bp)
     app.register_blueprint(views.bp)
+    app.register_blueprint(compare.bp)
+    app.register_blueprint(providers.bp)
+    app.register_blueprint(subscribe.bp)
+    app.register_blueprint(home.bp)
     app.after_request(_headers)
     http.init_app(app)
     logger.info("web app ready: store %s, engine %s", store.engine.dialect.name, getattr(engine, "name", "?"))

@@ -10,13 +10,17 @@ import logging
 import re
 from collections.abc import Mapping
 from datetime import date
+from typing import Any
 
-from flask import Flask
+from flask import Flask, has_request_context
+from flask_babel import force_locale, format_currency, format_date, format_decimal, gettext
+from flask_babel import lazy_gettext as _l
 from markupsafe import Markup, escape
 
 from indexer.base import FacetValue
-from offerings import vocab
 from offerings.quality.completeness import TIER_COMPLETE, TIER_DERIVED, TIER_INCOMPLETE
+from search_ui.i18n import country_name, language_name
+from search_ui.problems import is_api_request
 
 __all__ = [
     "FACET_TITLES",
@@ -33,70 +37,87 @@ __all__ = [
 
 logger = logging.getLogger(__name__)
 
-FACET_TITLES: dict[str, str] = {
-    "country": "Country",
-    "provider": "Provider",
-    "eqf_level": "EQF level",
-    "language": "Language of instruction",
-    "mode": "Mode of study",
-    "schedule": "Schedule",
-    "isced_f": "Field of education",
-    "credential_type": "Credential",
-    "qa_type": "Quality assurance",
-    "source": "Source",
-    "tier": "Record completeness",
+FACET_TITLES: dict[str, Any] = {
+    "country": _l("Country"),
+    "provider": _l("Provider"),
+    "eqf_level": _l("EQF level"),
+    "language": _l("Language of instruction"),
+    "mode": _l("Mode of study"),
+    "schedule": _l("Schedule"),
+    "isced_f": _l("Field of education"),
+    "credential_type": _l("Credential"),
+    "qa_type": _l("Quality assurance"),
+    "source": _l("Source"),
+    "tier": _l("Record completeness"),
 }
-TIERS: dict[str, str] = {
-    TIER_COMPLETE: "EU Annex I complete",
-    TIER_DERIVED: "EU Annex I complete (partly derived)",
-    TIER_INCOMPLETE: "Incomplete",
+TIERS: dict[str, Any] = {
+    TIER_COMPLETE: _l("EU Annex I complete"),
+    TIER_DERIVED: _l("EU Annex I complete (partly derived)"),
+    TIER_INCOMPLETE: _l("Incomplete"),
 }
 # ELM assessment vocabulary (docs/normalisation.md §1.3.1) plus the catalogue's own extensions.
-ASSESSMENTS: dict[str, str] = {
-    "peer_assessment": "Peer assessment",
-    "marked_assignment": "Marked assignment",
-    "continuous_evaluation": "Continuous evaluation",
-    "portfolio": "Portfolio",
-    "group_performance": "Group performance",
-    "practical_assessment": "Practical assessment",
-    "written_examination": "Written examination",
-    "level_of_attendance": "Level of attendance",
-    "project_work": "Project work",
-    "peer_review": "Peer review",
-    "quiz": "Quiz",
-    "problem_based_learning": "Problem-based learning",
-    "oral_examination": "Oral examination",
-    "artefact_assessment": "Artefact assessment",
-    "recognition_of_prior_learning": "Recognition of prior learning",
-    "none": "None (attendance only)",
+ASSESSMENTS: dict[str, Any] = {
+    "peer_assessment": _l("Peer assessment"),
+    "marked_assignment": _l("Marked assignment"),
+    "continuous_evaluation": _l("Continuous evaluation"),
+    "portfolio": _l("Portfolio"),
+    "group_performance": _l("Group performance"),
+    "practical_assessment": _l("Practical assessment"),
+    "written_examination": _l("Written examination"),
+    "level_of_attendance": _l("Level of attendance"),
+    "project_work": _l("Project work"),
+    "peer_review": _l("Peer review"),
+    "quiz": _l("Quiz"),
+    "problem_based_learning": _l("Problem-based learning"),
+    "oral_examination": _l("Oral examination"),
+    "artefact_assessment": _l("Artefact assessment"),
+    "recognition_of_prior_learning": _l("Recognition of prior learning"),
+    "none": _l("None (attendance only)"),
 }
-QA_TYPES: dict[str, str] = {
-    "internal_institutional": "Internal quality assurance of the institution",
-    "external_institutional": "External quality assurance of the institution",
-    "external_programme": "External accreditation or evaluation of the programme",
-    "licence": "Licence",
-    "professional_recognition": "Professional recognition",
-    "other": "Other",
-    "unknown": "Unknown",
+QA_TYPES: dict[str, Any] = {
+    "internal_institutional": _l("Internal quality assurance of the institution"),
+    "external_institutional": _l("External quality assurance of the institution"),
+    "external_programme": _l("External accreditation or evaluation of the programme"),
+    "licence": _l("Licence"),
+    "professional_recognition": _l("Professional recognition"),
+    "other": _l("Other"),
+    "unknown": _l("Unknown"),
 }
-STACKABILITY: dict[str, str] = {
-    "stand_alone": "Stand-alone",
-    "integrated": "Part of a larger programme",
-    "stackable": "Can be stacked towards another credential",
+STACKABILITY: dict[str, Any] = {
+    "stand_alone": _l("Stand-alone"),
+    "integrated": _l("Part of a larger programme"),
+    "stackable": _l("Can be stacked towards another credential"),
 }
-CREDENTIAL_TYPES: dict[str, str] = {
-    "micro_credential": "Micro-credential",
-    "certificate": "Certificate",
-    "certificate_of_participation": "Certificate of participation",
-    "digital_badge": "Digital badge",
-    "diploma_or_degree": "Diploma or degree",
-    "none": "No credential",
-    "other": "Other",
+CREDENTIAL_TYPES: dict[str, Any] = {
+    "micro_credential": _l("Micro-credential"),
+    "certificate": _l("Certificate"),
+    "certificate_of_participation": _l("Certificate of participation"),
+    "digital_badge": _l("Digital badge"),
+    "diploma_or_degree": _l("Diploma or degree"),
+    "none": _l("No credential"),
+    "other": _l("Other"),
 }
-PROVENANCE: dict[str, str] = {
-    "parsed": "parsed from the provider's text",
-    "inferred": "inferred by the catalogue",
-    "enriched": "added by the catalogue from another register",
+PROVENANCE: dict[str, Any] = {
+    "parsed": _l("parsed from the provider's text"),
+    "inferred": _l("inferred by the catalogue"),
+    "enriched": _l("added by the catalogue from another register"),
+}
+# The codes of offerings.vocab (MODES, SCHEDULES) with their English labels marked for translation.
+MODES: dict[str, Any] = {
+    "online": _l("Online"),
+    "onsite": _l("On site"),
+    "blended": _l("Blended"),
+    "work_based": _l("Work-based"),
+    "project_based": _l("Project-based"),
+    "research_lab_based": _l("Research or lab-based"),
+}
+SCHEDULES: dict[str, Any] = {
+    "full_time": _l("Full time"),
+    "part_time": _l("Part time"),
+    "self_paced": _l("Self-paced"),
+    "part_time_intensive": _l("Part time, intensive"),
+    "part_time_light": _l("Part time, light"),
+    "flexible": _l("Flexible"),
 }
 # The engine wraps matches in <mark>…</mark>; after escaping, only those tags are turned back.
 _ESCAPED_MARK = re.compile(r"&lt;(/?)mark&gt;")
@@ -110,35 +131,41 @@ def humanise(code: str) -> str:
 
 def assessment_label(code: str) -> str:
     """Label of an assessment-type code."""
-    return ASSESSMENTS.get(code) or humanise(code)
+    return str(ASSESSMENTS.get(code) or humanise(code))
 
 
 def tier_label(tier: str | None) -> str:
     """Label of a completeness tier."""
-    return TIERS.get(tier or "", humanise(tier or "unknown"))
+    return str(TIERS.get(tier or "", humanise(tier or "unknown")))
 
 
 def code_label(field: str, value: object) -> str:
     """Label of one value of a facet field (the code itself when nothing better is known)."""
     text = str(value)
+    if has_request_context() and is_api_request():  # the API speaks English, whatever the browser asks
+        with force_locale("en_GB"):
+            return _label(field, text)
+    return _label(field, text)
+
+
+def _label(field: str, text: str) -> str:
     if field == "country":
-        return vocab.country_label(text)
+        return country_name(text)
     if field == "language":
-        return vocab.language_label(text)
-    if field == "mode":
-        return vocab.mode_label(text)
-    if field == "schedule":
-        return vocab.SCHEDULES.get(text, (humanise(text), None))[0]
+        return language_name(text)
     if field == "eqf_level":
-        return f"EQF level {text}"
-    if field == "credential_type":
-        return CREDENTIAL_TYPES.get(text) or humanise(text)
-    if field == "qa_type":
-        return QA_TYPES.get(text) or humanise(text)
+        return gettext("EQF level %(level)s", level=text)
+    table: Mapping[str, Any] | None = {
+        "mode": MODES,
+        "schedule": SCHEDULES,
+        "credential_type": CREDENTIAL_TYPES,
+        "qa_type": QA_TYPES,
+        "stackability": STACKABILITY,
+    }.get(field)
+    if table is not None:
+        return str(table.get(text) or humanise(text))
     if field == "tier":
         return tier_label(text)
-    if field == "stackability":
-        return STACKABILITY.get(text) or humanise(text)
     if field == "assessment":
         return assessment_label(text)
     return text
@@ -167,9 +194,14 @@ def number(value: float | int | None) -> str:
     if value is None or value == "":
         return ""
     try:
-        return f"{float(value):g}"
+        amount = float(value)
     except (TypeError, ValueError):
         return str(value)
+    return (
+        str(format_decimal(amount, format="#,##0.###"))
+        if has_request_context() and not is_api_request()
+        else f"{amount:g}"
+    )
 
 
 def interval(seconds: float | int | None) -> str:
@@ -183,6 +215,13 @@ def interval(seconds: float | int | None) -> str:
     return f"{seconds:g} seconds"
 
 
+def money(amount: float, currency: str) -> str:
+    """``1200, "EUR"`` → ``€1,200.00`` (or ``1.200,00 €`` in German): a fee in the UI's locale."""
+    if not has_request_context() or is_api_request():
+        return f"{amount:,.2f} {currency}"
+    return str(format_currency(amount, currency or "EUR"))
+
+
 def long_date(value: str | date | None) -> str:
     """``2026-03-02`` → ``2 March 2026`` (British order); anything unparsable is shown as given."""
     if not value:
@@ -191,7 +230,11 @@ def long_date(value: str | date | None) -> str:
         day = value if isinstance(value, date) else date.fromisoformat(str(value)[:10])
     except ValueError:
         return str(value)
-    return f"{day.day} {day:%B %Y}"
+    return (
+        str(format_date(day, format="long"))
+        if has_request_context() and not is_api_request()
+        else f"{day.day} {day:%B %Y}"
+    )
 
 
 def safe_highlight(snippet: str | None) -> Markup:

@@ -12,9 +12,10 @@ import logging
 from dataclasses import dataclass, field
 from datetime import date
 
-from offerings import vocab
+from flask_babel import gettext as _
+
 from offerings.model import Offering, Organisation, pick_text
-from search_ui.labels import PROVENANCE, assessment_label, code_label, long_date
+from search_ui.labels import PROVENANCE, assessment_label, code_label, long_date, money, number
 
 __all__ = ["Row", "annex_rows", "instance_rows", "price_lines", "provenance_notes"]
 
@@ -34,30 +35,30 @@ class Row:
 
 
 def _org(org: Organisation, lang: str | None) -> str:
-    name = pick_text(org.name, lang) or "(name not given)"
-    return f"{name} ({vocab.country_label(org.country)})" if org.country else name
+    name = pick_text(org.name, lang) or _("(name not given)")
+    return f"{name} ({code_label('country', org.country)})" if org.country else name
 
 
 def _note(offering: Offering, fields: tuple[str, ...]) -> str | None:
     methods = [offering.field_provenance[f].method for f in fields if f in offering.field_provenance]
-    notes = [PROVENANCE[m] for m in dict.fromkeys(methods) if m in PROVENANCE]
+    notes = [str(PROVENANCE[m]) for m in dict.fromkeys(methods) if m in PROVENANCE]
     return "; ".join(notes) or None
 
 
 def _workload(o: Offering) -> list[str]:
     found = []
     if o.ects_credits is not None:
-        found.append(f"{o.ects_credits:g} ECTS credits")
+        found.append(_("%(credits)s ECTS credits", credits=number(o.ects_credits)))
     if o.workload_hours is not None:
-        found.append(f"{o.workload_hours:g} hours of notional learning")
+        found.append(_("%(hours)s hours of notional learning", hours=number(o.workload_hours)))
     return found
 
 
 def _level(o: Offering) -> list[str]:
     if o.eqf_level is not None:
-        return [f"EQF level {o.eqf_level}"]
+        return [_("EQF level %(level)s", level=o.eqf_level)]
     if o.level_not_applicable:
-        return ["No qualifications framework level applies"]
+        return [_("No qualifications framework level applies")]
     return []
 
 
@@ -77,7 +78,7 @@ def _quality_assurance(o: Offering, lang: str | None) -> list[str]:
     for qa in o.quality_assurance:
         label = code_label("qa_type", qa.type)
         if qa.basis != "declared":
-            label += " (from a public register, not stated by the provider)"
+            label += " " + _("(from a public register, not stated by the provider)")
         text = pick_text(qa.description, lang)
         found.append(f"{label}: {text}" if text else label)
     return found
@@ -88,32 +89,37 @@ def annex_rows(o: Offering) -> list[Row]:
     lang = o.default_language
     awarding = o.awarding_body or []
     rows = [
-        Row("M2", "Title", [o.main_title] if o.main_title else [], fields=("title",)),
+        Row("M2", _("Title"), [o.main_title] if o.main_title else [], fields=("title",)),
         Row(
             "M3",
-            "Country of the awarding body",
-            [vocab.country_label(c) for c in o.issuer_country],
+            _("Country of the awarding body"),
+            [code_label("country", c) for c in o.issuer_country],
             fields=("issuer_country",),
         ),
-        Row("M4", "Awarding body", [_org(a, lang) for a in awarding], fields=("awarding_body",)),
-        Row("M6", "Learning outcomes", _outcomes(o, lang), fields=("learning_outcomes", "learning_outcome_summary")),
-        Row("M7", "Notional workload (ECTS credits or hours)", _workload(o), fields=("ects_credits", "workload_hours")),
-        Row("M8", "Level (EQF)", _level(o), fields=("eqf_level", "level_not_applicable")),
-        Row("M9", "Type of assessment", _assessment(o, lang), fields=("assessment_types", "assessment_description")),
-        Row("M10", "Form of participation", [code_label("mode", m) for m in o.mode], fields=("mode",)),
-        Row("M11", "Quality assurance", _quality_assurance(o, lang), fields=("quality_assurance",)),
-        Row("O1", "Prerequisites", [t for t in [pick_text(o.prerequisites, lang)] if t], fields=("prerequisites",)),
+        Row("M4", _("Awarding body"), [_org(a, lang) for a in awarding], fields=("awarding_body",)),
+        Row("M6", _("Learning outcomes"), _outcomes(o, lang), fields=("learning_outcomes", "learning_outcome_summary")),
+        Row(
+            "M7",
+            _("Notional workload (ECTS credits or hours)"),
+            _workload(o),
+            fields=("ects_credits", "workload_hours"),
+        ),
+        Row("M8", _("Level (EQF)"), _level(o), fields=("eqf_level", "level_not_applicable")),
+        Row("M9", _("Type of assessment"), _assessment(o, lang), fields=("assessment_types", "assessment_description")),
+        Row("M10", _("Form of participation"), [code_label("mode", m) for m in o.mode], fields=("mode",)),
+        Row("M11", _("Quality assurance"), _quality_assurance(o, lang), fields=("quality_assurance",)),
+        Row("O1", _("Prerequisites"), [t for t in [pick_text(o.prerequisites, lang)] if t], fields=("prerequisites",)),
         # O2 (supervision and identity verification) is not in the record model yet: always "not stated".
-        Row("O2", "Supervision and identity verification", []),
+        Row("O2", _("Supervision and identity verification"), []),
         Row(
             "O4",
-            "Integration and stackability",
+            _("Integration and stackability"),
             [code_label("stackability", o.stackability)] if o.stackability else [],
             fields=("stackability",),
         ),
         Row(
             "O5",
-            "Further information",
+            _("Further information"),
             [o.record_url] if o.record_url else [],
             link=o.record_url,
             fields=("record_url",),
@@ -140,7 +146,7 @@ def instance_rows(o: Offering) -> list[dict[str, str]]:
 
 
 def _price(amount: float, currency: str, label: str) -> str:
-    text = "Free" if amount == 0 else f"{amount:,.2f} {currency}"
+    text = _("Free") if amount == 0 else money(amount, currency)
     return f"{text} ({label})" if label else text
 
 
@@ -149,14 +155,19 @@ def price_lines(o: Offering) -> list[str]:
     prices = o.price or [p for i in o.instances for p in i.price]
     lines = list(dict.fromkeys(_price(p.amount, p.currency, pick_text(p.label, o.default_language)) for p in prices))
     if not lines and o.is_free:
-        lines = ["Free"]
+        lines = [_("Free")]
     return lines
 
 
 def provenance_notes(o: Offering) -> list[tuple[str, str]]:
     """(field, note) for every value the catalogue parsed, inferred or enriched rather than read as declared."""
     return [
-        (name, f"{PROVENANCE[p.method]} (from {p.source_path})" if p.source_path else PROVENANCE[p.method])
+        (
+            name,
+            _("%(how)s (from %(path)s)", how=PROVENANCE[p.method], path=p.source_path)
+            if p.source_path
+            else str(PROVENANCE[p.method]),
+        )
         for name, p in sorted(o.field_provenance.items())
         if p.method in PROVENANCE
     ]

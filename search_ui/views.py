@@ -13,11 +13,13 @@ from typing import Any
 from urllib.parse import urlencode
 
 from flask import Blueprint, render_template, request, url_for
+from flask_babel import lazy_gettext as _l
 from werkzeug.datastructures import MultiDict
 
 from indexer.base import FACET_FIELDS, SearchPage, SearchQuery
 from offerings.errors import InvalidQuery
 from offerings.export.schema_org import course_jsonld
+from offerings.export.search import provider_slug
 from offerings.model import pick_text
 from offerings.store import report as quality_report
 from search_ui import services
@@ -34,20 +36,27 @@ logger = logging.getLogger(__name__)
 
 bp = Blueprint("ui", __name__)
 
-SORT_LABELS: dict[str, str] = {
-    "relevance": "Best match",
-    "start_date": "Start date, soonest first",
-    "-start_date": "Start date, latest first",
-    "ects": "ECTS credits, fewest first",
-    "-ects": "ECTS credits, most first",
-    "title": "Title, A to Z",
-    "updated": "Recently updated",
+SORT_LABELS: dict[str, Any] = {
+    "relevance": _l("Best match"),
+    "start_date": _l("Start date, soonest first"),
+    "-start_date": _l("Start date, latest first"),
+    "ects": _l("ECTS credits, fewest first"),
+    "-ects": _l("ECTS credits, most first"),
+    "title": _l("Title, A to Z"),
+    "updated": _l("Recently updated"),
 }
+# Parameters of the pages, not of the search: kept in every link, never sent to the engine.
+UI_PARAMETERS = frozenset({"compare", "lang"})
 PAGE_WINDOW = 2  # page links shown either side of the current page
 
 
+def _base_url() -> str:
+    # The search page's links stay on /search (also from the home page); another page's stay on that page.
+    return url_for("ui.search") if request.endpoint in ("ui.search", "home.page") else request.path
+
+
 def _search_url(pairs: list[tuple[str, str]]) -> str:
-    return url_for("ui.search") + ("?" + urlencode(pairs) if pairs else "")
+    return _base_url() + ("?" + urlencode(pairs) if pairs else "")
 
 
 def _pairs(args: MultiDict[str, str], *, drop: tuple[str, str] | None = None) -> list[tuple[str, str]]:
@@ -111,26 +120,44 @@ def _pagination(args: MultiDict[str, str], page: SearchPage) -> dict[str, Any]:
     }
 
 
-@bp.get("/")
+def _engine_args(args: MultiDict[str, str]) -> MultiDict[str, str]:
+    """The search parameters without the page's own (``compare``: the comparison being built)."""
+    return MultiDict([(k, v) for k, v in args.items(multi=True) if k not in UI_PARAMETERS])
+
+
 @bp.get("/search")
 def search() -> tuple[str, int]:
     """The search page; with no parameters it browses the whole catalogue."""
-    args = request.args
-    context: dict[str, Any] = {"args": args, "sorts": SORT_LABELS, "error": None, "page": None}
+    return search_page(request.args, "search.html")
+
+
+def search_page(
+    args: MultiDict[str, str], template: str, *, fixed: dict[str, str] | None = None, **extra: Any
+) -> tuple[str, int]:
+    """Render ``template`` with a search of ``args``, its facets, filters and page links.
+
+    ``fixed`` filters are added to every search and left out of the facets and links (the
+    provider page's provider: it is in the page's path). Links lead back to the current page.
+    """
+    fixed = fixed or {}
+    args = MultiDict([(k, v) for k, v in args.items(multi=True) if k not in fixed])
+    context: dict[str, Any] = {"args": args, "sorts": SORT_LABELS, "error": None, "page": None, **extra}
+    engine_args = _engine_args(args)
+    engine_args.update(fixed)
     try:
-        query = parse_search(args)
+        query = parse_search(engine_args)
     except InvalidQuery as exc:
         context["error"] = exc
-        return render_template("search.html", **context), 400
+        return render_template(template, **context), 400
     page = services.engine().search(query)
     store = services.store()
     sources = sources_by_id(store)
     page.facets = relabel_facets(page.facets, {source.id: source.name for source in sources.values()})
     # Each result lists every source of its offering ("also offered via ..."): one store query a page.
     page.results = results_with_sources(page.results, store, sources)
-    facets = _facets(page, query)
+    facets = [f for f in _facets(page, query) if f["name"] not in fixed]
     first = (page.page - 1) * page.size + 1
-    api_values: dict[str, Any] = args.to_dict(flat=False)  # url_for takes each parameter's list of values
+    api_values: dict[str, Any] = engine_args.to_dict(flat=False)  # url_for takes each parameter's list of values
     context.update(
         query=query,
         page=page,
@@ -140,8 +167,10 @@ def search() -> tuple[str, int]:
         did_you_mean=_did_you_mean(args, page),
         shown=(first, first + len(page.results) - 1),
         api_url=url_for("api.search", **api_values),
+        atom_url=url_for("subscribe.atom", **api_values),
+        form_action=_base_url(),
     )
-    return render_template("search.html", **context), 200
+    return render_template(template, **context), 200
 
 
 @bp.get("/offerings/<path:record_id>")
@@ -157,7 +186,8 @@ def offering(record_id: str) -> str:
         offering=o,
         title=o.main_title or record.id,
         description=pick_text(o.description, lang),
-        providers=[pick_text(p.name, lang) for p in o.provider],
+        # Linked by the slug the search gives them (the main-language name, as the index folds it).
+        providers=[(pick_text(p.name, lang), provider_slug(pick_text(p.name))) for p in o.provider],
         rows=annex_rows(o),
         instances=instance_rows(o),
         prices=price_lines(o),

@@ -105,5 +105,10 @@ def _iso(value: date | None) -> str | None:
     return value.isoformat() if value else None
 
 
+def provider_slug(name: str) -> str:
+    """The id of a provider in the search (its ``provider_id``, the ``provider`` facet value): its name folded."""
+    return _slug(name)
+
+
 def _slug(text: str) -> str:
     return "-".join(vocab.fold(text).replace("'", "").split())[:80] or "unknown"

@@ -45,6 +45,7 @@ PROVIDERS = {
         name={"nl": "Universiteit Voorbeeld", "en": "Example University"},
         country="NL",
         homepage="https://uni.example.nl",
+        ids={"erasmus_code": "NL VOORBEE01", "schac": "uni.example.nl", "deqar": "DEQARINST0999"},
     ),
     "DE": Organisation(name={"de": "Hochschule Beispiel"}, country="DE"),
     "FR": Organisation(name={"fr": "Université Exemple"}, country="FR"),
