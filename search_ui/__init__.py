@@ -13,7 +13,7 @@ from typing import TYPE_CHECKING
 from flask import Flask, Response, request
 
 from config import Settings, load_settings
-from search_ui import api, health, labels, problems, views
+from search_ui import api, csrf, health, labels, problems, registration, views
 from search_ui.problems import is_api_request
 from search_ui.services import EXTENSION, Services
 
@@ -91,6 +91,9 @@ def create_app(
     app.register_blueprint(api.bp)
     app.register_blueprint(health.bp)
     app.register_blueprint(views.bp)
+    csrf.init_app(app)
+    app.register_blueprint(registration.api)
+    app.register_blueprint(registration.ui)
     app.after_request(_headers)
     logger.info("web app ready: store %s, engine %s", store.engine.dialect.name, getattr(engine, "name", "?"))
     return app
