@@ -11,14 +11,15 @@ from __future__ import annotations
 
 import logging
 from typing import Any
-from urllib.parse import urlsplit
+from urllib.parse import quote, urlsplit
 
 from config import Settings
+from harvesters import mail
 from harvesters.http import FeedClient
 from offerings.errors import FeedError, HarvestError
 from offerings.store import Source, Store, lifecycle
 
-__all__ = ["WELL_KNOWN", "check_well_known", "mail_candidates", "start", "well_known_url"]
+__all__ = ["WELL_KNOWN", "check_well_known", "confirm_url", "mail_candidates", "start", "well_known_url"]
 
 logger = logging.getLogger(__name__)
 
@@ -50,16 +51,47 @@ def mail_candidates(source: Source, report: dict[str, Any] | None) -> list[str]:
     return found
 
 
+def confirm_url(settings: Settings, source_id: str, mail_token: str) -> str:
+    """The link a confirmation mail carries."""
+    base = (settings.public_url or f"http://{settings.host}:{settings.port}").rstrip("/")
+    return f"{base}/sources/{quote(source_id)}/confirm?token={quote(mail_token)}"
+
+
 def start(store: Store, settings: Settings, source: Source, report: dict[str, Any] | None) -> dict[str, Any]:
-    """Give ``source`` its verification token; returns how its owner can prove ownership."""
+    """Give ``source`` its tokens and mail the confirmation link to the addresses the feed vouches for (when an
+    SMTP server is configured); returns how its owner can prove ownership. A mail that cannot be sent is
+    reported in the answer (``mail_errors``), not raised: the other ways remain."""
     proof = lifecycle.start_verification(store, source.id)
+    sent: list[str] = []
+    errors: list[str] = []
+    candidates = mail_candidates(source, report)
+    if mail.enabled(settings):
+        link = confirm_url(settings, source.id, proof.mail_token)
+        for address in candidates:
+            try:
+                mail.send(
+                    settings,
+                    address,
+                    f"Confirm the registration of {source.name or source.url} in microcred",
+                    f"Someone registered the feed\n\n  {source.url}\n\nin the microcred catalogue of "
+                    f"micro-credentials, giving {source.contact_email} as its contact.\n\nIf that is right, "
+                    f"confirm it here:\n\n  {link}\n\nIf it is not, ignore this mail: nothing is harvested "
+                    "without a proof of ownership or an operator's approval.\n",
+                )
+            except mail.MailError as exc:
+                logger.warning("%s: %s", source.id, exc)
+                errors.append(str(exc))
+                continue
+            lifecycle.note_mailed(store, source.id, address)
+            sent.append(address)
     return {
         "token": proof.token,
         "well_known_url": well_known_url(source.url),
-        "mail_to": mail_candidates(source, report),
+        "mailed_to": sent,
+        "mail_errors": errors,
         "how": (
-            f"Publish the token as the body of {well_known_url(source.url)}, or follow the link we mail to an "
-            "address the feed names; an operator may also confirm ownership."
+            f"Publish the token as the body of {well_known_url(source.url)} and ask us to check it, or follow "
+            "the link we mailed to an address the feed names; an operator may also confirm ownership."
         ),
     }
 

@@ -31,6 +31,7 @@ __all__ = [
     "Verification",
     "confirm_verification",
     "history",
+    "note_mailed",
     "record",
     "remove",
     "start_verification",
@@ -65,7 +66,8 @@ source_verifications = Table(
     "source_verifications",
     metadata,
     Column("source_id", String(100), ForeignKey("sources.id", ondelete="CASCADE"), primary_key=True),
-    Column("token", String(100), nullable=False),
+    Column("token", String(100), nullable=False),  # published at the well-known address: the registrant sees it
+    Column("mail_token", String(100), nullable=False),  # only in the mailed link: the registrant never sees it
     Column("email", Text),
     Column("created_at", DateTime, nullable=False),
     Column("mailed_at", DateTime),
@@ -105,6 +107,7 @@ class Verification:
 
     source_id: str
     token: str
+    mail_token: str
     email: str | None
     created_at: datetime
     mailed_at: datetime | None
@@ -181,31 +184,34 @@ def history(store: Store, source_id: str) -> list[Transition]:
         ]
 
 
-def start_verification(store: Store, source_id: str, *, email: str | None = None) -> Verification:
-    """The source's verification, made with a new random token when it has none; ``email`` notes where a
-    confirmation link was mailed."""
-    now = utcnow()
+def start_verification(store: Store, source_id: str) -> Verification:
+    """The source's verification, made with two new random tokens when it has none."""
     with store.engine.begin() as conn:
-        found = conn.execute(select(source_verifications).where(source_verifications.c.source_id == source_id)).first()
+        found = conn.execute(
+            select(source_verifications.c.source_id).where(source_verifications.c.source_id == source_id)
+        ).first()
         if found is None:
             conn.execute(
                 source_verifications.insert().values(
-                    source_id=source_id, token=secrets.token_urlsafe(24), email=email, created_at=now
+                    source_id=source_id,
+                    token=secrets.token_urlsafe(24),
+                    mail_token=secrets.token_urlsafe(24),
+                    created_at=utcnow(),
                 )
             )
-        elif email is not None:
-            conn.execute(
-                update(source_verifications)
-                .where(source_verifications.c.source_id == source_id)
-                .values(email=email, mailed_at=now)
-            )
-        if email is not None and found is None:
-            conn.execute(
-                update(source_verifications).where(source_verifications.c.source_id == source_id).values(mailed_at=now)
-            )
-    found_now = verification(store, source_id)
-    assert found_now is not None
-    return found_now
+    made = verification(store, source_id)
+    assert made is not None
+    return made
+
+
+def note_mailed(store: Store, source_id: str, email: str) -> None:
+    """Write down that the confirmation link was mailed to ``email``, now."""
+    with store.engine.begin() as conn:
+        conn.execute(
+            update(source_verifications)
+            .where(source_verifications.c.source_id == source_id)
+            .values(email=email, mailed_at=utcnow())
+        )
 
 
 def verification(store: Store, source_id: str) -> Verification | None:
@@ -215,20 +221,22 @@ def verification(store: Store, source_id: str) -> Verification | None:
     if row is None:
         return None
     return Verification(
-        row.source_id, row.token, row.email, row.created_at, row.mailed_at, row.confirmed_at, row.method
+        row.source_id, row.token, row.mail_token, row.email, row.created_at, row.mailed_at, row.confirmed_at, row.method
     )
 
 
 def confirm_verification(store: Store, source_id: str, token: str | None, *, method: str, actor: str) -> None:
     """Mark ownership proved (``method``: ``well-known``, ``email`` or ``operator``) and make the source
-    ``verified``. ``token`` must be the source's (None only for the operator's word).
+    ``verified``. ``token`` must be the source's published token (``well-known``) or its mailed one (``email``);
+    None only for the operator's word.
 
     Raises:
         NotFound: no such source.
         IllegalTransition: the token is wrong, or the source is not ``pending``.
     """
     found = verification(store, source_id)
-    if token is not None and (found is None or not secrets.compare_digest(found.token, token)):
+    expected = (found.mail_token if method == "email" else found.token) if found else ""
+    if token is not None and (found is None or not secrets.compare_digest(expected.encode(), token.encode())):
         raise IllegalTransition(f"that is not the verification token of source {source_id!r}")
     if token is None and method != "operator":
         raise IllegalTransition("a token is needed to verify ownership")

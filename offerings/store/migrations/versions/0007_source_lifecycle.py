@@ -33,6 +33,7 @@ def upgrade() -> None:
         "source_verifications",
         sa.Column("source_id", sa.String(100), sa.ForeignKey("sources.id", ondelete="CASCADE"), primary_key=True),
         sa.Column("token", sa.String(100), nullable=False),
+        sa.Column("mail_token", sa.String(100), nullable=False),
         sa.Column("email", sa.Text),
         sa.Column("created_at", sa.DateTime, nullable=False),
         sa.Column("mailed_at", sa.DateTime),
