@@ -21,6 +21,7 @@ from offerings.errors import ConfigError
 
 __all__ = [
     "HarvestSettings",
+    "HealthSettings",
     "LinkSettings",
     "MailSettings",
     "QualitySettings",
@@ -114,6 +115,17 @@ class QualitySettings:
 
 
 @dataclass(frozen=True, slots=True, kw_only=True)
+class HealthSettings:
+    """``[health]``: when a source is failing or suspended, and where its alerts go besides its contact's mail."""
+
+    failing_after: int = field(default=3, metadata={"help": "Failed runs in a row that make a source failing"})
+    suspend_after: int = field(default=6, metadata={"help": "Failed runs in a row that suspend a source"})
+    shrink_share: float = field(default=0.5, metadata={"help": "Alert when a run deletes more than this share"})
+    webhook_url: str = field(default="", metadata={"help": "URL alerts are POSTed to as JSON (empty: none)"})
+    webhook_secret: str = field(default="", metadata={"help": "HMAC-SHA256 key signing the webhook body"})
+
+
+@dataclass(frozen=True, slots=True, kw_only=True)
 class MailSettings:
     """``[mail]``: the SMTP server that sends ownership confirmations and alerts (off while ``host`` is empty)."""
 
@@ -147,6 +159,7 @@ class Settings:
     links: LinkSettings = field(default_factory=LinkSettings, metadata={"help": "Landing-page checks (V3)"})
     quality: QualitySettings = field(default_factory=QualitySettings, metadata={"help": "Pinned registries"})
     mail: MailSettings = field(default_factory=MailSettings, metadata={"help": "Outgoing mail (SMTP)"})
+    health: HealthSettings = field(default_factory=HealthSettings, metadata={"help": "Source health and alerts"})
     public_url: str = field(default="", metadata={"help": "The web UI's public address, for links in mails"})
 
     @property
