@@ -13,7 +13,7 @@ from typing import TYPE_CHECKING
 from flask import Flask, Response, request
 
 from config import Settings, load_settings
-from search_ui import admin, api, csrf, health, labels, ownership, problems, registration, views
+from search_ui import admin, api, csrf, health, labels, ownership, problems, ratelimit, registration, views
 from search_ui.problems import is_api_request
 from search_ui.services import EXTENSION, Services
 
@@ -92,6 +92,7 @@ def create_app(
     app.register_blueprint(health.bp)
     app.register_blueprint(views.bp)
     csrf.init_app(app)
+    ratelimit.init_app(app)
     app.register_blueprint(registration.api)
     app.register_blueprint(registration.ui)
     app.register_blueprint(admin.api)

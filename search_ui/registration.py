@@ -17,7 +17,7 @@ from flask import Blueprint, Response, jsonify, render_template, request, url_fo
 from harvesters import ownership
 from harvesters import registration as reg
 from offerings.errors import HarvestError
-from search_ui import csrf, services
+from search_ui import csrf, ratelimit, services
 from search_ui.problems import problem
 
 __all__ = ["api", "ui"]
@@ -111,6 +111,7 @@ def register() -> Response | tuple[Response, int]:
     wanted = _api_body()
     if isinstance(wanted, Response):
         return wanted
+    ratelimit.limit()
     s = services.services()
     try:
         source, report = reg.register(s.store, s.settings, wanted, status="pending")
@@ -137,6 +138,7 @@ def check() -> Response:
     wanted = _api_body()
     if isinstance(wanted, Response):
         return wanted
+    ratelimit.limit()
     try:
         report = reg.check(wanted, services.services().settings, contact_required=False)
     except (reg.InvalidRegistration, HarvestError) as exc:
@@ -150,6 +152,7 @@ def register_page() -> tuple[str, int]:
     if request.method == "GET":
         return render_template("register.html", form={}, error=None, report=None, source=None), 200
     csrf.require()
+    ratelimit.limit()
     wanted = _from_form()
     checking = request.form.get("action") == "check"
     form = {name: request.form.get(name, "") for name in (*_FIELDS, "kind")}

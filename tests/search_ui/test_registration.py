@@ -213,3 +213,19 @@ def test_a_url_that_is_not_one_is_named() -> None:
     with pytest.raises(InvalidRegistration) as caught:
         normalise_url("example.org/oai")
     assert caught.value.field == "url"
+
+
+def test_probes_are_rate_limited_per_client(app: Flask, client: FlaskClient, store: Store) -> None:
+    from search_ui import ratelimit
+
+    ratelimit.init_app(app, limit=3, window=3600)
+    body = {"url": "http://127.0.0.1:9/oai", "contact_email": "a@b.eu"}
+    assert [client.post("/api/v1/sources/check", json=body).status_code for _ in range(3)] == [422, 422, 422]
+    refused = client.post("/api/v1/sources", json=body)
+    assert refused.status_code == 429 and refused.mimetype == "application/problem+json"
+    assert int(refused.headers["Retry-After"]) > 0
+    # Another address is not held back by this one.
+    other = client.post("/api/v1/sources/check", json=body, environ_base={"REMOTE_ADDR": "127.0.0.9"})
+    assert other.status_code == 422
+    # Bad bodies are refused before they count.
+    assert client.post("/api/v1/sources", json=[1]).status_code == 400
