@@ -35,7 +35,7 @@ ACTOR = "health check"
 def consecutive_failures(store: Store, source_id: str, *, limit: int = 100) -> int:
     """Failed runs in a row, newest first."""
     count = 0
-    for run in store.runs(source_id, limit=limit):
+    for run in store.sources.runs(source_id, limit=limit):
         if run["status"] != "failed":
             break
         count += 1
@@ -63,7 +63,7 @@ def sign(secret: str, body: bytes) -> str:
 
 def after_run(store: Store, settings: Settings, source: Source, report: HarvestReport, *, live_before: int) -> str:
     """Update the source's status after a run and send its alerts; returns the status it ends in."""
-    status = store.get_source(source.id).status
+    status = store.sources.get(source.id).status
     failures = consecutive_failures(store, source.id)
     if report.status == "failed":
         if failures >= settings.health.suspend_after and status in ("active", "failing"):
@@ -76,7 +76,7 @@ def after_run(store: Store, settings: Settings, source: Source, report: HarvestR
             status = "failing"
         if status == "failing":
             delay = min(timedelta(seconds=source.every_seconds * 2 ** max(failures - 1, 0)), MAX_BACKOFF)
-            store.update_source(source.id, next_due_at=utcnow() + delay)
+            store.sources.update(source.id, next_due_at=utcnow() + delay)
     elif status == "failing":
         lifecycle.transition(store, source.id, "active", actor=ACTOR, reason="a harvest succeeded again")
         status = "active"

@@ -104,7 +104,7 @@ def check_well_known(store: Store, settings: Settings, source_id: str, *, actor:
     Raises:
         HarvestError: the file could not be fetched (blocked address, unreachable host, HTTP error).
     """
-    source = store.get_source(source_id)
+    source = store.sources.get(source_id)
     proof = lifecycle.verification(store, source_id) or lifecycle.start_verification(store, source_id)
     feed = FeedClient(settings)
     try:

@@ -169,7 +169,7 @@ def slug_for(url: str, name: str | None, taken: set[str]) -> str:
 def existing_source(store: Store, url: str) -> Source | None:
     """The source registered at ``url`` (compared normalised), if any; removed sources do not count."""
     wanted = normalise_url(url)
-    for source in store.list_sources():
+    for source in store.sources.all():
         if source.status == "removed" or not source.url:
             continue
         try:
@@ -243,7 +243,7 @@ def add(
         raise AlreadyRegistered(found)
     report = report or {}
     name = wanted.name or report.get("repository_name")
-    taken = {s.id for s in store.list_sources()}
+    taken = {s.id for s in store.sources.all()}
     source = Source(
         id=source_id or slug_for(wanted.url, name, taken),
         url=registration.url.strip(),
@@ -256,7 +256,7 @@ def add(
         contact_email=wanted.contact_email,
         probe=report or None,
     )
-    stored = store.add_source(source)
+    stored = store.sources.add(source)
     who = actor or (f"registration by {wanted.contact_email}" if status == "pending" else "operator")
     why = "registered through the public form or API" if status == "pending" else "added by the operator"
     lifecycle.record(store, stored.id, None, status, actor=who, reason=why)

@@ -64,7 +64,7 @@ def _apply(store: Store, source_id: str, action: str, *, actor: str, reason: str
         NotFound: no such source.
         IllegalTransition: the action does not apply to the source's status.
     """
-    source = store.get_source(source_id)
+    source = store.sources.get(source_id)
     if action == "approve":
         lifecycle.transition(
             store, source_id, "active", actor=actor, reason=reason or "approved by the operator", next_due_at=None
@@ -76,7 +76,7 @@ def _apply(store: Store, source_id: str, action: str, *, actor: str, reason: str
     if action == "harvest":
         if source.status not in HARVESTABLE:
             raise lifecycle.IllegalTransition(f"source {source_id!r} is {source.status}; only active sources harvest")
-        store.update_source(source_id, next_due_at=utcnow())
+        store.sources.update(source_id, next_due_at=utcnow())
         return f"{source_id} is due now; the scheduler harvests it on its next tick"
     if action == "suspend":
         lifecycle.transition(store, source_id, "suspended", actor=actor, reason=reason or "suspended by the operator")
@@ -96,7 +96,7 @@ def _api_action(source_id: str, action: str, status: int = 200) -> Response | tu
         message = _apply(store, source_id, action, actor="operator (admin API)", reason=_reason(""))
     except lifecycle.IllegalTransition as exc:
         return problem(409, "Conflict", str(exc), kind="illegal-transition")
-    data = source_dict(store, store.get_source(source_id), with_runs=True)
+    data = source_dict(store, store.sources.get(source_id), with_runs=True)
     return jsonify({"message": message, "source": data}), status
 
 
@@ -143,7 +143,7 @@ def move(source_id: str) -> Response | tuple[Response, int]:
             lifecycle.transition(store, source_id, target, actor="operator (admin API)", reason=reason)
     except lifecycle.IllegalTransition as exc:
         return problem(409, "Conflict", str(exc), kind="illegal-transition")
-    return jsonify({"source": source_dict(store, store.get_source(source_id), with_runs=True)})
+    return jsonify({"source": source_dict(store, store.sources.get(source_id), with_runs=True)})
 
 
 # ---- the page --------------------------------------------------------------------------------------

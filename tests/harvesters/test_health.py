@@ -75,7 +75,7 @@ def health_settings(tmp_path: Path, smtp: tuple[Inbox, int], hook: tuple[str, An
 
 def _run_due(store: Store, settings: Settings, source_id: str) -> list[str]:
     """Make the source due and let the real scheduler take it; returns what the tick started."""
-    store.update_source(source_id, next_due_at=None)
+    store.sources.update(source_id, next_due_at=None)
     scheduler = HarvestScheduler(store, settings)
     started = scheduler.tick()
     scheduler.pool.shutdown(wait=True)
@@ -97,12 +97,12 @@ def test_a_broken_feed_alerts_then_fails_then_is_suspended_and_recovers(
     inbox.messages.clear()  # the ownership mail
     lifecycle.transition(store, source.id, "active", actor="operator", reason="test")
     assert _run_due(store, health_settings, source.id) == [source.id]
-    assert store.count(source_id=source.id) > 0 and store.get_source(source.id).status == "active"
+    assert store.count(source_id=source.id) > 0 and store.sources.get(source.id).status == "active"
     assert inbox.messages == [] and hook[1] == []  # a good run alerts nobody
 
     app.broken = True
     _run_due(store, health_settings, source.id)
-    assert store.get_source(source.id).status == "active"  # one failure is not yet failing
+    assert store.sources.get(source.id).status == "active"  # one failure is not yet failing
     ((to, message),) = inbox.messages
     assert to == ["ops@zuiderzee.example"] and "the harvest failed" in message.get_payload()  # type: ignore[operator]
     headers, body = hook[1][0]
@@ -111,7 +111,7 @@ def test_a_broken_feed_alerts_then_fails_then_is_suspended_and_recovers(
     assert json.loads(body)["source"] == source.id and json.loads(body)["status"] == "active"
 
     _run_due(store, health_settings, source.id)
-    failing = store.get_source(source.id)
+    failing = store.sources.get(source.id)
     assert failing.status == "failing"
     # Failing sources are retried later than their interval (backoff), and still harvested.
     assert failing.next_due_at is not None
@@ -119,12 +119,12 @@ def test_a_broken_feed_alerts_then_fails_then_is_suspended_and_recovers(
 
     app.broken = False
     _run_due(store, health_settings, source.id)
-    assert store.get_source(source.id).status == "active"
+    assert store.sources.get(source.id).status == "active"
 
     app.broken = True
     for _ in range(3):
         _run_due(store, health_settings, source.id)
-    assert store.get_source(source.id).status == "suspended"
+    assert store.sources.get(source.id).status == "suspended"
     assert _run_due(store, health_settings, source.id) == []  # suspended sources are not harvested
     assert len(hook[1]) == 5 and len(inbox.messages) == 5  # one alert per failed run
     steps = [(t.from_status, t.to_status, t.actor) for t in lifecycle.history(store, source.id)]

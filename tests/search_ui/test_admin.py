@@ -52,7 +52,7 @@ def test_admin_calls_need_the_token(client: FlaskClient, store: Store, pending: 
     response = client.post(f"/api/v1/sources/{pending}/approve", headers=headers)
     assert response.status_code == 401
     assert response.headers["WWW-Authenticate"].startswith("Bearer")
-    assert store.get_source(pending).status == "pending"
+    assert store.sources.get(pending).status == "pending"
 
 
 def test_admin_calls_are_off_without_a_token(tmp_path: Path, store: Store, feed_server: FeedServer) -> None:  # noqa: F811
@@ -90,7 +90,7 @@ def test_illegal_moves_are_409s_and_change_nothing(client: FlaskClient, store: S
     assert response.status_code == 409 and "cannot become failing" in response.json["detail"]
     assert client.post(f"/api/v1/sources/{pending}/transition", headers=AUTH, json={"to": "x"}).status_code == 400
     assert client.post("/api/v1/sources/nope/approve", headers=AUTH).status_code == 404
-    assert store.get_source(pending).status == "pending"
+    assert store.sources.get(pending).status == "pending"
     assert [t.to_status for t in lifecycle.history(store, pending)] == ["pending"]
 
 
@@ -108,7 +108,7 @@ def test_removal_withdraws_the_offerings_and_keeps_the_history(
     assert store.count(source_id=pending) == 0 and store.count(source_id=pending, deleted=True) >= live
     assert [t.to_status for t in lifecycle.history(store, pending)] == ["pending", "active", "removed"]
     # A removed source harvests no more, and its endpoint may be registered again.
-    assert store.due_sources() == []
+    assert store.sources.due() == []
 
 
 def test_the_admin_page_signs_in_and_approves(client: FlaskClient, store: Store, pending: str) -> None:
@@ -122,14 +122,14 @@ def test_the_admin_page_signs_in_and_approves(client: FlaskClient, store: Store,
     assert client.post(f"/admin/sources/{pending}/approve", data={}).status_code == 400
     done = client.post(f"/admin/sources/{pending}/approve", data={"csrf_token": token}, follow_redirects=True)
     assert done.status_code == 200 and "is active" in done.get_data(as_text=True)
-    assert store.get_source(pending).status == "active"
+    assert store.sources.get(pending).status == "active"
     assert lifecycle.history(store, pending)[-1].actor == "operator (admin page)"
 
 
 def test_the_admin_page_refuses_actions_before_sign_in(client: FlaskClient, store: Store, pending: str) -> None:
     token = _csrf(client, "/admin")
     assert client.post(f"/admin/sources/{pending}/approve", data={"csrf_token": token}).status_code == 403
-    assert store.get_source(pending).status == "pending"
+    assert store.sources.get(pending).status == "pending"
 
 
 def test_cli_approve_records_the_transition(

@@ -87,14 +87,14 @@ def test_mailed_link_confirms_then_the_operator_approves(
     assert body["verification"]["token"] not in link
     # Opening the link confirms nothing (mail scanners follow links); the button does.
     page = client.get(link)
-    assert page.status_code == 200 and store.get_source(source_id).status == "pending"
+    assert page.status_code == 200 and store.sources.get(source_id).status == "pending"
     token = re.search(r'name="token" value="([^"]+)"', page.get_data(as_text=True))
     assert token
     csrf = re.search(r'name="csrf_token" value="([^"]+)"', page.get_data(as_text=True))
     assert csrf
     done = client.post(f"/sources/{source_id}/confirm", data={"csrf_token": csrf.group(1), "token": token.group(1)})
     assert done.status_code == 200 and "ownership is confirmed" in done.get_data(as_text=True)
-    assert store.get_source(source_id).status == "verified"
+    assert store.sources.get(source_id).status == "verified"
     approved = client.post(f"/api/v1/sources/{source_id}/approve", headers={"Authorization": f"Bearer {TOKEN}"})
     assert approved.status_code == 200
     steps = [(t["from"], t["to"]) for t in approved.json["source"]["transitions"]]
@@ -108,7 +108,7 @@ def test_a_wrong_mailed_token_proves_nothing(client: FlaskClient, store: Store, 
     for token in ("guess", body["verification"]["token"]):
         response = client.post(f"/api/v1/sources/{body['id']}/ownership", json={"method": "email", "token": token})
         assert response.status_code == 409
-    assert store.get_source(body["id"]).status == "pending"
+    assert store.sources.get(body["id"]).status == "pending"
 
 
 def test_the_well_known_token_proves_ownership(
@@ -124,12 +124,12 @@ def test_the_well_known_token_proves_ownership(
     published["body"] = b"some-other-token\n"
     wrong = client.post(f"/api/v1/sources/{source_id}/ownership", json={"method": "well-known"})
     assert wrong.status_code == 422 and "does not hold the token" in wrong.json["detail"]
-    assert store.get_source(source_id).status == "pending"
+    assert store.sources.get(source_id).status == "pending"
     published["body"] = body["verification"]["token"].encode() + b"\n"
     csrf = _csrf(client, f"/sources/{source_id}")
     page = client.post(f"/sources/{source_id}/verify", data={"csrf_token": csrf})
     assert page.status_code == 200 and "ownership is confirmed" in page.get_data(as_text=True)
-    assert store.get_source(source_id).status == "verified"
+    assert store.sources.get(source_id).status == "verified"
     assert lifecycle.history(store, source_id)[-1].reason == "ownership proved (well-known)"
 
 
@@ -143,7 +143,7 @@ def test_the_well_known_fetch_is_ssrf_guarded(
     strict = create_app(make_settings(tmp_path, allow_private_feeds=False), store=store).test_client()
     refused = strict.post(f"/api/v1/sources/{body['id']}/ownership", json={"method": "well-known"})
     assert refused.status_code == 422 and "not permitted" in refused.json["detail"]
-    assert store.get_source(body["id"]).status == "pending"
+    assert store.sources.get(body["id"]).status == "pending"
 
 
 def test_the_operator_confirms_ownership(client: FlaskClient, store: Store, host: tuple[FeedServer, Any]) -> None:

@@ -78,7 +78,7 @@ def test_check_my_feed_stores_nothing(client: FlaskClient, store: Store, feed_se
     response = client.post("/api/v1/sources/check", json={"url": feed_server.url_for(NL)})
     assert response.status_code == 200
     assert response.json["kind"] == "oai" and response.json["preview"]
-    assert store.list_sources() == []
+    assert store.sources.all() == []
 
 
 @pytest.mark.parametrize(
@@ -108,7 +108,7 @@ def test_bad_input_is_a_problem_naming_the_field(
     assert response.status_code == status, response.json
     assert response.mimetype == "application/problem+json"
     assert response.json.get("parameter") == parameter
-    assert store.list_sources() == []
+    assert store.sources.all() == []
 
 
 @pytest.mark.parametrize("raw", [b"", b"{", b"\xff\xfe", b"null", b"[]", b'{"url": null}'])
@@ -135,7 +135,7 @@ def test_a_private_address_is_refused_without_the_test_allowance(
     response = client.post("/api/v1/sources", json={"url": feed_server.url_for(NL), "contact_email": "a@b.eu"})
     assert response.status_code == 422
     assert "not permitted" in response.json["detail"]
-    assert store.list_sources() == []
+    assert store.sources.all() == []
 
 
 def test_the_form_checks_a_feed_without_registering_it(
@@ -150,7 +150,7 @@ def test_the_form_checks_a_feed_without_registering_it(
     assert page.status_code == 200
     text = page.get_data(as_text=True)
     assert "What we found" in text and "oai_dc" in text and "/ 100" in text
-    assert store.list_sources() == []
+    assert store.sources.all() == []
 
 
 def test_the_form_registers_and_shows_the_proof_to_publish(
@@ -168,7 +168,7 @@ def test_the_form_registers_and_shows_the_proof_to_publish(
     page = client.post("/register", data=form)
     assert page.status_code == 201
     text = page.get_data(as_text=True)
-    (source,) = store.list_sources()
+    (source,) = store.sources.all()
     assert source.status == "pending" and source.contact_email == "x@zuiderzee.example"
     assert "/.well-known/microcred-verification" in text and "pending" in text
     again = client.post("/register", data=form)
@@ -185,7 +185,7 @@ def test_the_form_names_bad_input_and_never_fails(client: FlaskClient, store: St
     assert 'aria-invalid="true"' in page.get_data(as_text=True)
     page = client.post("/register", data={"csrf_token": token, "url": "http://example.org/oai", "action": "register"})
     assert page.status_code == 422 and "contact e-mail address is required" in page.get_data(as_text=True)
-    assert store.list_sources() == []
+    assert store.sources.all() == []
 
 
 def test_the_form_refuses_a_post_without_its_csrf_token(client: FlaskClient, store: Store) -> None:
