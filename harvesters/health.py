@@ -21,7 +21,7 @@ from config import Settings
 from harvesters import mail
 from harvesters.base import HarvestReport
 from harvesters.http import FeedClient
-from offerings.store import Source, Store, lifecycle, utcnow
+from offerings.store import Source, Store, lifecycle, problem_reports, utcnow
 
 __all__ = ["SIGNATURE_HEADER", "after_run", "alerts_for", "consecutive_failures", "sign"]
 
@@ -82,18 +82,23 @@ def after_run(store: Store, settings: Settings, source: Source, report: HarvestR
         status = "active"
     problems = alerts_for(report, live_before, settings)
     if problems:
-        notify(settings, source, status, problems)
+        reported = [f"{r.record_id}: {r.category}: {r.message}" for r in problem_reports.open_reports(store, source.id)]
+        notify(settings, source, status, problems, reported=reported)
     return status
 
 
-def notify(settings: Settings, source: Source, status: str, problems: list[str]) -> None:
-    """Mail the source's contact and POST the operator's webhook; a delivery that fails is logged, never raised."""
+def notify(
+    settings: Settings, source: Source, status: str, problems: list[str], *, reported: list[str] | None = None
+) -> None:
+    """Mail the source's contact and POST the operator's webhook; a delivery that fails is logged, never raised.
+    ``reported`` are the open problems people reported on the source's offerings, told with the alert."""
     payload: dict[str, Any] = {
         "event": "source.alert",
         "source": source.id,
         "url": source.url,
         "status": status,
         "problems": problems,
+        "reported": reported or [],
         "at": utcnow().isoformat() + "Z",
     }
     if source.contact_email and mail.enabled(settings):
@@ -101,6 +106,11 @@ def notify(settings: Settings, source: Source, status: str, problems: list[str])
             f"microcred could not harvest your feed {source.url} as it should:\n\n"
             + "".join(f"  - {p}\n" for p in problems)
             + f"\nThe source is now {status}.\n"
+            + (
+                "\nProblems people reported on your offerings:\n" + "".join(f"  - {r}\n" for r in reported)
+                if reported
+                else ""
+            )
         )
         try:
             mail.send(settings, source.contact_email, f"microcred: a problem with {source.name or source.id}", body)

@@ -13,7 +13,19 @@ from typing import TYPE_CHECKING
 from flask import Flask, Response, request
 
 from config import Settings, load_settings
-from search_ui import admin, api, csrf, health, labels, ownership, problems, ratelimit, registration, views
+from search_ui import (
+    admin,
+    api,
+    csrf,
+    health,
+    labels,
+    ownership,
+    problem_reports,
+    problems,
+    ratelimit,
+    registration,
+    views,
+)
 from search_ui.problems import is_api_request
 from search_ui.services import EXTENSION, Services
 
@@ -99,6 +111,7 @@ def create_app(
     app.register_blueprint(admin.ui)
     app.register_blueprint(ownership.api)
     app.register_blueprint(ownership.ui)
+    app.register_blueprint(problem_reports.ui)
     app.after_request(_headers)
     logger.info("web app ready: store %s, engine %s", store.engine.dialect.name, getattr(engine, "name", "?"))
     return app

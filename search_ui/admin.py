@@ -17,7 +17,7 @@ from flask import Blueprint, Response, abort, jsonify, redirect, render_template
 from werkzeug.wrappers import Response as WerkzeugResponse
 
 from offerings.errors import NotFound
-from offerings.store import Store, lifecycle, utcnow
+from offerings.store import Store, lifecycle, problem_reports, utcnow
 from search_ui import csrf, services
 from search_ui.api import listed_sources, source_dict
 from search_ui.problems import problem
@@ -168,8 +168,15 @@ def console() -> str:
         rows.append(data)
     waiting = [r for r in rows if r["status"] in ("pending", "verified")]
     others = [r for r in rows if r["status"] not in ("pending", "verified")]
+    reports = problem_reports.open_reports(store)
     return render_template(
-        "admin.html", signed_in=True, waiting=waiting, others=others, message=request.args.get("done"), error=None
+        "admin.html",
+        signed_in=True,
+        waiting=waiting,
+        others=others,
+        reports=reports,
+        message=request.args.get("done"),
+        error=None,
     )
 
 

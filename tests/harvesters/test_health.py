@@ -11,6 +11,7 @@ from pathlib import Path
 from typing import Any
 
 import pytest
+from sqlalchemy import select
 
 from config import Settings
 from harvesters import health
@@ -18,7 +19,8 @@ from harvesters.registration import Registration, register
 from harvesters.scheduler import HarvestScheduler
 from microcred.demo.provider import Provider
 from microcred.demo.server import FeedServer, make_app, serve
-from offerings.store import Store, lifecycle, utcnow
+from offerings.store import Store, lifecycle, problem_reports, utcnow
+from offerings.store.tables import records
 from tests.conftest import make_settings
 from tests.harvesters.conftest import NL
 from tests.mailbox import Inbox
@@ -100,11 +102,17 @@ def test_a_broken_feed_alerts_then_fails_then_is_suspended_and_recovers(
     assert store.count(source_id=source.id) > 0 and store.sources.get(source.id).status == "active"
     assert inbox.messages == [] and hook[1] == []  # a good run alerts nobody
 
+    with store.engine.connect() as conn:
+        record_id = conn.execute(select(records.c.id).where(records.c.source_id == source.id)).scalars().first()
+    assert record_id is not None
+    problem_reports.add(store, record_id, "dead-link", "the landing page is gone")
+
     app.broken = True
     _run_due(store, health_settings, source.id)
     assert store.sources.get(source.id).status == "active"  # one failure is not yet failing
     ((to, message),) = inbox.messages
     assert to == ["ops@zuiderzee.example"] and "the harvest failed" in message.get_payload()  # type: ignore[operator]
+    assert "the landing page is gone" in message.get_payload()  # type: ignore[operator]  # reports travel with alerts
     headers, body = hook[1][0]
     expected = "sha256=" + hmac.new(SECRET.encode(), body, hashlib.sha256).hexdigest()
     assert headers["x-microcred-signature"] == expected

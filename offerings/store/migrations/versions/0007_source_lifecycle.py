@@ -1,4 +1,5 @@
-"""A source's lifecycle: every status transition (who, when, why) and its proof of ownership.
+"""A source's lifecycle: every status transition (who, when, why), its proof of ownership, and problems reported
+on its offerings.
 
 Tables of their own (offerings/store/lifecycle.py), not columns on sources: the history grows, and the
 registry's columns stay as they are.
@@ -42,7 +43,25 @@ def upgrade() -> None:
     )
 
 
+    op.create_table(
+        "offering_reports",
+        sa.Column("id", sa.Integer, primary_key=True, autoincrement=True),
+        sa.Column("record_id", sa.String(150), sa.ForeignKey("records.id", ondelete="CASCADE"), nullable=False),
+        sa.Column("source_id", sa.String(100), sa.ForeignKey("sources.id", ondelete="CASCADE"), nullable=False),
+        sa.Column("category", sa.String(40), nullable=False),
+        sa.Column("message", sa.Text, nullable=False),
+        sa.Column("contact", sa.Text),
+        sa.Column("status", sa.String(20), nullable=False),
+        sa.Column("created_at", sa.DateTime, nullable=False),
+        sa.Column("settled_by", sa.Text),
+        sa.Column("settled_at", sa.DateTime),
+    )
+    op.create_index("ix_offering_reports_source_id", "offering_reports", ["source_id"])
+
+
 def downgrade() -> None:
+    op.drop_index("ix_offering_reports_source_id", "offering_reports")
+    op.drop_table("offering_reports")
     op.drop_table("source_verifications")
     op.drop_index("ix_source_transitions_source_id", "source_transitions")
     op.drop_table("source_transitions")
