@@ -21,7 +21,9 @@ from offerings.errors import ConfigError
 
 __all__ = [
     "HarvestSettings",
+    "HealthSettings",
     "LinkSettings",
+    "MailSettings",
     "QualitySettings",
     "SchedulerSettings",
     "Settings",
@@ -113,6 +115,30 @@ class QualitySettings:
 
 
 @dataclass(frozen=True, slots=True, kw_only=True)
+class HealthSettings:
+    """``[health]``: when a source is failing or suspended, and where its alerts go besides its contact's mail."""
+
+    failing_after: int = field(default=3, metadata={"help": "Failed runs in a row that make a source failing"})
+    suspend_after: int = field(default=6, metadata={"help": "Failed runs in a row that suspend a source"})
+    shrink_share: float = field(default=0.5, metadata={"help": "Alert when a run deletes more than this share"})
+    webhook_url: str = field(default="", metadata={"help": "URL alerts are POSTed to as JSON (empty: none)"})
+    webhook_secret: str = field(default="", metadata={"help": "HMAC-SHA256 key signing the webhook body"})
+
+
+@dataclass(frozen=True, slots=True, kw_only=True)
+class MailSettings:
+    """``[mail]``: the SMTP server that sends ownership confirmations and alerts (off while ``host`` is empty)."""
+
+    host: str = field(default="", metadata={"help": "SMTP server host; empty: no mail is sent"})
+    port: int = field(default=25, metadata={"help": "SMTP server port"})
+    sender: str = field(default="microcred@localhost", metadata={"help": "From address of the mails"})
+    starttls: bool = field(default=False, metadata={"help": "Upgrade the connection with STARTTLS"})
+    username: str = field(default="", metadata={"help": "SMTP user name (with password; empty: no login)"})
+    password: str = field(default="", metadata={"help": "SMTP password"})
+    timeout: float = field(default=15.0, metadata={"help": "Connect and send timeout, seconds"})
+
+
+@dataclass(frozen=True, slots=True, kw_only=True)
 class Settings:
     """Everything microcred can be configured with. Build it with :func:`load_settings`."""
 
@@ -132,6 +158,9 @@ class Settings:
     web: WebSettings = field(default_factory=WebSettings, metadata={"help": "Web catalogue crawling"})
     links: LinkSettings = field(default_factory=LinkSettings, metadata={"help": "Landing-page checks (V3)"})
     quality: QualitySettings = field(default_factory=QualitySettings, metadata={"help": "Pinned registries"})
+    mail: MailSettings = field(default_factory=MailSettings, metadata={"help": "Outgoing mail (SMTP)"})
+    health: HealthSettings = field(default_factory=HealthSettings, metadata={"help": "Source health and alerts"})
+    public_url: str = field(default="", metadata={"help": "The web UI's public address, for links in mails"})
 
     @property
     def store_url(self) -> str:

@@ -20,6 +20,7 @@ from apscheduler.schedulers.background import BackgroundScheduler
 from apscheduler.schedulers.blocking import BlockingScheduler
 
 from config import Settings
+from harvesters import health
 from harvesters.base import HarvestReport
 from harvesters.runner import harvest_source
 from offerings.store import Source, Store
@@ -69,7 +70,12 @@ class HarvestScheduler:
         try:
             # The periodic landing-page check (V3) rides on scheduled harvests, so "2 consecutive harvests"
             # means two checks; operator-run harvests (CLI, bench) stay fast and use `sources check-links`.
+            live_before = self.store.count(source_id=source.id)
             report = harvest_source(self.store, source, self.settings, check_links=self.settings.links.after_harvest)
+            try:
+                health.after_run(self.store, self.settings, source, report, live_before=live_before)
+            except Exception:  # the run is recorded; a health-check bug must not hide it
+                logger.exception("health check after the harvest of %s failed", source.id)
             if self.after_harvest is not None:
                 self.after_harvest(report)
         except Exception:  # keep the worker alive; harvest_source already recorded the run

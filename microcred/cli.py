@@ -14,7 +14,6 @@ from typing import Any
 import click
 
 from config import VERSION, Settings, load_settings
-from harvesters.probe import probe
 from harvesters.scheduler import HarvestScheduler
 from microcred.wiring import Catalogue, demo_settings
 from offerings.errors import CatalogueError
@@ -158,6 +157,7 @@ def sources() -> None:
 @click.option("--set", "sets", multiple=True, help="OAI-PMH set to harvest (repeatable).")
 @click.option("--every", default=None, help="Harvest interval, e.g. 6h, 1d (default from settings).")
 @click.option("--country", default=None, help="Country of the institution when the records do not say (ISO code).")
+@click.option("--contact", "contact_email", default=None, help="Contact e-mail of the source (alerts go there).")
 @click.pass_obj
 @_fail_cleanly
 def sources_add(
@@ -168,13 +168,18 @@ def sources_add(
     sets: tuple[str, ...],
     every: str | None,
     country: str | None,
+    contact_email: str | None,
 ) -> None:
     """Register URL as a source, active at once (the operator's path)."""
-    report = probe(url, settings, kind=kind)
+    from harvesters.registration import Registration, register
+
+    wanted = Registration(
+        url=url, kind=kind, name=name, sets=list(sets), every=every, country=country, contact_email=contact_email
+    )
     catalogue = _catalogue(settings)
     try:
-        source = catalogue.add_source(
-            url, kind=report["kind"], name=name, sets=list(sets), every=every, country=country, probe_report=report
+        source, report = register(
+            catalogue.store, settings, wanted, status="active", actor="operator (microcred sources add)"
         )
     finally:
         catalogue.close()
@@ -264,12 +269,20 @@ def sources_show(settings: Settings, source_id: str, limit: int, as_json: bool) 
 def sources_approve(settings: Settings, source_id: str) -> None:
     """Make a pending source active (harvested at the next tick), and confirm deletions a run held back."""
     from harvesters.oai import apply_held_deletions
+    from offerings.store import lifecycle
 
     catalogue = _catalogue(settings)
     try:
         source = catalogue.store.sources.get(source_id)
         if source.status != "active":
-            catalogue.store.sources.update(source_id, status="active", next_due_at=None)
+            lifecycle.transition(
+                catalogue.store,
+                source_id,
+                "active",
+                actor="operator (microcred sources approve)",
+                reason="approved by the operator",
+                next_due_at=None,
+            )
             click.echo(f"{source_id} is active")
         if source.state.get("held_deletions"):
             done = apply_held_deletions(catalogue.store, source)
@@ -307,10 +320,15 @@ def sources_check_links(settings: Settings, source_id: str, limit: int | None) -
 @click.pass_obj
 @_fail_cleanly
 def sources_remove(settings: Settings, source_id: str) -> None:
-    """Remove a source; its offerings become tombstones (deleted in search and the change feed)."""
+    """Remove a source; its offerings become tombstones (deleted in search and the change feed). The source
+    stays listed as ``removed``, with its history."""
+    from offerings.store import lifecycle
+
     catalogue = _catalogue(settings)
     try:
-        gone = catalogue.store.sources.remove(source_id)
+        gone = lifecycle.remove(
+            catalogue.store, source_id, actor="operator (microcred sources remove)", reason="removed by the operator"
+        )
         catalogue.sync_index()
     finally:
         catalogue.close()

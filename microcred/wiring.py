@@ -3,36 +3,23 @@
 from __future__ import annotations
 
 import logging
-import re
 from dataclasses import replace
 from typing import Any
-from urllib.parse import urlsplit
 
 from config import Settings
+from harvesters import registration
 from harvesters.base import HarvestReport
-from harvesters.runner import harvest_source, parse_interval
+from harvesters.registration import Registration, slug_for
+from harvesters.runner import harvest_source
 from indexer import get_engine
 from indexer.base import SearchEngine
 from indexer.sync import sync
-from offerings import vocab
-from offerings.errors import BackendUnavailable, StoreError
+from offerings.errors import BackendUnavailable
 from offerings.store import Source, Store
 
 __all__ = ["Catalogue", "slug_for"]
 
 logger = logging.getLogger(__name__)
-
-
-def slug_for(url: str, name: str | None, taken: set[str]) -> str:
-    """A new source id from its name or URL host ("tu-delft", "oai-example-org-2")."""
-    # "Uni X: micro-credential offerings" → "uni-x": the part before a separator names the institution.
-    base = re.split(r"\s*[:|–—]\s*", name)[0] if name else (urlsplit(url).hostname or "source")
-    slug = re.sub(r"[^a-z0-9]+", "-", base.lower()).strip("-")[:60] or "source"
-    candidate, n = slug, 1
-    while candidate in taken:
-        n += 1
-        candidate = f"{slug}-{n}"
-    return candidate
 
 
 class Catalogue:
@@ -62,35 +49,17 @@ class Catalogue:
         probe_report: dict[str, Any] | None = None,
         source_id: str | None = None,
     ) -> Source:
-        """Register a source (active at once on the operator's authority).
+        """Register a source (active at once on the operator's authority), without probing it.
 
         Raises:
-            StoreError: the URL is registered already, or ``country`` names no country.
+            CatalogueError: the URL is registered already (:class:`~harvesters.registration.AlreadyRegistered`),
+                or a field is malformed, e.g. ``country`` names no country
+                (:class:`~harvesters.registration.InvalidRegistration`).
         """
-        if country:
-            # A name or a three-letter code is taken ("Netherlands" → NL); anything else would be
-            # stored as the records' country, and PostgreSQL would refuse more than two letters.
-            code = vocab.country_code(country)
-            if code is None:
-                raise StoreError(f"country {country!r} is not an ISO 3166-1 country code or name")
-            country = code
-        registered = self.store.sources.all()
-        taken = {s.id for s in registered}
-        if any(s.url == url for s in registered):
-            raise StoreError(f"{url} is registered already")
-        name = name or (probe_report or {}).get("repository_name")
-        source = Source(
-            id=source_id or slug_for(url, name, taken),
-            url=url,
-            kind=kind,
-            name=name,
-            sets=list(sets or []),
-            status=status,
-            every_seconds=parse_interval(every or self.settings.harvest.every),
-            country=country,
-            probe=probe_report,
+        wanted = Registration(url=url, kind=kind, name=name, sets=list(sets or []), every=every, country=country)
+        return registration.add(
+            self.store, self.settings, wanted, status=status, report=probe_report, source_id=source_id
         )
-        return self.store.sources.add(source)
 
     def harvest(self, source: Source, *, full: bool = False) -> HarvestReport:
         """Harvest one source and bring the index up to date."""

@@ -13,7 +13,27 @@ from typing import TYPE_CHECKING
 from flask import Flask, Response, request
 
 from config import Settings, load_settings
-from search_ui import api, compare, health, home, http, i18n, labels, oai, openapi, problems, providers, subscribe, views
+from search_ui import (
+    admin,
+    api,
+    compare,
+    csrf,
+    health,
+    home,
+    http,
+    i18n,
+    labels,
+    oai,
+    openapi,
+    ownership,
+    problem_reports,
+    problems,
+    providers,
+    ratelimit,
+    registration,
+    subscribe,
+    views,
+)
 from search_ui.problems import is_api_request
 from search_ui.services import EXTENSION, Services
 
@@ -98,6 +118,15 @@ def create_app(
     app.register_blueprint(providers.bp)
     app.register_blueprint(subscribe.bp)
     app.register_blueprint(home.bp)
+    csrf.init_app(app)
+    ratelimit.init_app(app)
+    app.register_blueprint(registration.api)
+    app.register_blueprint(registration.ui)
+    app.register_blueprint(admin.api)
+    app.register_blueprint(admin.ui)
+    app.register_blueprint(ownership.api)
+    app.register_blueprint(ownership.ui)
+    app.register_blueprint(problem_reports.ui)
     app.after_request(_headers)
     http.init_app(app)
     logger.info("web app ready: store %s, engine %s", store.engine.dialect.name, getattr(engine, "name", "?"))

@@ -18,7 +18,7 @@ from offerings.errors import InvalidQuery
 from offerings.export.elm_jsonld import ELM_PROFILE, learning_opportunity
 from offerings.export.elm_xml import XML_MIMETYPE, loq_bytes
 from offerings.export.schema_org import JSONLD_MIMETYPE, course_jsonld
-from offerings.store import Source, Store, StoredRecord
+from offerings.store import Source, Store, StoredRecord, lifecycle, problem_reports
 from offerings.store import report as quality_report
 from search_ui import services
 from search_ui.http import link_header, page_links
@@ -254,6 +254,8 @@ def source_dict(store: Store, source: Source, *, with_runs: bool) -> dict[str, A
     if with_runs:
         data["probe"] = source.probe
         data["runs"] = store.sources.runs(source.id, limit=RUNS_SHOWN)
+        data["transitions"] = [t.to_dict() for t in lifecycle.history(store, source.id)]
+        data["problem_reports"] = problem_reports.counts(store, source.id)
     return data
 
 

@@ -27,6 +27,11 @@ PROBLEM_TYPE = {
     "gone": "tag:microcred,2025:problem/gone",
     "engine-unavailable": "tag:microcred,2025:problem/engine-unavailable",
     "store-unavailable": "tag:microcred,2025:problem/store-unavailable",
+    "invalid-registration": "tag:microcred,2025:problem/invalid-registration",
+    "unusable-feed": "tag:microcred,2025:problem/unusable-feed",
+    "already-registered": "tag:microcred,2025:problem/already-registered",
+    "illegal-transition": "tag:microcred,2025:problem/illegal-transition",
+    "unauthorized": "tag:microcred,2025:problem/unauthorized",
 }
 API_PREFIXES = ("/api/", "/healthz")
 

@@ -13,6 +13,7 @@ import pytest
 from config import Settings, load_settings
 from offerings.store import Store
 from tests import postgres
+from tests.mailbox import smtp  # noqa: F401 - the real SMTP server fixture, for every test
 
 REPO = Path(__file__).resolve().parents[1]
 DATA = REPO / "tests" / "data"

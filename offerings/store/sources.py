@@ -164,10 +164,10 @@ class SourceRegistry:
             )
 
     def due(self, now: datetime | None = None) -> list[Source]:
-        """Active sources whose next harvest is due."""
+        """Active (and failing: retried with backoff) sources whose next harvest is due."""
         moment = now or utcnow()
         query = select(sources).where(
-            sources.c.status == "active",
+            sources.c.status.in_(("active", "failing")),
             (sources.c.next_due_at.is_(None)) | (sources.c.next_due_at <= moment),
         )
         with self.engine.connect() as conn:

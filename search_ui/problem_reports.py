@@ -1,0 +1,65 @@
+"""Report a problem on an offering (``/offerings/<id>/report``): a short form, CSRF-protected and rate-limited,
+recorded with the offering, counted on its source's page and settled by the operator on ``/admin``."""
+
+from __future__ import annotations
+
+from flask import Blueprint, abort, redirect, render_template, request, session, url_for
+from werkzeug.wrappers import Response as WerkzeugResponse
+
+from offerings.errors import NotFound
+from offerings.store import problem_reports
+from search_ui import csrf, ratelimit, services
+from search_ui.api import live_record
+
+__all__ = ["ui"]
+
+ui = Blueprint("problem_reports", __name__)
+
+MAX_MESSAGE = 2000
+
+
+@ui.route("/offerings/<record_id>/report", methods=["GET", "POST"])
+def report(record_id: str) -> tuple[str, int]:
+    """The form, and what becomes of it."""
+    record = live_record(record_id)
+    title = record.offering.main_title
+    categories = problem_reports.CATEGORIES
+    if request.method == "GET":
+        return render_template("report.html", record_id=record_id, title=title, categories=categories, form={}), 200
+    csrf.require()
+    ratelimit.limit()
+    form = {k: request.form.get(k, "") for k in ("category", "message", "contact")}
+    error = None
+    if form["category"] not in categories:
+        error = "Choose what is wrong."
+    elif not form["message"].strip():
+        error = "Tell us briefly what is wrong."
+    elif len(form["message"]) > MAX_MESSAGE:
+        error = f"Please keep it under {MAX_MESSAGE} characters."
+    if error:
+        page = render_template(
+            "report.html", record_id=record_id, title=title, categories=categories, form=form, error=error
+        )
+        return page, 422
+    problem_reports.add(
+        services.store(), record_id, form["category"], form["message"].strip(), form["contact"].strip()[:254] or None
+    )
+    page = render_template("report.html", record_id=record_id, title=title, categories=categories, form={}, done=True)
+    return page, 201
+
+
+@ui.post("/admin/reports/<int:report_id>/<action>")
+def settle(report_id: int, action: str) -> WerkzeugResponse:
+    """The operator resolves or dismisses a report (from /admin)."""
+    csrf.require()
+    if session.get("admin") is not True or not services.services().settings.admin_token:
+        abort(403, description="Sign in to the admin console first.")
+    if action not in ("resolve", "dismiss"):
+        abort(404)
+    try:
+        problem_reports.settle(
+            services.store(), report_id, "resolved" if action == "resolve" else "dismissed", actor="operator"
+        )
+    except NotFound:
+        abort(404)
+    return redirect(url_for("admin.console", done=f"report {report_id} {action}d"), 303)

@@ -1,0 +1,175 @@
+"""The HEI's door: ``POST /api/v1/sources`` (register), ``POST /api/v1/sources/check`` ("check my feed") and the
+``/register`` page that does both without JavaScript.
+
+The work is :mod:`harvesters.registration`'s; this module reads the request and shapes the answer. Bad input
+is a 400 (a body that is not a JSON object, a field of the wrong type) or a 422 naming the field (not a URL,
+not an e-mail address; a feed that is blocked, unreachable or holds nothing we read); an endpoint registered
+already is a 409 pointing at the existing source. The form shows the same messages beside its fields.
+"""
+
+from __future__ import annotations
+
+import logging
+from typing import Any
+
+from flask import Blueprint, Response, jsonify, render_template, request, url_for
+
+from harvesters import ownership
+from harvesters import registration as reg
+from offerings.errors import HarvestError
+from search_ui import csrf, ratelimit, services
+from search_ui.problems import problem
+
+__all__ = ["api", "ui"]
+
+logger = logging.getLogger(__name__)
+
+api = Blueprint("registration_api", __name__, url_prefix="/api/v1")
+ui = Blueprint("registration", __name__)
+
+_FIELDS = ("url", "contact_email", "kind", "name", "country", "sets")
+
+
+class BadBody(ValueError):
+    """The request body is not what the API reads; ``parameter`` names the culprit."""
+
+    def __init__(self, parameter: str | None, detail: str) -> None:
+        super().__init__(detail)
+        self.parameter = parameter
+        self.detail = detail
+
+
+def _from_json(body: Any) -> reg.Registration:
+    if not isinstance(body, dict):
+        raise BadBody(None, 'the request body must be a JSON object, e.g. {"url": ..., "contact_email": ...}')
+    unknown = sorted(set(body) - set(_FIELDS))
+    if unknown:
+        raise BadBody(unknown[0], f"unknown field {unknown[0]!r}; the fields are {', '.join(_FIELDS)}")
+    for name in ("url", "contact_email", "kind", "name", "country"):
+        if body.get(name) is not None and not isinstance(body[name], str):
+            raise BadBody(name, f"{name} must be a string")
+    sets = body.get("sets") or []
+    if isinstance(sets, str):
+        sets = [sets]
+    if not isinstance(sets, list) or not all(isinstance(s, str) for s in sets):
+        raise BadBody("sets", "sets must be a list of OAI-PMH setSpecs (strings)")
+    return reg.Registration(
+        url=body.get("url") or "",
+        contact_email=body.get("contact_email"),
+        kind=body.get("kind") or "auto",
+        name=body.get("name"),
+        country=body.get("country"),
+        sets=sets,
+    )
+
+
+def _from_form() -> reg.Registration:
+    form = request.form
+    return reg.Registration(
+        url=form.get("url", ""),
+        contact_email=form.get("contact_email"),
+        kind=form.get("kind") or "auto",
+        name=form.get("name"),
+        country=form.get("country"),
+        sets=form.get("sets", "").replace(",", " ").split(),
+    )
+
+
+def _api_body() -> reg.Registration | Response:
+    if not request.is_json:
+        return problem(
+            400,
+            "Bad Request",
+            "send the registration as JSON (Content-Type: application/json)",
+            kind="invalid-parameter",
+        )
+    try:
+        return _from_json(request.get_json(silent=True))
+    except BadBody as exc:
+        return problem(400, "Bad Request", exc.detail, kind="invalid-parameter", parameter=exc.parameter)
+
+
+def _failure(exc: Exception) -> Response:
+    """The problem document of a registration that did not go through."""
+    if isinstance(exc, reg.InvalidRegistration):
+        return problem(422, "Invalid registration", exc.message, kind="invalid-registration", parameter=exc.field)
+    if isinstance(exc, reg.AlreadyRegistered):
+        found = exc.existing
+        return problem(
+            409,
+            "Already registered",
+            str(exc),
+            kind="already-registered",
+            existing={"id": found.id, "status": found.status, "href": url_for("api.source", source_id=found.id)},
+        )
+    return problem(422, "Feed cannot be used", str(exc), kind="unusable-feed", parameter="url")
+
+
+@api.post("/sources")
+def register() -> Response | tuple[Response, int]:
+    """Register a feed: it is probed at once and lands ``pending``; 202 with the probe report and a preview."""
+    wanted = _api_body()
+    if isinstance(wanted, Response):
+        return wanted
+    ratelimit.limit()
+    s = services.services()
+    try:
+        source, report = reg.register(s.store, s.settings, wanted, status="pending")
+    except (reg.InvalidRegistration, reg.AlreadyRegistered, HarvestError) as exc:
+        return _failure(exc)
+    proof = ownership.start(s.store, s.settings, source, report)
+    body = {
+        "id": source.id,
+        "status": source.status,
+        "kind": source.kind,
+        "probe": report,
+        "preview": report.get("preview", []),
+        "verification": proof,
+        "href": url_for("api.source", source_id=source.id),
+    }
+    response = jsonify(body)
+    response.headers["Location"] = url_for("api.source", source_id=source.id)
+    return response, 202
+
+
+@api.post("/sources/check")
+def check() -> Response:
+    """Check my feed: the same probe and preview as registration, nothing stored."""
+    wanted = _api_body()
+    if isinstance(wanted, Response):
+        return wanted
+    ratelimit.limit()
+    try:
+        report = reg.check(wanted, services.services().settings, contact_required=False)
+    except (reg.InvalidRegistration, HarvestError) as exc:
+        return _failure(exc)
+    return jsonify({"kind": report.get("kind"), "probe": report, "preview": report.get("preview", [])})
+
+
+@ui.route("/register", methods=["GET", "POST"])
+def register_page() -> tuple[str, int]:
+    """The registration form; "Check my feed" previews, "Register" also stores the source as pending."""
+    if request.method == "GET":
+        return render_template("register.html", form={}, error=None, report=None, source=None), 200
+    csrf.require()
+    ratelimit.limit()
+    wanted = _from_form()
+    checking = request.form.get("action") == "check"
+    form = {name: request.form.get(name, "") for name in (*_FIELDS, "kind")}
+    s = services.services()
+    try:
+        if checking:
+            report = reg.check(wanted, s.settings, contact_required=False)
+            return render_template("register.html", form=form, error=None, report=report, source=None), 200
+        source, report = reg.register(s.store, s.settings, wanted, status="pending")
+    except reg.InvalidRegistration as exc:
+        error = {"field": exc.field, "message": exc.message}
+        return render_template("register.html", form=form, error=error, report=None, source=None), 422
+    except reg.AlreadyRegistered as exc:
+        error = {"field": "url", "message": str(exc), "existing": exc.existing.id}
+        return render_template("register.html", form=form, error=error, report=None, source=None), 409
+    except HarvestError as exc:
+        error = {"field": "url", "message": str(exc)}
+        return render_template("register.html", form=form, error=error, report=None, source=None), 422
+    proof = ownership.start(s.store, s.settings, source, report)
+    return render_template("register.html", form=form, error=None, report=report, source=source, proof=proof), 201
