@@ -15,7 +15,6 @@ from config import Settings
 from harvesters.base import HarvestReport
 from harvesters.feed import FeedHarvester, describe_feed
 from microcred.demo.server import FeedServer, serve
-from offerings.crosswalks import CROSSWALKS
 from offerings.store import Source, Store
 
 XCRI_NS = (
@@ -220,8 +219,6 @@ def test_formats_are_detected_from_the_document(
 def test_a_json_ld_list_of_schema_org_courses(
     settings: Settings, store: Store, app: CatalogueApp, server: FeedServer
 ) -> None:
-    if "schema_org" not in CROSSWALKS:
-        pytest.skip("the schema.org crosswalk is not installed")
     courses = [
         {
             "@context": "https://schema.org",

@@ -92,6 +92,7 @@ def test_other_languages_of_a_title_are_searchable(shared: Catalogue) -> None:
 
 def test_results_have_the_public_shape(shared: Catalogue) -> None:
     page = shared.engine.search(SearchQuery(q="python"))
+    assert page.results  # the shape of no result would be no check at all
     for result in page.results:
         assert "title_all" not in result and "seq" not in result
         for key in (

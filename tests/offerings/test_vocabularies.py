@@ -33,6 +33,7 @@ def test_isced_f_code(value: str, code: str | None) -> None:
 
 @pytest.mark.parametrize("scheme", sorted(v.SCHEMES))
 def test_every_uri_reads_back_as_a_code_of_its_scheme(scheme: str) -> None:
+    assert v.SCHEMES[scheme], scheme
     for code, (label, uri) in v.SCHEMES[scheme].items():
         assert label
         assert v.uri_for(scheme, code) == uri
