@@ -20,6 +20,7 @@ from typing import Any
 from offerings.errors import ConfigError
 
 __all__ = [
+    "ApiSettings",
     "HarvestSettings",
     "LinkSettings",
     "QualitySettings",
@@ -102,6 +103,16 @@ class LinkSettings:
 
 
 @dataclass(frozen=True, slots=True, kw_only=True)
+class ApiSettings:
+    """Rate limits of the JSON API and /oai (Flask-Limiter; docs/api.md "Rate limits")."""
+
+    rate_limit: str = field(default="300/minute", metadata={"help": "Requests a client may make; empty: no limit"})
+    rate_limit_storage: str = field(
+        default="memory://", metadata={"help": "Where counts live: memory:// (one process) or a shared storage URI"}
+    )
+
+
+@dataclass(frozen=True, slots=True, kw_only=True)
 class QualitySettings:
     """Pinned reference data for enrichment and validation (empty paths switch a feature off)."""
 
@@ -132,6 +143,7 @@ class Settings:
     web: WebSettings = field(default_factory=WebSettings, metadata={"help": "Web catalogue crawling"})
     links: LinkSettings = field(default_factory=LinkSettings, metadata={"help": "Landing-page checks (V3)"})
     quality: QualitySettings = field(default_factory=QualitySettings, metadata={"help": "Pinned registries"})
+    api: ApiSettings = field(default_factory=ApiSettings, metadata={"help": "API rate limits"})
 
     @property
     def store_url(self) -> str:

@@ -13,7 +13,7 @@ from typing import TYPE_CHECKING
 from flask import Flask, Response, request
 
 from config import Settings, load_settings
-from search_ui import api, health, http, labels, oai, openapi, problems, views
+from search_ui import api, health, http, labels, limits, oai, openapi, problems, views
 from search_ui.problems import is_api_request
 from search_ui.services import EXTENSION, Services
 
@@ -95,5 +95,6 @@ def create_app(
     app.register_blueprint(views.bp)
     app.after_request(_headers)
     http.init_app(app)
+    limits.init_app(app, settings)
     logger.info("web app ready: store %s, engine %s", store.engine.dialect.name, getattr(engine, "name", "?"))
     return app

@@ -39,13 +39,14 @@ def test_every_api_error_is_a_problem(client: FlaskClient, method: str, path: st
 def test_conditional_requests_get_304(client: FlaskClient, path: str) -> None:
     first = client.get(path)
     assert first.status_code == 200
-    etag, modified = first.headers["ETag"], first.headers["Last-Modified"]
+    etag, modified = first.headers["ETag"], first.headers.get("Last-Modified")
     first.close()
     again = client.get(path, headers={"If-None-Match": etag})
     assert again.status_code == 304 and again.data == b""
     assert again.headers["ETag"] == etag
-    since = client.get(path, headers={"If-Modified-Since": modified})
-    assert since.status_code == 304
+    if "/offerings?" not in path:  # a search has only its ETag: the store is read once, for its results
+        since = client.get(path, headers={"If-Modified-Since": modified})
+        assert since.status_code == 304
     other = client.get(path, headers={"If-None-Match": '"something-else"'})
     assert other.status_code == 200 and other.data
     other.close()
