@@ -193,7 +193,16 @@ def _paths() -> dict[str, Any]:
                 "operationId": "export",
                 "summary": "The whole live catalogue, one offering (as GET /api/v1/offerings/{id}) a line",
                 "responses": _responses(
-                    {"description": "NDJSON", "content": {"application/x-ndjson": {"schema": {"type": "string"}}}},
+                    {
+                        "description": "NDJSON",
+                        "headers": {
+                            "Link": {
+                                "description": 'rel="next": the change feed from the cursor read before the first line',
+                                "schema": {"type": "string"},
+                            }
+                        },
+                        "content": {"application/x-ndjson": {"schema": {"type": "string"}}},
+                    },
                     400,
                 ),
             }
