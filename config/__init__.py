@@ -20,6 +20,7 @@ from typing import Any
 from offerings.errors import ConfigError
 
 __all__ = [
+    "ApiSettings",
     "HarvestSettings",
     "HealthSettings",
     "LinkSettings",
@@ -104,6 +105,16 @@ class LinkSettings:
 
 
 @dataclass(frozen=True, slots=True, kw_only=True)
+class ApiSettings:
+    """Rate limits of the JSON API and /oai (Flask-Limiter; docs/api.md "Rate limits")."""
+
+    rate_limit: str = field(default="300/minute", metadata={"help": "Requests a client may make; empty: no limit"})
+    rate_limit_storage: str = field(
+        default="memory://", metadata={"help": "Where counts live: memory:// (one process) or a shared storage URI"}
+    )
+
+
+@dataclass(frozen=True, slots=True, kw_only=True)
 class QualitySettings:
     """Pinned reference data for enrichment and validation (empty paths switch a feature off)."""
 
@@ -161,6 +172,7 @@ class Settings:
     mail: MailSettings = field(default_factory=MailSettings, metadata={"help": "Outgoing mail (SMTP)"})
     health: HealthSettings = field(default_factory=HealthSettings, metadata={"help": "Source health and alerts"})
     public_url: str = field(default="", metadata={"help": "The web UI's public address, for links in mails"})
+    api: ApiSettings = field(default_factory=ApiSettings, metadata={"help": "API rate limits"})
 
     @property
     def store_url(self) -> str:

@@ -23,6 +23,7 @@ from search_ui import (
     http,
     i18n,
     labels,
+    limits,
     oai,
     openapi,
     ownership,
@@ -129,5 +130,6 @@ def create_app(
     app.register_blueprint(problem_reports.ui)
     app.after_request(_headers)
     http.init_app(app)
+    limits.init_app(app, settings)
     logger.info("web app ready: store %s, engine %s", store.engine.dialect.name, getattr(engine, "name", "?"))
     return app

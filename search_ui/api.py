@@ -239,8 +239,12 @@ def export() -> Response:
     """The whole live catalogue, streamed as NDJSON, one offering a line."""
     reject_unknown(request.args, ())
     store = services.store()
+    # Read before the first line: every change after it may be missing from the export, none before it is, so
+    # the change feed from here makes a mirror of the export whole (a change seen twice is applied twice, harmlessly).
+    cursor = store.max_seq()
     response = current_app.response_class(stream_with_context(_export_lines(store)), mimetype="application/x-ndjson")
     response.headers["Content-Disposition"] = 'attachment; filename="microcred-offerings.jsonl"'
+    response.headers["Link"] = link_header({"next": url_for("api.changes", since=str(cursor), _external=True)})
     return response
 
 

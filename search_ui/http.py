@@ -2,7 +2,7 @@
 
 One ``after_request`` hook gives every API answer its caching and CORS headers: the searches and one
 offering get a strong ``ETag`` of their body, the streamed export a weak one naming the store's last change
-sequence, and all three ``Last-Modified`` from the store; a conditional request that matches is answered
+sequence; one offering and the export carry ``Last-Modified`` too; a conditional request that matches is answered
 ``304 Not Modified`` (werkzeug's :meth:`~werkzeug.wrappers.Response.make_conditional`). Errors are never
 cached. Views add ``Link`` headers with :func:`link_header`.
 """
@@ -84,15 +84,15 @@ def _finish(response: Response) -> Response:
         response.headers.setdefault("Cache-Control", CACHE_CONTROL[endpoint])
     if endpoint not in BODY_VALIDATED | STORE_VALIDATED:
         return response
-    store = services.store()
     if endpoint in STORE_VALIDATED:
+        store = services.store()
         response.set_etag(f"seq-{store.max_seq()}", weak=True)
-    else:
-        response.add_etag()
-    if response.last_modified is None:
         changed = store.last_change()
         if changed is not None:
             response.last_modified = changed.replace(tzinfo=UTC)
+    else:
+        # No store query here: a search reads the store once, for its results' sources, and no more.
+        response.add_etag()
     response.make_conditional(request)  # changes the response in place (and returns it, typed as werkzeug's)
     return response
 

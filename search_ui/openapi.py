@@ -102,7 +102,8 @@ def _offering_schema() -> dict[str, Any]:
 
 def _responses(ok: dict[str, Any], *errors: int) -> dict[str, Any]:
     out: dict[str, Any] = {"200": ok}
-    for status in errors:
+    # Every operation is rate limited (search_ui/limits.py).
+    for status in (*errors, 429):
         out[str(status)] = {"$ref": f"#/components/responses/Problem{status}"}
     return out
 
@@ -192,7 +193,16 @@ def _paths() -> dict[str, Any]:
                 "operationId": "export",
                 "summary": "The whole live catalogue, one offering (as GET /api/v1/offerings/{id}) a line",
                 "responses": _responses(
-                    {"description": "NDJSON", "content": {"application/x-ndjson": {"schema": {"type": "string"}}}},
+                    {
+                        "description": "NDJSON",
+                        "headers": {
+                            "Link": {
+                                "description": 'rel="next": the change feed from the cursor read before the first line',
+                                "schema": {"type": "string"},
+                            }
+                        },
+                        "content": {"application/x-ndjson": {"schema": {"type": "string"}}},
+                    },
                     400,
                 ),
             }
@@ -342,6 +352,7 @@ def document() -> dict[str, Any]:
     problem = {PROBLEM_MIMETYPE: {"schema": _ref("Problem")}}
     titles = {400: "a parameter is invalid (named in `parameter`)", 404: "no such resource", 410: "withdrawn"}
     titles |= {405: "method not allowed", 503: "the search engine is unavailable"}
+    titles |= {429: "past the rate limit: wait Retry-After seconds (RateLimit-* headers say where a client stands)"}
     return {
         "openapi": "3.1.0",
         "info": {
