@@ -128,3 +128,8 @@ def test_compiled_catalogue_is_current(lang: str) -> None:
     po = TRANSLATIONS / lang / "LC_MESSAGES" / "messages.po"
     mo = po.with_suffix(".mo")
     assert mo.exists() and mo.stat().st_mtime >= po.stat().st_mtime, "run `make translations` (make test does)"
+
+
+def test_sources_page_in_german(client: FlaskClient) -> None:
+    html = get(client, "/sources?lang=de")
+    assert "<h1>Quellen</h1>" in html and "Letzte Abfrage" in html and "Niederlande" in html
