@@ -91,6 +91,10 @@ def switch_url(locale: str) -> str:
 
 
 def _remember(response: Response) -> Response:
+    if response.mimetype == "text/html":
+        # The page's language follows these two headers: shared caches must keep one copy per language.
+        response.vary.add("Accept-Language")
+        response.vary.add("Cookie")
     # A switch by link is remembered, so the next page (without ?lang=) stays in that language.
     chosen = _chosen(request.args.get("lang"))
     if chosen and request.cookies.get(COOKIE) != chosen:

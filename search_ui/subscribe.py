@@ -24,6 +24,7 @@ from search_ui import services
 from search_ui.api import live_record
 from search_ui.labels import code_label, number
 from search_ui.params import parse_search
+from search_ui.views import UI_PARAMETERS
 
 __all__ = ["FEED_SIZE", "bp", "offering_calendar", "search_feed"]
 
@@ -34,8 +35,6 @@ bp = Blueprint("subscribe", __name__)
 FEED_SIZE = 20
 ATOM = "application/atom+xml"
 ICS = "text/calendar"
-# Parameters of the pages (the comparison being built, the UI language), not of the search.
-PAGE_PARAMETERS = frozenset({"compare", "lang"})
 
 
 def _timestamp(value: str | None) -> datetime:
@@ -66,7 +65,7 @@ def search_feed(args: MultiDict[str, str]) -> bytes:
     Raises:
         InvalidQuery: a bad parameter (the app answers 400 naming it).
     """
-    pairs = [(k, v) for k, v in args.items(multi=True) if k not in PAGE_PARAMETERS and k not in ("sort", "page")]
+    pairs = [(k, v) for k, v in args.items(multi=True) if k not in UI_PARAMETERS and k not in ("sort", "page")]
     query = replace(parse_search(MultiDict(pairs)), sort="updated", page=1, size=FEED_SIZE)
     found = services.engine().search(query)
     values: dict[str, Any] = MultiDict(pairs).to_dict(flat=False)  # url_for takes each parameter's values

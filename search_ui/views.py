@@ -121,7 +121,7 @@ def _pagination(args: MultiDict[str, str], page: SearchPage) -> dict[str, Any]:
 
 
 def _engine_args(args: MultiDict[str, str]) -> MultiDict[str, str]:
-    """The search parameters without the page's own (``compare``: the comparison being built)."""
+    """The search parameters without the page's own (the comparison being built, the UI language)."""
     return MultiDict([(k, v) for k, v in args.items(multi=True) if k not in UI_PARAMETERS])
 
 

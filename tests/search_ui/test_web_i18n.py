@@ -91,6 +91,7 @@ def test_language_switch_is_kept_in_a_cookie(client: FlaskClient) -> None:
     response = client.get("/search?country=NL&lang=fr", headers={"Accept-Language": "de"})
     assert response.status_code == 200 and "7 offres" in response.get_data(as_text=True)
     assert "lang=fr" in response.headers["Set-Cookie"]
+    assert {"Accept-Language", "Cookie"} <= set(response.vary)
     # The next page, without the parameter, stays French although the browser asks for German.
     html = get(client, "/compare", **{"Accept-Language": "de"})
     assert '<html lang="fr">' in html and "Rien à comparer" in html
@@ -128,3 +129,8 @@ def test_compiled_catalogue_is_current(lang: str) -> None:
     po = TRANSLATIONS / lang / "LC_MESSAGES" / "messages.po"
     mo = po.with_suffix(".mo")
     assert mo.exists() and mo.stat().st_mtime >= po.stat().st_mtime, "run `make translations` (make test does)"
+
+
+def test_sources_page_in_german(client: FlaskClient) -> None:
+    html = get(client, "/sources?lang=de")
+    assert "<h1>Quellen</h1>" in html and "Letzte Abfrage" in html and "Niederlande" in html
