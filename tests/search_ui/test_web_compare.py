@@ -99,3 +99,9 @@ def test_detail_page_adds_to_the_comparison(app: Flask, client: FlaskClient) -> 
     assert compare_href(app, first, second) + ">Add to comparison" in html
     html = page(client, f"/offerings/{second}")
     assert compare_href(app, second) + ">Add to comparison" in html
+
+
+def test_main_navigation_leads_to_the_comparison_being_built(app: Flask, client: FlaskClient) -> None:
+    html = page(client, f"/search?compare={quote(rid('nl-1'))}")
+    assert compare_href(app, rid("nl-1")) + ">Compare (1)</a>" in html
+    assert '<a href="/compare" aria-current="page">Compare</a>' in page(client, "/compare")
