@@ -171,7 +171,7 @@ def _harvest(base: str, pages: int, tmp: Path) -> dict[str, Any]:
     settings = _settings(tmp)
     store = Store(settings.store_url)
     try:
-        source = store.add_source(Source(id="bench", url=base + "/", kind="web"))
+        source = store.sources.add(Source(id="bench", url=base + "/", kind="web"))
         report = harvest_source(store, source, settings)
         if report.status != "success" or report.counts.added != pages:
             raise SystemExit(f"harvest failed: {report.summary()}")

@@ -43,8 +43,8 @@ from typing import Any
 
 import requests
 
+from indexer import document
 from indexer.base import FACET_FIELDS, SearchQuery
-from indexer.sqlite import sql
 
 __all__ = [
     "DIFFERENCES",
@@ -160,7 +160,7 @@ DIFFERENCES = (
 def _row(doc: dict[str, Any]) -> dict[str, Any]:
     """One ``offerings`` row: scalar columns as they are, list columns as JSON arrays."""
     row = {name: doc.get(name) for name in SCALAR_COLUMNS}
-    row["last_date"] = sql.last_date(doc)  # as microcred's index reads it (documents may predate the field)
+    row["last_date"] = document.last_date(doc)  # as microcred's index reads it (documents may predate the field)
     row["free"] = int(bool(doc.get("free")))
     for name in LIST_COLUMNS:
         row[name] = json.dumps(list(doc.get(name) or []), ensure_ascii=False)

@@ -134,7 +134,7 @@ class FeedHarvester:
             format=document.format,
             records=len(records),
         )
-        store.update_source(source.id, state=state, metadata_prefix=document.format)
+        store.sources.update(source.id, state=state, metadata_prefix=document.format)
         report.notes.append(f"{document.format} document with {len(records)} records")
 
     @staticmethod

@@ -123,7 +123,7 @@ def check_source(
     Raises:
         NotFound: no such source.
     """
-    store.get_source(source_id)
+    store.sources.get(source_id)
     started = time.monotonic()
     report = LinkReport(source_id=source_id)
     own = client is None

@@ -67,8 +67,8 @@ def harvest_source(
     report = HarvestReport(source_id=source.id, full=full)
     # Callers hold the source's lease (scheduler) or act as the operator (CLI): a run still marked
     # running belongs to a process that died.
-    store.close_interrupted_runs(source.id)
-    run_id = store.start_run(source.id, full=full)
+    store.sources.close_interrupted_runs(source.id)
+    run_id = store.sources.start_run(source.id, full=full)
     started = time.monotonic()
     try:
         # Reference data (ESCO pin, DEQAR enrichment) between normalising and storing.
@@ -85,8 +85,8 @@ def harvest_source(
     duration = time.monotonic() - started
     if report.status != "failed":
         _landing_pages(store, source, settings, report, check=check_links)
-    store.finish_run(run_id, duration_seconds=round(duration, 3), **report.run_values())
-    store.update_source(source.id, next_due_at=utcnow() + timedelta(seconds=source.every_seconds))
+    store.sources.finish_run(run_id, duration_seconds=round(duration, 3), **report.run_values())
+    store.sources.update(source.id, next_due_at=utcnow() + timedelta(seconds=source.every_seconds))
     logger.info("%s in %.1f s", report.summary(), duration)
     return report
 

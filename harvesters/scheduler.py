@@ -54,11 +54,11 @@ class HarvestScheduler:
     def tick(self) -> list[str]:
         """Start a harvest of every due source not already running here; returns their ids."""
         started = []
-        for source in self.store.due_sources():
+        for source in self.store.sources.due():
             with self.lock:
                 if source.id in self.running:
                     continue
-                if not self.store.claim_source(source.id, self.owner, lease=LEASE):
+                if not self.store.sources.claim(source.id, self.owner, lease=LEASE):
                     continue
                 self.running.add(source.id)
             self.pool.submit(self._harvest, source)
@@ -75,7 +75,7 @@ class HarvestScheduler:
         except Exception:  # keep the worker alive; harvest_source already recorded the run
             logger.exception("scheduled harvest of %s failed", source.id)
         finally:
-            self.store.release_source(source.id)
+            self.store.sources.release(source.id)
             with self.lock:
                 self.running.discard(source.id)
 

@@ -3,7 +3,9 @@
 Engines are named by dotted ``"module:Class"`` strings, so that an engine's client library is
 imported only when that engine is configured: ``sqlite`` (FTS5, embedded, the default),
 ``elasticsearch`` and ``opensearch`` (:mod:`indexer.elastic`, one module, two clients).
-:mod:`indexer.sync` keeps any engine in step with the store.
+:mod:`indexer.document` holds what both engines derive from a search document and the query
+helpers they share, so neither engine imports the other; :mod:`indexer.sync` keeps any engine in
+step with the store.
 """
 
 from __future__ import annotations

@@ -203,7 +203,7 @@ def sources_list(settings: Settings, as_json: bool) -> None:
     """List sources."""
     catalogue = _catalogue(settings)
     try:
-        rows = [s for s in catalogue.store.list_sources() if s.id != "_removed"]
+        rows = [s for s in catalogue.store.sources.all() if s.id != "_removed"]
         if as_json:
             click.echo(json.dumps([s.to_dict() for s in rows], indent=2))
             return
@@ -211,7 +211,7 @@ def sources_list(settings: Settings, as_json: bool) -> None:
             click.echo("no sources yet; add one with: microcred sources add URL")
         for s in rows:
             live = catalogue.store.count(source_id=s.id)
-            last = catalogue.store.runs(s.id, limit=1)
+            last = catalogue.store.sources.runs(s.id, limit=1)
             status = f"{last[0]['status']} {last[0]['finished_at'] or ''}" if last else "never harvested"
             click.echo(f"{s.id:30} {s.status:8} {s.kind:4} {live:6} offerings  last run: {status}  {s.url}")
     finally:
@@ -228,8 +228,8 @@ def sources_show(settings: Settings, source_id: str, limit: int, as_json: bool) 
     """Show a source, its runs and their problems."""
     catalogue = _catalogue(settings)
     try:
-        source = catalogue.store.get_source(source_id)
-        runs = catalogue.store.runs(source_id, limit=limit)
+        source = catalogue.store.sources.get(source_id)
+        runs = catalogue.store.sources.runs(source_id, limit=limit)
         if as_json:
             click.echo(json.dumps({**source.to_dict(), "probe": source.probe, "runs": runs}, indent=2, default=str))
             return
@@ -267,9 +267,9 @@ def sources_approve(settings: Settings, source_id: str) -> None:
 
     catalogue = _catalogue(settings)
     try:
-        source = catalogue.store.get_source(source_id)
+        source = catalogue.store.sources.get(source_id)
         if source.status != "active":
-            catalogue.store.update_source(source_id, status="active", next_due_at=None)
+            catalogue.store.sources.update(source_id, status="active", next_due_at=None)
             click.echo(f"{source_id} is active")
         if source.state.get("held_deletions"):
             done = apply_held_deletions(catalogue.store, source)
@@ -310,7 +310,7 @@ def sources_remove(settings: Settings, source_id: str) -> None:
     """Remove a source; its offerings become tombstones (deleted in search and the change feed)."""
     catalogue = _catalogue(settings)
     try:
-        gone = catalogue.store.remove_source(source_id)
+        gone = catalogue.store.sources.remove(source_id)
         catalogue.sync_index()
     finally:
         catalogue.close()
@@ -334,7 +334,7 @@ def harvest(settings: Settings, source_ids: tuple[str, ...], all_sources: bool, 
     failed = 0
     try:
         store = catalogue.store
-        chosen = store.list_sources(status="active") if all_sources else [store.get_source(i) for i in source_ids]
+        chosen = store.sources.all(status="active") if all_sources else [store.sources.get(i) for i in source_ids]
         with click.progressbar(chosen, label="harvesting", item_show_func=lambda s: s.id if s else "") as bar:
             reports = []
             for source in bar:

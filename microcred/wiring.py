@@ -74,7 +74,7 @@ class Catalogue:
             if code is None:
                 raise StoreError(f"country {country!r} is not an ISO 3166-1 country code or name")
             country = code
-        registered = self.store.list_sources()
+        registered = self.store.sources.all()
         taken = {s.id for s in registered}
         if any(s.url == url for s in registered):
             raise StoreError(f"{url} is registered already")
@@ -90,7 +90,7 @@ class Catalogue:
             country=country,
             probe=probe_report,
         )
-        return self.store.add_source(source)
+        return self.store.sources.add(source)
 
     def harvest(self, source: Source, *, full: bool = False) -> HarvestReport:
         """Harvest one source and bring the index up to date."""

@@ -43,12 +43,12 @@ OFFERING_FORMATS = {**JSON_FORMATS, "elm-xml": XML_MIMETYPE}
 
 def sources_by_id(store: Store) -> dict[str, Source]:
     """Every source keyed by id (a handful of rows: cheaper than one lookup per record)."""
-    return {source.id: source for source in store.list_sources()}
+    return {source.id: source for source in store.sources.all()}
 
 
 def source_names(store: Store) -> dict[str, str | None]:
     """Display names of the sources, for the ``source`` facet."""
-    return {source.id: source.name for source in store.list_sources()}
+    return {source.id: source.name for source in store.sources.all()}
 
 
 def live_record(record_id: str) -> StoredRecord:
@@ -244,13 +244,13 @@ def source_dict(store: Store, source: Source, *, with_runs: bool) -> dict[str, A
     }
     if with_runs:
         data["probe"] = source.probe
-        data["runs"] = store.runs(source.id, limit=RUNS_SHOWN)
+        data["runs"] = store.sources.runs(source.id, limit=RUNS_SHOWN)
     return data
 
 
 def listed_sources(store: Store) -> list[Source]:
     """Sources people should see; the store's internal ``_removed`` holder of orphaned tombstones is not one."""
-    return [s for s in store.list_sources() if not s.id.startswith("_")]
+    return [s for s in store.sources.all() if not s.id.startswith("_")]
 
 
 @bp.get("/sources")
@@ -266,6 +266,6 @@ def source(source_id: str) -> Response:
     """One source: settings, probe report, counts, its last harvest runs (newest first) and the quality
     report of its records (what they carry, what they lack, their commonest warnings)."""
     store = services.store()
-    data = source_dict(store, store.get_source(source_id), with_runs=True)
+    data = source_dict(store, store.sources.get(source_id), with_runs=True)
     data["quality"] = quality_report.for_source(store, source_id)
     return jsonify(data)

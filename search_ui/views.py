@@ -176,7 +176,7 @@ def sources() -> str:
     listed = []
     for source in listed_sources(store):
         data = source_dict(store, source, with_runs=False)
-        runs = store.runs(source.id, limit=1)
+        runs = store.sources.runs(source.id, limit=1)
         data["last_run"] = runs[0] if runs else None
         listed.append(data)
     return render_template("sources.html", sources=listed)
@@ -187,6 +187,6 @@ def source(source_id: str) -> str:
     """One source: what it is, how many offerings it gave, its harvest history and the quality of its
     records (the report ``GET /api/v1/sources/{id}`` returns)."""
     store = services.store()
-    data = source_dict(store, store.get_source(source_id), with_runs=True)
+    data = source_dict(store, store.sources.get(source_id), with_runs=True)
     quality = quality_section(quality_report.for_source(store, source_id))
     return render_template("source.html", source=data, quality=quality)

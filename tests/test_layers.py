@@ -71,9 +71,13 @@ def test_the_sqlite_engine_does_not_import_the_elastic_one() -> None:
     assert _broken("indexer.sqlite", ("indexer.elastic",)) == []
 
 
-@pytest.mark.xfail(reason="the shared half of indexer/sqlite/sql.py moves to indexer/document.py next", strict=True)
 def test_the_elastic_engine_does_not_import_the_sqlite_one() -> None:
     assert _broken("indexer.elastic", ("indexer.sqlite",)) == []
+
+
+def test_the_shared_search_document_imports_neither_engine() -> None:
+    assert _broken("indexer.document", ("indexer.sqlite", "indexer.elastic")) == []
+    assert any(m == "indexer.elastic.query" and n == "indexer.document" for m, _, n in IMPORTS)
 
 
 def test_harvesters_and_indexer_stay_apart_and_below_the_app() -> None:

@@ -55,7 +55,7 @@ def apply_held_deletions(store: Store, source: Source) -> int:
     state = dict(source.state)
     held = state.pop("held_deletions", [])
     done = store.delete_many(held)
-    store.update_source(source.id, state=state)
+    store.sources.update(source.id, state=state)
     return done
 
 
@@ -164,7 +164,7 @@ class _Run:
                     "started": started,
                     "tombstones": sorted(self.tombstones),
                 }
-                self.store.update_source(self.source.id, state=self.state)
+                self.store.sources.update(self.source.id, state=self.state)
         if checkpoint:
             self._restore_tombstones(checkpoint)
         if self._reconcile(announced, len(sets)) or self._census_due(full=self.report.full):
@@ -175,7 +175,7 @@ class _Run:
         self.state["next_from"] = next_from.strftime("%Y-%m-%dT%H:%M:%SZ")
         self.state["metadata_prefix"] = prefix
         self.state["format"] = format_name
-        self.store.update_source(self.source.id, state=self.state)
+        self.store.sources.update(self.source.id, state=self.state)
 
     def _choose_prefix(self) -> tuple[str, str]:
         """``(metadataPrefix, crosswalk name)``: the most preferred format the repository offers and we read.

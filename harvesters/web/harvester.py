@@ -100,7 +100,7 @@ class WebHarvester:
         if doomed:
             report.counts.deleted += store.delete_many(sorted(doomed))
         state["web"] = {"records": records, "lastmod": lastmod, "mode": done.get("mode") or web.get("mode")}
-        store.update_source(source.id, state=state)
+        store.sources.update(source.id, state=state)
         run.summarise(plan, done)
         if outcome.died:
             raise FeedError(f"{source.url}: {outcome.explain(limit)}")

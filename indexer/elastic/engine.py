@@ -27,12 +27,12 @@ from dataclasses import replace
 from datetime import date
 from typing import TYPE_CHECKING, Any, ClassVar
 
+from indexer import document
 from indexer.base import IndexReport, SearchPage, SearchQuery
 from indexer.elastic import query as eq
 from indexer.elastic.bulk import BulkLoader
 from indexer.elastic.client import IndexMissing, TranslatingClient, translate
 from indexer.elastic.index import AliasedIndex
-from indexer.sqlite import sql
 from offerings.errors import BackendUnavailable, ConfigError, IndexingError, InvalidQuery, SearchError
 
 if TYPE_CHECKING:
@@ -245,7 +245,7 @@ class ClusterEngine:
             InvalidQuery: a parameter the engine cannot use (named in the error).
             BackendUnavailable: the engine cannot be reached.
         """
-        sql.validate(query)
+        document.validate(query)
         today = date.today().isoformat()
         offset = (query.page - 1) * query.size
         size = max(0, min(query.size, eq.MAX_WINDOW - offset))

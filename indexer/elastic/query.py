@@ -13,7 +13,7 @@ written once. It follows the SQLite engine's (the contract tests hold both to it
 * every sort ends on the id, so pages are stable and never overlap.
 
 Suggestions use keyword fields of completion *keys*, the same keys the SQLite engine stores
-(:func:`indexer.sqlite.sql.document_rows`): a terms aggregation over the keys that start with the
+(:func:`indexer.document.indexed_text`): a terms aggregation over the keys that start with the
 typed prefix counts documents per distinct text, so a provider named by 5,000 offerings is one
 suggestion, which a completion suggester (one option per document) cannot do.
 """
@@ -30,8 +30,8 @@ from typing import Any
 from urllib.parse import urlsplit, urlunsplit
 
 import config.mappings
+from indexer import document
 from indexer.base import FACET_DOCUMENT_FIELD, FACET_FIELDS, FacetValue, SearchPage, SearchQuery
-from indexer.sqlite import sql
 
 __all__ = [
     "CLIENT_STEM_LANGUAGES",
@@ -72,9 +72,9 @@ LANGUAGES: tuple[str, ...] = ("de", "en", "fr", "es", "it", "nl", "pt")
 # Languages the cluster has no analyzer for: their stemmer (Polish: Stempel) is a plugin that a stock
 # cluster lacks -- and that Maven Central does not carry (org.opensearch.plugin:analysis-stempel is
 # published elsewhere), so the test node cannot have it. Documents in them get the Snowball stems the
-# SQLite engine indexes (:func:`indexer.sqlite.sql.stems`), computed here, in :data:`STEM_FIELDS`,
+# SQLite engine indexes (:func:`indexer.document.stems`), computed here, in :data:`STEM_FIELDS`,
 # and every query term is stemmed the same way to match them.
-CLIENT_STEM_LANGUAGES: tuple[str, ...] = tuple(lang for lang in sql.STEM_LANGUAGES if lang not in LANGUAGES)
+CLIENT_STEM_LANGUAGES: tuple[str, ...] = tuple(lang for lang in document.STEM_LANGUAGES if lang not in LANGUAGES)
 # Field group -> its field of client-side stems (only documents in CLIENT_STEM_LANGUAGES have them).
 STEM_FIELDS: dict[str, str] = {
     "title_text": "title_stems",
@@ -94,7 +94,6 @@ ENGINE_KEYS = frozenset(
 )
 # Separates key, kind and text in a suggestion entry; clean() removes it from texts.
 _SEP = "\x01"
-_TOKEN_CHAR = re.compile(r"[^\W_]")
 _LUCENE_REGEX_SPECIAL = re.compile(r"[^\w]")
 FACET_FIELD: dict[str, str] = {name: FACET_DOCUMENT_FIELD.get(name, name) for name in FACET_FIELDS}
 # Providers are counted on "<provider_id><_SEP><name>" values, so that each count brings its label
@@ -117,7 +116,7 @@ _SORTS: dict[str, list[dict[str, Any]]] = {
 # start -- before today) sort after open ones whatever the order. "Today" cannot be indexed, so it is
 # a parameter of a sort script (epoch milliseconds of today's start, UTC, as the dates are indexed).
 # A document indexed without ``last_date`` (an index mapped before it, or an older document) falls
-# back to the latest end or else the start, as :func:`indexer.sqlite.sql.last_date` does.
+# back to the latest end or else the start, as :func:`indexer.document.last_date` does.
 _ENDED_SCRIPT = (
     "boolean dated = false; long last = 0L;"
     " if (doc.containsKey('last_date') && doc['last_date'].size() != 0) {"
@@ -155,36 +154,31 @@ def index_document(doc: Mapping[str, Any]) -> dict[str, Any]:
     Raises:
         ValueError, TypeError: the document has no usable ``id`` or a value of the wrong type.
     """
-    rows = sql.document_rows(doc)
+    text = document.indexed_text(doc)
     body = dict(doc)
-    body["title_key"] = rows.title_key
-    body["title_text"] = rows.fts[0]
+    body["title_key"] = text.title_key
+    body["title_text"] = text.title
     if doc.get("provider_id"):
-        body["provider_facet"] = _SEP.join((str(doc["provider_id"]), rows.fts[3] or str(doc["provider_id"])))
+        body["provider_facet"] = _SEP.join((str(doc["provider_id"]), text.provider or str(doc["provider_id"])))
     for field, whole in (("suggest_whole", 1), ("suggest_word", 0)):
-        body[field] = sorted({_SEP.join((key, kind, text)) for key, kind, text, w in rows.suggestions if w == whole})
-    languages = tuple(lang for lang in rows.languages if lang in CLIENT_STEM_LANGUAGES)
+        body[field] = sorted({_SEP.join((key, kind, t)) for key, kind, t, w in text.suggestions if w == whole})
+    languages = tuple(lang for lang in text.languages if lang in CLIENT_STEM_LANGUAGES)
     if languages:
         # Only documents in those languages pay for the stems (a few per cent of a catalogue).
         texts = {
-            "title_text": rows.fts[0],
-            "skills": " ; ".join(sql.clean(s) for s in _listed(doc.get("skills")) if s),
-            "subjects": " ; ".join(sql.clean(s) for s in _listed(doc.get("subjects")) if s),
-            "description": rows.fts[2],
+            "title_text": text.title,
+            "skills": " ; ".join(document.clean(s) for s in _listed(doc.get("skills")) if s),
+            "subjects": " ; ".join(document.clean(s) for s in _listed(doc.get("subjects")) if s),
+            "description": text.description,
         }
         for group, field in STEM_FIELDS.items():
             if texts[group]:
-                body[field] = sql.stems(texts[group], languages)
+                body[field] = document.stems(texts[group], languages)
     return body
 
 
 def _listed(value: Any) -> list[Any]:
     return list(value) if isinstance(value, (list, tuple)) else [value] if value else []
-
-
-def terms(q: str) -> list[str]:
-    """The searchable whitespace-separated terms of user text (as the SQLite engine splits it)."""
-    return [t for t in sql.clean(q).split() if _TOKEN_CHAR.search(t)][: sql.MAX_TERMS]
 
 
 def _group_fields(name: str) -> list[str]:
@@ -195,7 +189,7 @@ def _group_fields(name: str) -> list[str]:
 
 def client_stems(term: str) -> list[str]:
     """The Snowball stems of one query term in each of :data:`CLIENT_STEM_LANGUAGES` (distinct, non-empty)."""
-    return [s for s in dict.fromkeys(sql.stems(term, (lang,)) for lang in CLIENT_STEM_LANGUAGES) if s]
+    return [s for s in dict.fromkeys(document.stems(term, (lang,)) for lang in CLIENT_STEM_LANGUAGES) if s]
 
 
 def _term_clause(term: str, *, last: bool) -> dict[str, Any]:
@@ -219,7 +213,7 @@ def _term_clause(term: str, *, last: bool) -> dict[str, Any]:
 
 def text_query(q: str) -> dict[str, Any] | None:
     """The full-text part of a search, or None when the text holds no searchable term."""
-    words = terms(q)
+    words = document.query_terms(q)
     if not words:
         return None
     return {"bool": {"must": [_term_clause(t, last=i == len(words) - 1) for i, t in enumerate(words)]}}
@@ -298,7 +292,7 @@ def search_body(query: SearchQuery, *, today: str, offset: int, size: int) -> di
         "from": offset,
         "size": size,
         "track_total_hits": True,
-        "_source": {"excludes": sorted(sql.INTERNAL_KEYS)},
+        "_source": {"excludes": sorted(document.INTERNAL_KEYS)},
     }
     facet_filters = [_facet_filter(n, v) for n, v in sorted(query.filters.items()) if v]
     if facet_filters:
@@ -317,7 +311,7 @@ def search_body(query: SearchQuery, *, today: str, offset: int, size: int) -> di
 
 def spelling_text(q: str) -> str:
     """The text whose words "did you mean" corrects: the searchable terms of ``q``."""
-    return " ".join(terms(q))
+    return " ".join(document.query_terms(q))
 
 
 def spelling_body(q: str) -> dict[str, Any] | None:
@@ -396,7 +390,7 @@ def _highlight(found: Mapping[str, list[str]] | None, description: str | None) -
         for fragment in (found or {})[field]:
             if "<mark>" in fragment:
                 return fragment
-    return sql.highlight(None, description)
+    return document.highlight(None, description)
 
 
 def _facets(aggregations: Mapping[str, Any], query: SearchQuery) -> dict[str, list[FacetValue]]:
@@ -412,7 +406,7 @@ def _facets(aggregations: Mapping[str, Any], query: SearchQuery) -> dict[str, li
                 # An id named differently by two records counts once, under its commonest name.
                 labels.setdefault(value, label)
             counts[value] = counts.get(value, 0) + int(bucket["doc_count"])
-        values = [FacetValue(v, sql.facet_label(name, v, labels), c) for v, c in counts.items()]
+        values = [FacetValue(v, document.facet_label(name, v, labels), c) for v, c in counts.items()]
         values.sort(key=lambda v: (-v.count, v.label.casefold(), v.value))
         facets[name] = values
     return facets
@@ -424,7 +418,7 @@ def page_from(response: Mapping[str, Any], query: SearchQuery, *, with_results: 
     total = hits.get("total", 0)
     results = []
     for hit in hits.get("hits", []) if with_results else []:
-        result = {k: v for k, v in hit["_source"].items() if k not in sql.INTERNAL_KEYS}
+        result = {k: v for k, v in hit["_source"].items() if k not in document.INTERNAL_KEYS}
         result["highlight"] = _highlight(hit.get("highlight"), result.get("description"))
         results.append(result)
     return SearchPage(
@@ -443,7 +437,7 @@ def empty_page(query: SearchQuery) -> SearchPage:
 
 def suggest_body(prefix: str, size: int) -> dict[str, Any] | None:
     """The request counting documents per completion of ``prefix``, or None when there is none to look for."""
-    bounds = sql.suggestion_range(prefix)
+    bounds = document.suggestion_range(prefix)
     if bounds is None or size < 1:
         return None
     key = bounds[0]
@@ -456,7 +450,7 @@ def suggest_body(prefix: str, size: int) -> dict[str, Any] | None:
     terms = {"include": include, "size": wanted, "execution_hint": "map"}
     return {
         "size": 0,
-        # A duplicate has no completion keys (document_rows); the clause keeps the rule visible here.
+        # A duplicate has no completion keys (indexed_text); the clause keeps the rule visible here.
         "query": {
             "bool": {
                 "filter": [_either({"prefix": {"suggest_whole": key}}, {"prefix": {"suggest_word": key}})],

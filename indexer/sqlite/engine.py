@@ -25,6 +25,7 @@ from itertools import islice
 from pathlib import Path
 from typing import TYPE_CHECKING, Any, ClassVar
 
+from indexer import document
 from indexer.base import IndexReport, SearchPage, SearchQuery
 from indexer.sqlite import sql, writes
 from indexer.sqlite.files import Generations
@@ -321,7 +322,7 @@ class SqliteEngine:
             InvalidQuery: a parameter the engine cannot use (named in the error).
             BackendUnavailable: the index cannot be read.
         """
-        sql.validate(query)
+        document.validate(query)
         today = date.today().isoformat()
         with self._transaction(write=False) as (name, conn):
             version = conn.execute("SELECT value FROM meta WHERE key = 'version'").fetchone()
@@ -341,7 +342,7 @@ class SqliteEngine:
 
         Whole-text matches come before matches of a later word, then the most common texts.
         """
-        bounds = sql.suggestion_range(prefix)
+        bounds = document.suggestion_range(prefix)
         if bounds is None or size < 1:
             return []
         with self.files.lend() as (_name, conn):

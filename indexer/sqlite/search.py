@@ -21,6 +21,7 @@ from collections.abc import Hashable, Iterable
 from dataclasses import dataclass, field, replace
 from typing import Any, Generic, TypeVar
 
+from indexer import document
 from indexer.base import FacetValue, SearchQuery
 from indexer.sqlite import sql
 from indexer.sqlite.bits import BitmapCache, FacetBitmaps, Members, bitmap_of, members
@@ -143,7 +144,7 @@ def _labelled(bitmaps: FacetBitmaps, counted: dict[str, list[tuple[str, int]]]) 
         for value, count in rows:
             label = known.get(value)
             if label is None:
-                text = sql.facet_label(name, value, labels)
+                text = document.facet_label(name, value, labels)
                 label = known[value] = (text, text.casefold())
             keyed.append((-count, label[1], value, label[0]))
         keyed.sort()
@@ -328,8 +329,8 @@ def _page(
     results = []
     for n in numbers:
         doc = json.loads(documents[n])
-        result = {k: v for k, v in doc.items() if k not in sql.INTERNAL_KEYS}
-        result["highlight"] = sql.highlight(snippets.get(n), doc.get("description"))
+        result = {k: v for k, v in doc.items() if k not in document.INTERNAL_KEYS}
+        result["highlight"] = document.highlight(snippets.get(n), doc.get("description"))
         results.append(result)
     return results
 
@@ -363,7 +364,7 @@ def _correction(conn: sqlite3.Connection, word: str) -> str | None:
 
 def _corrected_text(conn: sqlite3.Connection, q: str) -> str | None:
     """``q`` with each word the index lacks replaced by its closest term; None when nothing (or not all) can be."""
-    terms = sql.query_terms(q)
+    terms = document.query_terms(q)
     changed = False
     corrected: list[str] = []
     for i, term in enumerate(terms):

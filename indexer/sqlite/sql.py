@@ -9,30 +9,34 @@ files, connections and transactions.
 from __future__ import annotations
 
 import difflib
-import html
 import json
-import math
-import re
-import threading
-import unicodedata
 from collections.abc import Mapping
 from dataclasses import dataclass, field
 from datetime import date
 from typing import Any
 
-import snowballstemmer
-
-from indexer.base import FACET_DOCUMENT_FIELD, FACET_FIELDS, MAX_SIZE, SORTS, SearchQuery
+from indexer.base import FACET_DOCUMENT_FIELD, FACET_FIELDS, SearchQuery
+from indexer.document import (
+    DEFAULT_STEM_LANGUAGE,
+    MARK_CLOSE,
+    MARK_OPEN,
+    STEM_LANGUAGES,
+    indexed_text,
+    is_duplicate,
+    last_date,
+    listed,
+    query_terms,
+    stem,
+    stems,
+    words,
+)
 from offerings import vocab
-from offerings.errors import InvalidQuery
 
 __all__ = [
     "FORMAT",
-    "INTERNAL_KEYS",
     "MATCHED",
     "SCHEMA",
     "SPELLING_COLUMNS",
-    "STEM_LANGUAGES",
     "TEMP_TABLES",
     "VOCAB_TABLE",
     "CHANGES_TABLE",
@@ -42,19 +46,11 @@ __all__ = [
     "Where",
     "closest_term",
     "document_rows",
-    "facet_label",
-    "highlight",
     "index_words",
-    "is_duplicate",
-    "last_date",
     "match_expression",
     "order_by",
-    "query_terms",
     "stem_columns",
-    "stems",
-    "suggestion_range",
     "title_expression",
-    "validate",
     "where",
 ]
 
@@ -73,19 +69,6 @@ CHANGES_KEPT = 1000
 # earliest start and latest end rather than the document's own ``last_date``; 4: before the ``tier``
 # facet) is rebuilt from its own documents when the engine opens it.
 FORMAT = 5
-# Languages whose Snowball stemmer stems the text of documents in them, and every query (whose
-# language is unknown); the same set as the OpenSearch engine's stemmed sub-fields.
-STEM_LANGUAGES: dict[str, str] = {
-    "de": "german",
-    "en": "english",
-    "fr": "french",
-    "es": "spanish",
-    "it": "italian",
-    "nl": "dutch",
-    "pt": "portuguese",
-    "pl": "polish",
-}
-DEFAULT_STEM_LANGUAGE = "en"
 
 SCHEMA = (
     """
@@ -139,34 +122,14 @@ CREATE TABLE IF NOT EXISTS suggestions (
 # change: a field no query may name). Such a document has no other facet or completion rows, and the
 # bitmaps leave it out of every search (docs/normalisation.md §3.7: one offering, one result).
 DUPLICATE_FACET = "_duplicate"
-# Keys the index needs but the API does not return.
-INTERNAL_KEYS = frozenset({"title_all", "seq"})
 # A stemmed match is worth a little less than the (folded) word itself.
 STEM_WEIGHT = 0.8
 # bm25() weights, in docs_fts column order: title, skills+subjects, description, provider, then the
 # stems of title, skills+subjects and description.
 BM25_WEIGHTS = (10.0, 5.0, 2.0, 1.0, 10.0 * STEM_WEIGHT, 5.0 * STEM_WEIGHT, 2.0 * STEM_WEIGHT)
 RANK = "bm25(docs_fts, {})".format(", ".join(str(w) for w in BM25_WEIGHTS))
-# Private-use markers for snippet(): they cannot collide with HTML, and are swapped for <mark> after escaping.
-MARK_OPEN, MARK_CLOSE = "\ue000", "\ue001"
+# snippet() marks matches with indexer.document's markers, which highlight() turns into <mark>.
 SNIPPET = f"snippet(docs_fts, 2, '{MARK_OPEN}', '{MARK_CLOSE}', '…', 32)"
-MAX_TERMS = 32
-SUGGEST_KEY_LENGTH = 64
-SUGGEST_WORD_STARTS = 12
-
-_CONTROL = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f\x7f\ue000\ue001]")
-_TOKEN_CHAR = re.compile(r"[^\W_]")
-_NON_WORD = re.compile(r"[\W_]+")
-_WORD = re.compile(r"[^\W_]+")
-# Snowball stemmers keep state while stemming: each thread has its own.
-_STEMMERS = threading.local()
-# Stems remembered per language (see _stemmed).
-_STEM_CACHE: dict[str, dict[str, str]] = {}
-STEM_CACHE_SIZE = 200_000
-# Completion keys remembered per (text, kind, words) (see _suggestion_keys): emptied past this many.
-_KEY_CACHE: dict[tuple[str, str, bool], frozenset[tuple[str, str, str, int]]] = {}
-KEY_CACHE_SIZE = 100_000
-
 # Each matches one index of SCHEMA exactly; missing values sort last either way.
 _ORDERS = {
     "start_date": "(d.start_date IS NULL), d.start_date, d.title_key, d.id",
@@ -226,70 +189,23 @@ class Where:
     params: list[Any]
 
 
-def clean(text: Any) -> str:
-    """Text without control characters (they break FTS5 strings and our snippet markers)."""
-    return _CONTROL.sub(" ", str(text)) if text else ""
-
-
 def _number(value: Any) -> float | None:
     return None if value is None or value == "" else float(value)
-
-
-def _values(value: Any) -> list[Any]:
-    return list(value) if isinstance(value, (list, tuple)) else [value]
-
-
-def normalise_key(text: str) -> str:
-    """Folded text with punctuation as single spaces: the form completion keys and prefixes take."""
-    return _NON_WORD.sub(" ", vocab.fold(text)).strip()
-
-
-def _suggestion_keys(text: str, kind: str, *, words: bool) -> frozenset[tuple[str, str, str, int]]:
-    """Keys under which ``text`` completes: the whole text and, for short texts, each word onwards.
-
-    Remembered (see :data:`KEY_CACHE_SIZE`): providers, subjects and skills recur in thousands of
-    documents, and folding them again was a fifth of the cost of a document's rows.
-    """
-    found = _KEY_CACHE.get((text, kind, words))
-    if found is None:
-        found = frozenset(_new_suggestion_keys(text, kind, words=words))
-        if len(_KEY_CACHE) >= KEY_CACHE_SIZE:
-            _KEY_CACHE.clear()
-        _KEY_CACHE[(text, kind, words)] = found
-    return found
-
-
-def _new_suggestion_keys(text: str, kind: str, *, words: bool) -> set[tuple[str, str, str, int]]:
-    norm = normalise_key(text)
-    if not norm:
-        return set()
-    keys = {(norm[:SUGGEST_KEY_LENGTH], kind, text, 1)}
-    if words:
-        parts = norm.split(" ")
-        for i in range(1, min(len(parts), SUGGEST_WORD_STARTS)):
-            if len(parts[i]) >= 2:
-                keys.add((" ".join(parts[i:])[:SUGGEST_KEY_LENGTH], kind, text, 0))
-    return keys
 
 
 def document_rows(doc: Mapping[str, Any], *, encoded: str | None = None) -> DocumentRows:
     """Derive the index rows of one search document (``encoded``: its JSON, when already known).
 
+    Its text and completion keys are :func:`indexer.document.indexed_text`'s, as in every engine.
+
     Raises:
         ValueError, TypeError: the document has no usable ``id`` or a value of the wrong type.
     """
-    if not isinstance(doc, Mapping):
-        raise TypeError(f"a document must be a mapping, not {type(doc).__name__}")
-    doc_id = doc.get("id")
-    if not isinstance(doc_id, str) or not doc_id:
-        raise ValueError("document has no id")
-    title = clean(doc.get("title"))
-    skills = [clean(s) for s in [*_values(doc.get("skills") or []), *_values(doc.get("subjects") or [])] if s]
-    provider = clean(doc.get("provider"))
+    text = indexed_text(doc)
     rows = DocumentRows(
-        id=doc_id,
+        id=text.id,
         seq=int(doc.get("seq") or 0),
-        title_key=vocab.fold(title),
+        title_key=text.title_key,
         start_date=doc.get("start_date") or None,
         ects=_number(doc.get("ects_credits")),
         price=_number(doc.get("price")),
@@ -297,110 +213,20 @@ def document_rows(doc: Mapping[str, Any], *, encoded: str | None = None) -> Docu
         updated=doc.get("updated") or None,
         last_date=last_date(doc),
         json=json.dumps(doc, ensure_ascii=False) if encoded is None else encoded,
-        fts=(clean(doc.get("title_all") or title), " ; ".join(skills), clean(doc.get("description")), provider),
-        languages=_stem_languages(doc.get("languages")),
+        fts=(text.title, text.skills, text.description, text.provider),
+        languages=text.languages,
+        suggestions=text.suggestions,
     )
     if is_duplicate(doc):
         rows.facets.add((DUPLICATE_FACET, "1"))
         return rows
     for name in FACET_FIELDS:
-        for value in _values(doc.get(FACET_DOCUMENT_FIELD.get(name, name))):
+        for value in listed(doc.get(FACET_DOCUMENT_FIELD.get(name, name))):
             if value is not None and value != "":
                 rows.facets.add((name, str(value)))
-    if title:
-        rows.suggestions |= _suggestion_keys(title, "title", words=True)
-    if provider:
-        rows.suggestions |= _suggestion_keys(provider, "provider", words=True)
-        if doc.get("provider_id"):
-            rows.labels.add(("provider", str(doc["provider_id"]), provider))
-    for subject in _values(doc.get("subjects") or []):
-        rows.suggestions |= _suggestion_keys(clean(subject), "skill", words=True)
-    for skill in _values(doc.get("skills") or []):
-        # Learning outcomes are sentences: completing from their middle would only be noise.
-        rows.suggestions |= _suggestion_keys(clean(skill), "skill", words=False)
+    if text.provider and doc.get("provider_id"):
+        rows.labels.add(("provider", str(doc["provider_id"]), text.provider))
     return rows
-
-
-def is_duplicate(doc: Mapping[str, Any]) -> bool:
-    """Whether another record of ``doc``'s cluster represents it in searches.
-
-    A document indexed before ``duplicate`` existed says so by its ``cluster`` naming another record.
-    """
-    if "duplicate" in doc:
-        return bool(doc["duplicate"])
-    cluster = doc.get("cluster")
-    return bool(cluster) and cluster != doc.get("id")
-
-
-def last_date(doc: Mapping[str, Any]) -> str | None:
-    """The day ``doc`` is over (its ``last_date``): ended once that is before today; None when undated.
-
-    A document written before ``last_date`` existed falls back to its latest end or else its start,
-    which is right for every offering but one whose later instance has a start and no end.
-    """
-    if "last_date" in doc:
-        return str(doc["last_date"]) if doc["last_date"] else None
-    return max((str(d) for d in (doc.get("end_date"), doc.get("start_date")) if d), default=None)
-
-
-def _stem_languages(value: Any) -> tuple[str, ...]:
-    """The codes of ``STEM_LANGUAGES`` among a document's languages; the default one when none is."""
-    found: list[str] = []
-    for language in _values(value) if value else []:
-        code = str(language).strip().lower().replace("_", "-").split("-", 1)[0] if language else ""
-        if code in STEM_LANGUAGES and code not in found:
-            found.append(code)
-    return tuple(found) or (DEFAULT_STEM_LANGUAGE,)
-
-
-def _new_stem(language: str, word: str) -> str:
-    stemmers: dict[str, Any] | None = getattr(_STEMMERS, "by_language", None)
-    if stemmers is None:
-        stemmers = _STEMMERS.by_language = {}
-    stemmer = stemmers.get(language)
-    if stemmer is None:
-        stemmer = stemmers[language] = snowballstemmer.stemmer(STEM_LANGUAGES[language])
-    return str(stemmer.stemWord(word))
-
-
-def _stemmed(language: str, words: list[str]) -> str:
-    """The stems of ``words`` in ``language``, space-separated.
-
-    A plain dict per language remembers stems (a lookup per word is most of the cost once the
-    vocabulary is known; an lru_cache keyed by (language, word) cost twice as much): emptied when
-    it grows past STEM_CACHE_SIZE. Dict reads and writes are atomic, so threads may share it.
-    """
-    cache = _STEM_CACHE.get(language)
-    if cache is None:
-        cache = _STEM_CACHE.setdefault(language, {})
-    try:
-        return " ".join([cache[w] for w in words])
-    except KeyError:
-        pass
-    if len(cache) > STEM_CACHE_SIZE:
-        cache.clear()
-    for w in words:
-        if w not in cache:
-            cache[w] = _new_stem(language, w)
-    return " ".join([cache.get(w) or _new_stem(language, w) for w in words])
-
-
-def _stem(language: str, word: str) -> str:
-    return _stemmed(language, [word])
-
-
-def _words(text: str) -> list[str]:
-    """The lower-cased words of ``text`` (accents kept: the stemmers know them), as FTS5 splits it."""
-    return _WORD.findall(unicodedata.normalize("NFC", text).lower())
-
-
-def stems(text: str, languages: tuple[str, ...]) -> str:
-    """``text`` with each word replaced by its stem, once per language (languages giving the same text once)."""
-    words = _words(text)
-    if not words:
-        return ""
-    runs = dict.fromkeys(_stemmed(language, words) for language in languages)
-    return " ; ".join(runs)
 
 
 def stem_columns(rows: DocumentRows) -> tuple[str, str, str]:
@@ -413,14 +239,9 @@ def _quote(text: str) -> str:
     return '"' + text.replace('"', '""') + '"'
 
 
-def query_terms(q: str) -> list[str]:
-    """The searchable whitespace-separated terms of user text."""
-    return [t for t in clean(q).split() if _TOKEN_CHAR.search(t)][:MAX_TERMS]
-
-
 def index_words(term: str) -> list[str]:
     """The words of one query term as the index holds them (lower case, diacritics removed)."""
-    return [vocab.fold(w) for w in _words(term)]
+    return [vocab.fold(w) for w in words(term)]
 
 
 def closest_term(word: str, candidates: Mapping[str, int]) -> str | None:
@@ -454,9 +275,9 @@ def match_expression(q: str) -> str | None:
     groups = []
     for i, term in enumerate(terms):
         quoted = _quote(term) + ("*" if i == len(terms) - 1 else "")
-        words = _words(term)
-        plain = " ".join(words)
-        alternatives = dict.fromkeys(" ".join(_stem(language, w) for w in words) for language in STEM_LANGUAGES)
+        found = words(term)
+        plain = " ".join(found)
+        alternatives = dict.fromkeys(" ".join(stem(language, w) for w in found) for language in STEM_LANGUAGES)
         stemmed = [_quote(s) for s in alternatives if s and s != plain]
         groups.append("(" + " OR ".join([quoted, *stemmed]) + ")" if stemmed else quoted)
     return " AND ".join(groups)
@@ -471,38 +292,6 @@ def title_expression(expression: str) -> str:
     title matches (a fifth of the matches for a common word) instead of every match.
     """
     return f"{{title title_stems}} : ({expression})"
-
-
-def _iso_date(parameter: str, value: str | None) -> None:
-    if value is None:
-        return
-    try:
-        date.fromisoformat(value)
-    except (TypeError, ValueError) as exc:
-        raise InvalidQuery(parameter, f"not an ISO date: {value!r}") from exc
-
-
-def validate(query: SearchQuery) -> None:
-    """Refuse a query the engine cannot answer.
-
-    Raises:
-        InvalidQuery: naming the offending parameter.
-    """
-    if query.sort not in SORTS:
-        raise InvalidQuery("sort", f"must be one of {', '.join(SORTS)}")
-    if not 1 <= query.size <= MAX_SIZE:
-        raise InvalidQuery("size", f"must be between 1 and {MAX_SIZE}")
-    if query.page < 1 or (query.page - 1) * query.size > 2**62:
-        raise InvalidQuery("page", "must be a positive number of reasonable size")
-    for name in (*query.filters, *query.facets):
-        if name not in FACET_FIELDS:
-            raise InvalidQuery(name, "not a filterable field")
-    for name in ("ects_min", "ects_max", "price_max"):
-        value = getattr(query, name)
-        if value is not None and not math.isfinite(value):
-            raise InvalidQuery(name, "must be a finite number")
-    _iso_date("starts_after", query.starts_after)
-    _iso_date("starts_before", query.starts_before)
 
 
 def where(query: SearchQuery, *, text: bool, exclude: str | None = None, today: str | None = None) -> Where:
@@ -550,37 +339,3 @@ def order_by(query: SearchQuery, *, ranked: bool) -> str:
     if query.sort == "relevance" and ranked:
         return f"{RANK}, d.id"
     return _ORDERS[query.sort]
-
-
-def highlight(snippet: str | None, description: str | None) -> str:
-    """HTML-safe highlight: the snippet with ``<mark>`` around matches, or the description's start."""
-    if snippet is None:
-        text = clean(description)
-        snippet = text if len(text) <= 240 else text[:240].rsplit(" ", 1)[0] + "…"
-    escaped = html.escape(snippet)
-    return escaped.replace(MARK_OPEN, "<mark>").replace(MARK_CLOSE, "</mark>")
-
-
-def facet_label(name: str, value: str, labels: Mapping[str, str]) -> str:
-    """Display label of a facet value."""
-    if name == "country":
-        return vocab.country_label(value)
-    if name == "language":
-        return vocab.language_label(value)
-    if name == "mode":
-        return vocab.mode_label(value)
-    if name == "eqf_level":
-        return f"EQF {value}"
-    return labels.get(value, value)
-
-
-def suggestion_range(prefix: str) -> tuple[str, str] | None:
-    """The key range ``[low, high)`` holding completions of ``prefix``, or None for an empty one."""
-    key = normalise_key(clean(prefix))
-    if not key:
-        return None
-    if not _TOKEN_CHAR.match(prefix[-1:]):
-        # The last word is complete: keep the space, so that "data " does not complete "database".
-        key += " "
-    key = key[:SUGGEST_KEY_LENGTH]
-    return key, key + "\U0010ffff"

@@ -23,7 +23,7 @@ DEMO_PORT = 8001
 def _previous_port(catalogue: Catalogue) -> int | None:
     """The port the demo sources were registered with by an earlier start, if any."""
     try:
-        url = catalogue.store.get_source(f"demo-{WEB_SLUG}").url
+        url = catalogue.store.sources.get(f"demo-{WEB_SLUG}").url
     except NotFound:
         return None
     try:
@@ -49,10 +49,10 @@ def _serve_feeds(app: FeedApp, catalogue: Catalogue) -> FeedServer:
 def _register(catalogue: Catalogue, source_id: str, url: str, *, kind: str, name: str, country: str) -> Source:
     store = catalogue.store
     try:
-        source = store.get_source(source_id)
+        source = store.sources.get(source_id)
     except NotFound:
         return catalogue.add_source(url, source_id=source_id, kind=kind, name=name, country=country)
-    return store.update_source(source_id, url=url) if source.url != url else source
+    return store.sources.update(source_id, url=url) if source.url != url else source
 
 
 def start_demo(catalogue: Catalogue) -> FeedServer:

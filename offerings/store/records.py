@@ -168,8 +168,8 @@ def _no_nul_for_postgresql(
     return statement, parameters
 
 
-class Store(SourceRegistry):
-    """Sources, harvest runs and offerings in one SQL database."""
+class Store:
+    """Offerings, and (in :attr:`sources`) sources and harvest runs, in one SQL database."""
 
     def __init__(self, url: str, *, migrate: bool = True) -> None:
         if url.startswith("sqlite:///"):
@@ -185,6 +185,8 @@ class Store(SourceRegistry):
             event.listen(self.engine, "connect", _sqlite_pragmas)
         if postgresql:
             event.listen(self.engine, "before_cursor_execute", _no_nul_for_postgresql, retval=True)
+        # Registered feeds, their leases and runs; removing a source tombstones its records here.
+        self.sources = SourceRegistry(self.engine, self._tombstone)
         if migrate:
             self.migrate()
 

@@ -121,7 +121,7 @@ def for_source(store: Store, source_id: str) -> dict[str, Any]:
     Raises:
         NotFound: no such source.
     """
-    store.get_source(source_id)
-    runs = [r for r in store.runs(source_id, limit=10) if r.get("status") != "running"]
+    store.sources.get(source_id)
+    runs = [r for r in store.sources.runs(source_id, limit=10) if r.get("status") != "running"]
     problems = list(runs[0].get("problems") or []) if runs else []
     return build(store.live_records(source_id), rejected=problems)

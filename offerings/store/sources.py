@@ -1,7 +1,13 @@
-"""The source registry half of the store: registered feeds, their harvest leases and their runs."""
+"""The store's source registry: registered feeds, their harvest leases and their runs.
+
+:class:`SourceRegistry` is a part of :class:`~offerings.store.Store`, not a kind of it: the store
+makes one over its own database and hands it the one thing it needs of the offerings' half
+(tombstoning a removed source's records), and callers reach it as ``store.sources``.
+"""
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import UTC, datetime, timedelta
 from typing import Any
@@ -12,7 +18,7 @@ from sqlalchemy.engine import Connection
 from offerings.errors import NotFound, StoreError
 from offerings.store.tables import harvest_runs, records, sources
 
-__all__ = ["Source", "SourceRegistry", "utcnow"]
+__all__ = ["Source", "SourceRegistry", "Tombstone", "utcnow"]
 
 
 def utcnow() -> datetime:
@@ -61,17 +67,22 @@ def _iso(value: datetime | None) -> str | None:
     return value.isoformat() + "Z" if value else None
 
 
+# Tombstones the live records among ``ids`` inside the caller's transaction; returns how many it
+# tombstoned. The store's own, so that a removed source's deletes take change sequence numbers and
+# hand their clusters on exactly as any other delete does.
+Tombstone = Callable[[Connection, list[str]], int]
+
+
 class SourceRegistry:
-    """Sources, leases and harvest runs; :class:`offerings.store.Store` adds the offerings."""
+    """Sources, leases and harvest runs, in the database of the :class:`~offerings.store.Store` holding it."""
 
-    engine: Engine
-
-    def _tombstone(self, conn: Connection, ids: list[str]) -> int:  # pragma: no cover - Store provides it
-        raise NotImplementedError
+    def __init__(self, engine: Engine, tombstone: Tombstone) -> None:
+        self.engine = engine
+        self._tombstone = tombstone
 
     # ---- sources ----------------------------------------------------------------------------------
 
-    def add_source(self, source: Source) -> Source:
+    def add(self, source: Source) -> Source:
         """Register ``source``; its id must be new.
 
         Raises:
@@ -83,9 +94,9 @@ class SourceRegistry:
             if conn.execute(select(sources.c.id).where(sources.c.id == source.id)).first():
                 raise StoreError(f"source {source.id!r} exists")
             conn.execute(sources.insert().values(**values))
-        return self.get_source(source.id)
+        return self.get(source.id)
 
-    def get_source(self, source_id: str) -> Source:
+    def get(self, source_id: str) -> Source:
         """The source ``source_id``.
 
         Raises:
@@ -97,7 +108,7 @@ class SourceRegistry:
             raise NotFound(f"no source {source_id!r}")
         return _source(row)
 
-    def list_sources(self, *, status: str | None = None) -> list[Source]:
+    def all(self, *, status: str | None = None) -> list[Source]:
         """Every source, oldest first."""
         query = select(sources).order_by(sources.c.created_at, sources.c.id)
         if status:
@@ -105,21 +116,21 @@ class SourceRegistry:
         with self.engine.connect() as conn:
             return [_source(row) for row in conn.execute(query).mappings()]
 
-    def update_source(self, source_id: str, **values: Any) -> Source:
+    def update(self, source_id: str, **values: Any) -> Source:
         """Change fields of a source (``state``, ``status``, ``next_due_at`` …)."""
         with self.engine.begin() as conn:
             done = conn.execute(update(sources).where(sources.c.id == source_id).values(**values, updated_at=utcnow()))
         if done.rowcount == 0:
             raise NotFound(f"no source {source_id!r}")
-        return self.get_source(source_id)
+        return self.get(source_id)
 
-    def remove_source(self, source_id: str) -> int:
+    def remove(self, source_id: str) -> int:
         """Tombstone every offering of the source, then drop the source and its runs.
 
         The tombstones are kept (owned by no source) so that indexes and aggregators see the deletes.
         Returns how many offerings were deleted.
         """
-        self.get_source(source_id)
+        self.get(source_id)
         with self.engine.begin() as conn:
             live: list[str] = list(
                 conn.execute(select(records.c.id).where(records.c.source_id == source_id, records.c.deleted.is_(False)))
@@ -152,7 +163,7 @@ class SourceRegistry:
                 )
             )
 
-    def due_sources(self, now: datetime | None = None) -> list[Source]:
+    def due(self, now: datetime | None = None) -> list[Source]:
         """Active sources whose next harvest is due."""
         moment = now or utcnow()
         query = select(sources).where(
@@ -162,7 +173,7 @@ class SourceRegistry:
         with self.engine.connect() as conn:
             return [_source(row) for row in conn.execute(query).mappings()]
 
-    def claim_source(self, source_id: str, owner: str, *, lease: timedelta) -> bool:
+    def claim(self, source_id: str, owner: str, *, lease: timedelta) -> bool:
         """Take the harvest lease of a source; False when another worker holds it."""
         now = utcnow()
         with self.engine.begin() as conn:
@@ -178,7 +189,7 @@ class SourceRegistry:
             )
         return done.rowcount == 1
 
-    def release_source(self, source_id: str) -> None:
+    def release(self, source_id: str) -> None:
         """Give the harvest lease back."""
         with self.engine.begin() as conn:
             conn.execute(update(sources).where(sources.c.id == source_id).values(lease_owner=None, lease_until=None))

@@ -20,9 +20,9 @@ def test_demo_populates_the_catalogue_and_survives_a_restart(tmp_path: Path) -> 
     catalogue = Catalogue(settings)
     server = start_demo(catalogue)
     try:
-        sources = {s.id: s for s in catalogue.store.list_sources()}
+        sources = {s.id: s for s in catalogue.store.sources.all()}
         assert {s.kind for s in sources.values()} == {"oai", "web"} and len(sources) == 5
-        runs = {sid: catalogue.store.runs(sid)[0] for sid in sources}
+        runs = {sid: catalogue.store.sources.runs(sid)[0] for sid in sources}
         assert all(run["status"] == "success" for run in runs.values()), runs
         page = catalogue.engine.search(SearchQuery(q="data", filters={"country": ("NL",)}))
         assert page.total > 0 and page.facets["country"]
@@ -38,8 +38,8 @@ def test_demo_populates_the_catalogue_and_survives_a_restart(tmp_path: Path) -> 
     server = start_demo(catalogue)
     try:
         assert catalogue.engine.search(SearchQuery()).total == total
-        for source in catalogue.store.list_sources():
-            assert catalogue.store.runs(source.id)[0]["added"] == 0
+        for source in catalogue.store.sources.all():
+            assert catalogue.store.sources.runs(source.id)[0]["added"] == 0
     finally:
         server.stop()
         catalogue.close()
@@ -60,9 +60,9 @@ def test_a_restart_keeps_the_port_when_the_usual_one_is_taken(tmp_path: Path, mo
             server = start_demo(catalogue)
             try:
                 ports.append(server.port)
-                web = catalogue.store.get_source("demo-universidad-alcarria")
+                web = catalogue.store.sources.get("demo-universidad-alcarria")
                 assert urlsplit(web.url).port == server.port != usual
-                run = catalogue.store.runs(web.id)[0]
+                run = catalogue.store.sources.runs(web.id)[0]
                 assert run["status"] == "success" and (run["added"] > 10 if _start == 0 else run["added"] == 0)
             finally:
                 server.stop()

@@ -43,7 +43,7 @@ def _harvest(tmp_path: Path, server: FeedServer, hei_id: str, **quality: str) ->
     settings = make_settings(tmp_path, quality=quality)
     store = Store(settings.store_url)
     # An EWP response names no institution: the hei_id of the URL (a SCHAC code) becomes the provider's.
-    source = store.add_source(Source(id="ewp", url=f"{server.base_url}/courses?hei_id={hei_id}", kind="feed"))
+    source = store.sources.add(Source(id="ewp", url=f"{server.base_url}/courses?hei_id={hei_id}", kind="feed"))
     report = harvest_source(store, source, settings)
     assert report.status == "success", report.error
     return store
@@ -78,7 +78,7 @@ def test_a_missing_snapshot_fails_the_run_with_the_reason(tmp_path: Path, ewp: F
     settings = make_settings(tmp_path, quality={"deqar_registry": str(tmp_path / "nope.json")})
     store = Store(settings.store_url)
     try:
-        source = store.add_source(Source(id="ewp", url=f"{ewp.base_url}/courses?hei_id=uw.edu.pl", kind="feed"))
+        source = store.sources.add(Source(id="ewp", url=f"{ewp.base_url}/courses?hei_id=uw.edu.pl", kind="feed"))
         report = harvest_source(store, source, settings)
         assert report.status == "failed" and "deqar_registry" in report.error and "nope.json" in report.error
         assert store.count(source_id="ewp") == 0

@@ -74,11 +74,11 @@ def server(app: CatalogueApp) -> Iterator[FeedServer]:
 
 
 def _source(store: Store, server: FeedServer, path: str, **values: Any) -> Source:
-    return store.add_source(Source(id=values.pop("id", "feed"), url=server.base_url + path, kind="feed", **values))
+    return store.sources.add(Source(id=values.pop("id", "feed"), url=server.base_url + path, kind="feed", **values))
 
 
 def _harvest(settings: Settings, store: Store, source_id: str = "feed", *, full: bool = False) -> HarvestReport:
-    source = store.get_source(source_id)
+    source = store.sources.get(source_id)
     report = HarvestReport(source_id=source_id)
     FeedHarvester(settings).harvest(source, store, report, full=full)
     return report
@@ -104,7 +104,7 @@ def test_xcri_feed_then_304_means_an_empty_run(
     _source(store, server, "/ou.xml", country="GB", name="The Open University")
     first = _harvest(settings, store)
     assert (first.status, first.counts.seen, first.counts.added) == ("success", 2, 2)
-    state = store.get_source("feed").state
+    state = store.sources.get("feed").state
     assert state["etag"] == '"v1"' and state["format"] == "xcri_cap" and state["records"] == 2
     assert "if-none-match" not in app.requests[0]
     second = _harvest(settings, store)
@@ -212,7 +212,7 @@ def test_formats_are_detected_from_the_document(
     _source(store, server, path)
     report = _harvest(settings, store)
     assert report.status == "success" and report.counts.added == count, report.problems
-    assert store.get_source("feed").state["format"] == format_name
+    assert store.sources.get("feed").state["format"] == format_name
     # Without an ETag the Last-Modified date does the conditional GET.
     assert _harvest(settings, store).counts.seen == 0
 
@@ -236,7 +236,7 @@ def test_a_json_ld_list_of_schema_org_courses(
     app.documents["/courses.jsonld"] = Document(json.dumps(courses).encode(), content_type="application/ld+json")
     _source(store, server, "/courses.jsonld")
     report = _harvest(settings, store)
-    assert report.counts.added == 2 and store.get_source("feed").state["format"] == "schema_org"
+    assert report.counts.added == 2 and store.sources.get("feed").state["format"] == "schema_org"
     ids = sorted(r.offering.original_identifier for r in store.live_records("feed"))
     assert ids == [f"{server.base_url}/courses.jsonld#c1", f"{server.base_url}/courses.jsonld#c2"]
 
@@ -258,7 +258,7 @@ def test_the_runner_harvests_feed_sources(
     source = _source(store, server, "/c.xml")
     report = harvest_source(store, source, settings)
     assert report.status == "success" and report.counts.added == 1
-    assert store.runs("feed")[0]["status"] == "success"
+    assert store.sources.runs("feed")[0]["status"] == "success"
 
 
 def test_probe_feed_reports_the_format_and_a_preview(samples: Path) -> None:

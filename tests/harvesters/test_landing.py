@@ -89,7 +89,7 @@ def _offering(n: int, url: str) -> Offering:
 
 
 def _load(store: Store, base: str, paths: list[str]) -> dict[str, str]:
-    store.add_source(Source(id="s", url=base + "/feed.jsonld", kind="feed"))
+    store.sources.add(Source(id="s", url=base + "/feed.jsonld", kind="feed"))
     offerings = [_offering(n, base + path) for n, path in enumerate(paths)]
     store.upsert_many((o, None) for o in offerings)
     return {path: o.record_id for path, o in zip(paths, offerings, strict=True)}
@@ -228,21 +228,21 @@ def test_a_harvest_runs_the_check_when_asked_and_notes_it(tmp_path: Path, site: 
     settings = make_settings(tmp_path)
     store = Store(settings.store_url)
     try:
-        source = store.add_source(Source(id="s", url=site.base_url + "/feed.jsonld", kind="feed"))
+        source = store.sources.add(Source(id="s", url=site.base_url + "/feed.jsonld", kind="feed"))
         plain = harvest_source(store, source, settings)  # an operator's harvest checks nothing
         assert plain.status == "success" and not landing_store.failing(store, "s")
         assert not any(n.startswith("landing pages") for n in plain.notes)
         assert not any(path in ("/ok", "/gone") for _, path in pages.methods)
-        first = harvest_source(store, store.get_source("s"), settings, check_links=True)
+        first = harvest_source(store, store.sources.get("s"), settings, check_links=True)
         assert any(n.startswith("landing pages: checked 2, failing 1") for n in first.notes)
-        harvest_source(store, store.get_source("s"), settings, check_links=True)
+        harvest_source(store, store.sources.get("s"), settings, check_links=True)
         failing = landing_store.failing(store, "s", minimum=2)
         assert [s.url for s in failing] == [f"{site.base_url}/gone"]
         assert _warned(store, failing[0].record_id)
-        assert [r["notes"] for r in store.runs("s", limit=1)][0][-1].startswith("landing pages: checked 2")
+        assert [r["notes"] for r in store.sources.runs("s", limit=1)][0][-1].startswith("landing pages: checked 2")
         # A harvest that rewrites the record (and so recomputes its quality) keeps the warning on it.
         pages.feed = pages.feed.replace(b"Course called gone", b"Course now called gone")
-        rewrite = harvest_source(store, store.get_source("s"), settings)
+        rewrite = harvest_source(store, store.sources.get("s"), settings)
         assert rewrite.counts.updated == 1 and _warned(store, failing[0].record_id)
     finally:
         store.close()
@@ -258,7 +258,7 @@ def test_scheduled_harvests_check_per_the_setting(
     done: list[HarvestReport] = []
     scheduler = HarvestScheduler(store, settings, after_harvest=done.append)
     try:
-        store.add_source(Source(id="s", url=site.base_url + "/feed.jsonld", kind="feed"))
+        store.sources.add(Source(id="s", url=site.base_url + "/feed.jsonld", kind="feed"))
         assert scheduler.tick() == ["s"]
         for _ in range(400):
             if done:

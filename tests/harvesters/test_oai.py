@@ -18,7 +18,7 @@ from tests.harvesters.conftest import NL
 
 
 def _register(store: Store, url: str, source_id: str = "nl") -> Source:
-    return store.add_source(Source(id=source_id, url=url, name="Hogeschool Zuiderzee", country="NL"))
+    return store.sources.add(Source(id=source_id, url=url, name="Hogeschool Zuiderzee", country="NL"))
 
 
 def test_full_then_incremental(
@@ -40,7 +40,7 @@ def test_full_then_incremental(
     assert offering.main_title == live[0].title and offering.issuer_country == ["NL"]
 
     # Nothing changed: the incremental run asks `from` the first run's responseDate and gets nothing.
-    source = store.get_source("nl")
+    source = store.sources.get("nl")
     assert source.state["next_from"] and "checkpoint" not in source.state
     second = harvest_source(store, source, settings)
     assert second.status == "success" and not second.full
@@ -48,10 +48,10 @@ def test_full_then_incremental(
     assert (second.counts.added, second.counts.updated, second.counts.seen) == (0, 0, 0)
 
     # A forced full run sees everything and finds it unchanged.
-    third = harvest_source(store, store.get_source("nl"), settings, full=True)
+    third = harvest_source(store, store.sources.get("nl"), settings, full=True)
     assert third.counts.added == 0 and third.counts.updated == 0
     assert third.counts.unchanged == len(records)
-    runs = store.runs("nl")
+    runs = store.sources.runs("nl")
     assert [r["status"] for r in runs] == ["success"] * 3 and runs[0]["pages"] >= 3
 
 
@@ -68,7 +68,7 @@ def test_incremental_fetches_only_changes(
     added = provider.put(replace(live[2], identifier=live[2].identifier + "-new", title="Nieuwe cursus data-ethiek"))
     before = store.max_seq()
 
-    report = harvest_source(store, store.get_source("nl"), settings)
+    report = harvest_source(store, store.sources.get("nl"), settings)
     assert report.status == "success", report.error
     assert report.counts.seen == 3
     assert (report.counts.added, report.counts.updated, report.counts.deleted) == (1, 1, 1)
@@ -89,7 +89,7 @@ def test_broken_record_is_skipped_and_reported(
     assert report.counts.skipped == 1
     assert report.problems[0].identifier == live[0].identifier and report.problems[0].field == "title"
     assert store.count(source_id="nl") == len(live) - 1
-    (run,) = store.runs("nl")
+    (run,) = store.sources.runs("nl")
     assert run["skipped"] == 1 and run["problems"][0]["field"] == "title"
 
 
@@ -97,7 +97,7 @@ def test_unreachable_feed_fails_its_run(store: Store, settings: Settings) -> Non
     report = harvest_source(store, _register(store, "http://127.0.0.1:9/oai"), settings)
     assert report.status == "failed"
     assert "ConnectionError" in report.error
-    (run,) = store.runs("nl")
+    (run,) = store.sources.runs("nl")
     assert run["status"] == "failed" and run["error"] == report.error
 
 
@@ -122,7 +122,7 @@ def test_not_an_oai_endpoint(store: Store, settings: Settings, feed_server: Feed
 def test_unknown_set_is_an_empty_run_or_a_clear_error(
     store: Store, settings: Settings, feed_server: FeedServer, sets: list[str]
 ) -> None:
-    source = store.add_source(Source(id="nl", url=feed_server.url_for(NL), sets=sets))
+    source = store.sources.add(Source(id="nl", url=feed_server.url_for(NL), sets=sets))
     report = harvest_source(store, source, settings)
     assert report.status in ("success", "failed")
     if report.status == "failed":

@@ -49,7 +49,7 @@ def quick(tmp_path: Path) -> Settings:
 
 
 def _source(store: Store, server: FeedServer) -> Source:
-    return store.add_source(Source(id="nl", url=server.url_for(NL), country="NL"))
+    return store.sources.add(Source(id="nl", url=server.url_for(NL), country="NL"))
 
 
 def _live(provider: Provider) -> set[str]:
@@ -63,7 +63,7 @@ def _assert_store_equals_feed(store: Store, provider: Provider) -> None:
 def _harvest_clean(store: Store, settings: Settings, app: faults.FaultyApp) -> None:
     app.faults.clear()
     app.every = None
-    report = harvest_source(store, store.get_source("nl"), settings)
+    report = harvest_source(store, store.sources.get("nl"), settings)
     assert report.status == "success", report.error
 
 
@@ -105,7 +105,7 @@ def test_retry_after_is_counted_as_waiting(store: Store, quick: Settings, app: f
     report = harvest_source(store, _source(store, server), quick)
     assert report.status == "success"
     assert report.wait_seconds >= 1.0
-    assert store.runs("nl")[0]["wait_seconds"] >= 1.0
+    assert store.sources.runs("nl")[0]["wait_seconds"] >= 1.0
 
 
 FAILED = {
@@ -145,7 +145,7 @@ def test_source_faults_fail_the_run_and_a_later_run_completes(
     assert report.status == "failed"
     assert message in report.error
     # Nothing half-written: each stored page is complete, and the next run resumes and finishes the job.
-    assert store.get_source("nl").state.get("checkpoint") is not None or store.count() == 0
+    assert store.sources.get("nl").state.get("checkpoint") is not None or store.count() == 0
     _harvest_clean(store, quick, app)
     _assert_store_equals_feed(store, provider)
 
@@ -168,7 +168,7 @@ def test_noRecordsMatch_as_http_422_is_an_empty_run(  # the protocol's name
 ) -> None:
     harvest_source(store, _source(store, server), quick)
     app.every = faults.oai_error("noRecordsMatch", "422 Unprocessable Entity")  # as InvenioRDM/Zenodo send it
-    report = harvest_source(store, store.get_source("nl"), quick)
+    report = harvest_source(store, store.sources.get("nl"), quick)
     assert report.status == "success" and report.counts.seen == 0
     assert "no records changed since the last run" in report.notes
 
@@ -199,7 +199,7 @@ def test_a_broken_record_is_skipped_and_the_rest_of_the_page_kept(
     assert "not well-formed" in report.problems[0].message
     assert store.count() == len(_live(provider)) - 1
     _harvest_clean(store, quick, app)  # the next full run is incremental, so force the record back:
-    report = harvest_source(store, store.get_source("nl"), quick, full=True)
+    report = harvest_source(store, store.sources.get("nl"), quick, full=True)
     _assert_store_equals_feed(store, provider)
 
 
@@ -239,14 +239,14 @@ def test_redirect_to_an_internal_address_is_blocked(tmp_path: Path, server: Feed
         strict = make_settings(tmp_path, allow_private_feeds=False, harvest={"allowed_networks": ["127.0.0.2/32"]})
         store = Store(strict.store_url)
         before = len(provider.records())
-        source = store.add_source(Source(id="nl", url=public.url_for(NL)))
+        source = store.sources.add(Source(id="nl", url=public.url_for(NL)))
         report = harvest_source(store, source, strict)
         assert report.status == "failed"
         assert "not permitted" in report.error and "127.0.0.1" in report.error
         assert hits and store.count() == 0 and len(provider.records()) == before
         # Allowed explicitly (demo and tests), the same redirect is followed.
         allowed = make_settings(tmp_path, allow_private_feeds=True)
-        assert harvest_source(store, store.get_source("nl"), allowed).status == "success"
+        assert harvest_source(store, store.sources.get("nl"), allowed).status == "success"
         _assert_store_equals_feed(store, provider)
         store.close()
 
@@ -258,13 +258,13 @@ def test_deletions_beyond_the_share_are_held(
     live = [r for r in provider.records() if not r.deleted]
     for record in live[:15]:
         provider.delete(record.identifier)
-    report = harvest_source(store, store.get_source("nl"), quick)
+    report = harvest_source(store, store.sources.get("nl"), quick)
     assert report.status == "success"
     assert any("held 15 deletions" in note for note in report.notes)
     assert store.count(source_id="nl") == len(live)  # nothing deleted yet
     from harvesters.oai import apply_held_deletions
 
-    assert apply_held_deletions(store, store.get_source("nl")) == 15
+    assert apply_held_deletions(store, store.sources.get("nl")) == 15
     _assert_store_equals_feed(store, provider)
 
 
@@ -281,7 +281,7 @@ def test_census_finds_records_a_no_deletions_repository_dropped(
         gone = [r for r in provider.records() if not r.deleted][0]
         # A repository with deletedRecord=no simply stops listing the record.
         provider.drop(gone.identifier)
-        report = harvest_source(store, store.get_source("nl"), quick, full=True)
+        report = harvest_source(store, store.sources.get("nl"), quick, full=True)
         assert report.status == "success", report.error
         assert any(note.startswith("census:") for note in report.notes)
         assert store.get(make_record_id("nl", gone.identifier)).deleted
@@ -294,7 +294,7 @@ def test_changes_reach_the_store_exactly_once(
     harvest_source(store, _source(store, server), quick)
     live = [r for r in provider.records() if not r.deleted]
     provider.put(replace(live[3], title="Changed title"))
-    report = harvest_source(store, store.get_source("nl"), quick)
+    report = harvest_source(store, store.sources.get("nl"), quick)
     assert report.counts.updated == 1 and report.counts.added == 0
     _assert_store_equals_feed(store, provider)
 
@@ -319,9 +319,9 @@ def test_a_silent_gap_makes_the_run_partial(
     report = harvest_source(store, _source(store, server), quick)
     assert report.status == "partial"
     assert any("listed records are not stored" in note for note in report.notes)
-    assert store.runs("nl")[0]["status"] == "partial"
+    assert store.sources.runs("nl")[0]["status"] == "partial"
     _harvest_clean(store, quick, app)
-    report = harvest_source(store, store.get_source("nl"), quick, full=True)
+    report = harvest_source(store, store.sources.get("nl"), quick, full=True)
     assert report.status == "success"
     _assert_store_equals_feed(store, provider)
 

@@ -24,7 +24,7 @@ def test_sigkill_mid_harvest_then_resume(tmp_path: Path) -> None:
     app = faults.FaultyApp(make_app({NL: provider}), every=faults.stall(0.3))
     with serve(app, host="127.0.0.1", port=0) as server:
         store = Store(settings.store_url)
-        store.add_source(Source(id="nl", url=server.url_for(NL), country="NL"))
+        store.sources.add(Source(id="nl", url=server.url_for(NL), country="NL"))
         env = {
             **os.environ,
             "MICROCRED_DATA_DIR": str(settings.data_dir),
@@ -41,7 +41,7 @@ def test_sigkill_mid_harvest_then_resume(tmp_path: Path) -> None:
         try:
             # Wait until some pages are stored and checkpointed, then kill without warning.
             for _ in range(600):
-                checkpoint = store.get_source("nl").state.get("checkpoint")
+                checkpoint = store.sources.get("nl").state.get("checkpoint")
                 if checkpoint and store.count() >= 4:
                     break
                 assert child.poll() is None, "the harvest ended before it could be interrupted"
@@ -53,16 +53,16 @@ def test_sigkill_mid_harvest_then_resume(tmp_path: Path) -> None:
                 child.kill()
         partial = store.count()
         assert 0 < partial < len([r for r in provider.records() if not r.deleted])
-        assert store.runs("nl")[0]["status"] == "running"
+        assert store.sources.runs("nl")[0]["status"] == "running"
 
         app.every = None
-        report = harvest_source(store, store.get_source("nl"), settings)
+        report = harvest_source(store, store.sources.get("nl"), settings)
         assert report.status == "success", report.error
         assert "resumed an interrupted run from its last checkpoint" in report.notes
         live = {make_record_id("nl", r.identifier) for r in provider.records() if not r.deleted}
         assert store.live_ids("nl") == live
         assert store.count(deleted=True) == len(provider.records()) - len(live)
-        statuses = [r["status"] for r in store.runs("nl")]
+        statuses = [r["status"] for r in store.sources.runs("nl")]
         assert statuses == ["success", "interrupted"]
         # The resumed run asked for the pages after the checkpoint, not the whole list again.
         first_pages = [r for r in app.requests if r.get("verb") == "ListRecords" and "resumptionToken" not in r]

@@ -51,7 +51,7 @@ def test_harvest_into_postgresql_index_search_reharvest_and_delete(
     provider = feeds[NL]
     records = provider.records()
     live = [r for r in records if not r.deleted]
-    source = pg_store.add_source(Source(id="nl", url=feed_server.url_for(NL), name="Hogeschool Zuiderzee"))
+    source = pg_store.sources.add(Source(id="nl", url=feed_server.url_for(NL), name="Hogeschool Zuiderzee"))
 
     first = harvest_source(pg_store, source, settings)
     assert first.status == "success", first.error
@@ -65,7 +65,7 @@ def test_harvest_into_postgresql_index_search_reharvest_and_delete(
 
     # The same records again (a full run asks for everything): nothing written, nothing to index.
     seq = pg_store.max_seq()
-    again = harvest_source(pg_store, pg_store.get_source("nl"), settings, full=True)
+    again = harvest_source(pg_store, pg_store.sources.get("nl"), settings, full=True)
     assert again.status == "success", again.error
     assert (again.counts.added, again.counts.updated, again.counts.unchanged) == (0, 0, len(records))
     assert pg_store.max_seq() == seq and sync(pg_store, engine) == IndexReport()
@@ -73,9 +73,9 @@ def test_harvest_into_postgresql_index_search_reharvest_and_delete(
     # Withdrawn at the provider: the incremental run brings the tombstone, the sync removes the document.
     gone = make_record_id("nl", live[1].identifier)
     provider.delete(live[1].identifier)
-    third = harvest_source(pg_store, pg_store.get_source("nl"), settings)
+    third = harvest_source(pg_store, pg_store.sources.get("nl"), settings)
     assert third.status == "success" and third.counts.deleted == 1
     assert sync(pg_store, engine) == IndexReport(deleted=1)
     assert engine.get(gone) is None and engine.count() == len(live) - 1
     assert gone not in {r["id"] for r in engine.search(SearchQuery(q=_word(live[1].title), size=50)).results}
-    assert [r["status"] for r in pg_store.runs("nl")] == ["success"] * 3
+    assert [r["status"] for r in pg_store.sources.runs("nl")] == ["success"] * 3

@@ -63,7 +63,7 @@ def test_sickle_token_chain_is_harvested_in_full(sickle_dir: Path, store: Store,
         }.get(params.get("verb", ""))
 
     with serve(replay(files), port=0) as server:
-        source = store.add_source(Source(id="sickle", url=server.base_url + "/oai"))
+        source = store.sources.add(Source(id="sickle", url=server.base_url + "/oai"))
         report = harvest_source(store, source, settings)
     assert report.status == "success", report.error
     assert report.pages == 4
@@ -86,7 +86,7 @@ def test_dspace_capture_with_deleted_records(dspace_dir: Path, store: Store, set
         }.get(verb or "")
 
     with serve(replay(files), port=0) as server:
-        source = store.add_source(Source(id="eur", url=server.base_url + "/oai", country="NL"))
+        source = store.sources.add(Source(id="eur", url=server.base_url + "/oai", country="NL"))
         report = harvest_source(store, source, settings)
     assert report.status == "success", report.error
     assert report.counts.seen == 81

@@ -28,7 +28,7 @@ def _convert(record: SourceRecord, context: SourceContext) -> Offering:
 
 
 def test_bugs_fail_bad_records_skip_good_ones_are_stored(store: Store, caplog: pytest.LogCaptureFixture) -> None:
-    store.add_source(Source(id="s", url="http://127.0.0.1/oai"))
+    store.sources.add(Source(id="s", url="http://127.0.0.1/oai"))
     report = HarvestReport(source_id="s")
     pipeline = Pipeline(store, report, SourceContext(source_id="s"))
     crosswalk = Crosswalk("buggy", _convert)

@@ -23,8 +23,8 @@ def _wait_idle(scheduler: HarvestScheduler) -> None:
 
 
 def test_tick_harvests_due_sources_once(store: Store, settings: Settings, feed_server: FeedServer) -> None:
-    store.add_source(Source(id="nl", url=feed_server.url_for(NL), every_seconds=3600))
-    store.add_source(Source(id="pending", url=feed_server.url_for(NL) + "?x", status="pending"))
+    store.sources.add(Source(id="nl", url=feed_server.url_for(NL), every_seconds=3600))
+    store.sources.add(Source(id="pending", url=feed_server.url_for(NL) + "?x", status="pending"))
     done: list[HarvestReport] = []
     scheduler = HarvestScheduler(store, settings, after_harvest=done.append)
     try:
@@ -32,10 +32,10 @@ def test_tick_harvests_due_sources_once(store: Store, settings: Settings, feed_s
         assert scheduler.tick() == []  # already running or no longer due
         _wait_idle(scheduler)
         assert [r.source_id for r in done] == ["nl"] and done[0].status == "success"
-        source = store.get_source("nl")
+        source = store.sources.get("nl")
         assert source.next_due_at is not None and source.next_due_at > utcnow()
         assert scheduler.tick() == []  # not due for an hour
-        assert store.claim_source("nl", "someone-else", lease=timedelta(seconds=1))  # the lease was released
+        assert store.sources.claim("nl", "someone-else", lease=timedelta(seconds=1))  # the lease was released
     finally:
         scheduler.shutdown()
 
@@ -43,7 +43,7 @@ def test_tick_harvests_due_sources_once(store: Store, settings: Settings, feed_s
 def test_background_scheduler_runs_the_first_tick_at_once(
     store: Store, settings: Settings, feed_server: FeedServer
 ) -> None:
-    store.add_source(Source(id="nl", url=feed_server.url_for(NL)))
+    store.sources.add(Source(id="nl", url=feed_server.url_for(NL)))
     done: list[HarvestReport] = []
     scheduler = HarvestScheduler(store, settings, after_harvest=done.append)
     scheduler.start()

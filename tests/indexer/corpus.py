@@ -667,7 +667,7 @@ def record_id(key: str) -> str:
 def fill_store(store: Store) -> None:
     """Register the sources and store every CORPUS offering."""
     for source, (name, country, _lang) in SOURCES.items():
-        store.add_source(Source(id=source, url=f"https://{source}.example.eu/oai", name=name, country=country))
+        store.sources.add(Source(id=source, url=f"https://{source}.example.eu/oai", name=name, country=country))
     store.upsert_many((make_offering(row), None) for row in CORPUS)
 
 

@@ -164,7 +164,7 @@ def filled_store(path: Path) -> Store:
     """A store with :data:`OFFERINGS` generated offerings from the six corpus sources."""
     store = Store(f"sqlite:///{path}")
     for source, (name, country, _lang) in SOURCES.items():
-        store.add_source(Source(id=source, url=f"https://{source}.example.eu/oai", name=name, country=country))
+        store.sources.add(Source(id=source, url=f"https://{source}.example.eu/oai", name=name, country=country))
     store.upsert_many((offering, None) for offering in many_offerings(OFFERINGS))
     return store
 

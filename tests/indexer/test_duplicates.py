@@ -11,6 +11,7 @@ from __future__ import annotations
 import dataclasses
 from typing import Any
 
+from indexer import document
 from indexer.base import SearchPage, SearchQuery
 from indexer.sqlite import sql
 from indexer.sync import sync
@@ -36,7 +37,7 @@ def _mirror() -> Offering:
 
 
 def _add_mirror(catalogue: Catalogue) -> None:
-    catalogue.store.add_source(
+    catalogue.store.sources.add(
         Source(id="mirror", url="https://mirror.example.eu/feed.xml", kind="feed", name="Mirror catalogue")
     )
     assert catalogue.store.upsert(_mirror()) == "added"
@@ -85,4 +86,4 @@ def test_a_document_indexed_before_the_flag_is_known_as_a_duplicate_by_its_clust
     assert duplicate.facets == {(sql.DUPLICATE_FACET, "1")} and not duplicate.suggestions and not duplicate.labels
     alone = sql.document_rows({**base, "cluster": "b:1"})
     assert ("country", "DE") in alone.facets and alone.suggestions
-    assert not sql.is_duplicate({**base, "cluster": "a:1", "duplicate": False})
+    assert not document.is_duplicate({**base, "cluster": "a:1", "duplicate": False})

@@ -76,7 +76,7 @@ def test_values_changed_without_a_rewrite_come_from_the_row(tmp_path: Path) -> N
 
 def test_cluster_moves_and_tombstones_reach_the_index(tmp_path: Path) -> None:
     store = _store(tmp_path)
-    store.add_source(Source(id="mirror", url="https://mirror.example.eu/feed.xml", kind="feed", name="Mirror"))
+    store.sources.add(Source(id="mirror", url="https://mirror.example.eu/feed.xml", kind="feed", name="Mirror"))
     original = make_offering(next(row for row in CORPUS if row[0] == "tum-1"))
     mirror_id = make_record_id("mirror", "copy")
     mirror = dataclasses.replace(

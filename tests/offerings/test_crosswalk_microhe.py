@@ -236,13 +236,13 @@ def test_a_feed_of_microhe_records_is_harvested(settings: Settings, store: Store
     app.documents["/microhe.jsonld"] = Document(RECORD.read_bytes(), content_type="application/ld+json")
     server = serve(app, host="127.0.0.1", port=0)
     try:
-        store.add_source(Source(id="uniz", url=server.base_url + "/microhe.jsonld", kind="feed"))
+        store.sources.add(Source(id="uniz", url=server.base_url + "/microhe.jsonld", kind="feed"))
         report = HarvestReport(source_id="uniz")
-        FeedHarvester(settings).harvest(store.get_source("uniz"), store, report, full=True)
+        FeedHarvester(settings).harvest(store.sources.get("uniz"), store, report, full=True)
     finally:
         server.stop()
     assert report.status == "success" and report.counts.added == 1, report.problems
-    assert store.get_source("uniz").state["format"] == "microhe"
+    assert store.sources.get("uniz").state["format"] == "microhe"
     (stored,) = store.live_records("uniz")
     assert stored.offering.source_format == "microhe_jsonld" and stored.offering.ects_credits == 5.0
     assert stored.tier == "annex1_complete_derived"

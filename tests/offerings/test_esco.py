@@ -82,7 +82,7 @@ def test_a_file_that_is_no_esco_export_is_a_config_error(tmp_path: Path) -> None
 
 
 def test_the_store_scores_records_against_the_pinned_version(store: Store) -> None:
-    store.add_source(Source(id="zed", url="http://127.0.0.1/oai"))
+    store.sources.add(Source(id="zed", url="http://127.0.0.1/oai"))
     esco.configure(str(EXPORT))
     offering = full_offering()
     store.upsert(offering)

@@ -34,7 +34,7 @@ def _offering(n: int, **changes: object) -> Offering:
 
 @pytest.fixture
 def src(store: Store) -> Source:
-    return store.add_source(Source(id="src", url="http://127.0.0.1/oai"))
+    return store.sources.add(Source(id="src", url="http://127.0.0.1/oai"))
 
 
 def test_migration_matches_table_definitions(store: Store) -> None:
@@ -60,9 +60,9 @@ def test_source_dates_are_kept_verbatim_whatever_their_length(store: Store, src:
     stamp = "2026-11-29T17:46:00.1234567+01:00"
     store.upsert(_offering(1, harvest_datestamp=stamp))
     assert store.get(_offering(1).record_id).offering.harvest_datestamp == stamp
-    run = store.start_run("src", full=False)
-    store.finish_run(run, status="success", response_date=stamp, from_date=stamp, until_date=stamp)
-    (latest,) = store.runs("src")
+    run = store.sources.start_run("src", full=False)
+    store.sources.finish_run(run, status="success", response_date=stamp, from_date=stamp, until_date=stamp)
+    (latest,) = store.sources.runs("src")
     assert latest["response_date"] == latest["from_date"] == latest["until_date"] == stamp
 
 
@@ -82,9 +82,9 @@ def test_a_nul_character_from_a_feed_never_fails_a_write(store: Store, src: Sour
     # Due for its landing check on both (SQLite's json_extract returns the URL up to the NUL, PostgreSQL all of it).
     assert [record_id for record_id, _ in landing_store.due(store, "src", 10)] == [weird.record_id]
     landing_store.record_results(store, "src", [(weird.record_id, weird.record_url or "", None, "no\x00 answer")])
-    run = store.start_run("src", full=False)
-    store.finish_run(run, status="failed", error="bad byte \x00 in the feed")
-    assert store.runs("src")[0]["error"] == kept("bad byte \x00 in the feed")
+    run = store.sources.start_run("src", full=False)
+    store.sources.finish_run(run, status="failed", error="bad byte \x00 in the feed")
+    assert store.sources.runs("src")[0]["error"] == kept("bad byte \x00 in the feed")
 
 
 def test_tombstones(store: Store, src: Source) -> None:
@@ -113,24 +113,24 @@ def test_round_trip_keeps_every_field(store: Store, src: Source) -> None:
 
 def test_sources_and_runs(store: Store, src: Source) -> None:
     with pytest.raises(StoreError):
-        store.add_source(Source(id="src", url="http://other"))
+        store.sources.add(Source(id="src", url="http://other"))
     with pytest.raises(NotFound):
-        store.get_source("nope")
-    assert [s.id for s in store.due_sources()] == ["src"]
-    store.update_source("src", next_due_at=utcnow() + timedelta(hours=1))
-    assert store.due_sources() == []
-    run = store.start_run("src", full=True)
-    store.finish_run(run, status="success", seen=3, added=3)
-    (latest,) = store.runs("src")
+        store.sources.get("nope")
+    assert [s.id for s in store.sources.due()] == ["src"]
+    store.sources.update("src", next_due_at=utcnow() + timedelta(hours=1))
+    assert store.sources.due() == []
+    run = store.sources.start_run("src", full=True)
+    store.sources.finish_run(run, status="success", seen=3, added=3)
+    (latest,) = store.sources.runs("src")
     assert latest["status"] == "success" and latest["seen"] == 3 and latest["finished_at"]
-    assert store.claim_source("src", "a", lease=timedelta(minutes=5))
-    assert not store.claim_source("src", "b", lease=timedelta(minutes=5))
-    store.release_source("src")
-    assert store.claim_source("src", "b", lease=timedelta(minutes=5))
+    assert store.sources.claim("src", "a", lease=timedelta(minutes=5))
+    assert not store.sources.claim("src", "b", lease=timedelta(minutes=5))
+    store.sources.release("src")
+    assert store.sources.claim("src", "b", lease=timedelta(minutes=5))
 
 
 def test_remove_source_keeps_tombstones(store: Store, src: Source) -> None:
     store.upsert_many([(_offering(1), None), (_offering(2), None)])
-    assert store.remove_source("src") == 2
+    assert store.sources.remove("src") == 2
     assert store.count() == 0
     assert {c.deleted for c in store.changes_since(2)} == {True}

@@ -45,8 +45,8 @@ def _offering(source: str, key: str, **changes: Any) -> Offering:
 
 @pytest.fixture
 def two_sources(store: Store) -> Store:
-    store.add_source(Source(id="oai", url="http://127.0.0.1:1/oai"))
-    store.add_source(Source(id="feed", url="http://127.0.0.1:1/feed.xml", kind="feed"))
+    store.sources.add(Source(id="oai", url="http://127.0.0.1:1/oai"))
+    store.sources.add(Source(id="feed", url="http://127.0.0.1:1/feed.xml", kind="feed"))
     return store
 
 
@@ -180,7 +180,7 @@ def test_a_tombstone_leaves_the_cluster_and_the_oldest_member_represents_it(two_
 
 
 def test_the_oldest_remaining_member_succeeds_a_deleted_representative(two_sources: Store) -> None:
-    two_sources.add_source(Source(id="third", url="http://127.0.0.1:1/third.xml", kind="feed"))
+    two_sources.sources.add(Source(id="third", url="http://127.0.0.1:1/third.xml", kind="feed"))
     first, second, third = _offering("oai", "oai:1"), _offering("feed", "c-1"), _offering("third", "t-1")
     two_sources.upsert(first)
     two_sources.upsert(second)
@@ -233,8 +233,8 @@ def test_quality_report_counts_fields_elements_and_warnings(two_sources: Store) 
             (_offering("feed", "thin-2", mode=[]), None),
         ]
     )
-    run = two_sources.start_run("feed", full=True)
-    two_sources.finish_run(
+    run = two_sources.sources.start_run("feed", full=True)
+    two_sources.sources.finish_run(
         run,
         status="success",
         problems=[
@@ -309,7 +309,7 @@ def test_migration_0006_rehashes_so_an_unchanged_record_stays_unchanged(store: S
 
     from sqlalchemy import select, update
 
-    store.add_source(Source(id="zed", url="http://127.0.0.1/oai"))
+    store.sources.add(Source(id="zed", url="http://127.0.0.1/oai"))
     offering = full_offering()
     assert store.upsert(offering) == "added"
     with store.engine.begin() as conn:

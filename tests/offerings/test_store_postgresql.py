@@ -136,7 +136,7 @@ def test_timestamps_stay_naive_utc_whatever_the_session_time_zone(postgres_datab
     tokyo = make_url(postgres_database).update_query_dict({"options": "-c TimeZone=Asia/Tokyo"})
     here, there = Store(postgres_database), Store(tokyo.render_as_string(hide_password=False), migrate=False)
     try:
-        here.add_source(Source(id="tz", url="http://127.0.0.1:1/oai"))
+        here.sources.add(Source(id="tz", url="http://127.0.0.1:1/oai"))
         here.upsert(_offering("tz", 1))
         there.upsert(_offering("tz", 2))
         one, two = (here.get(make_record_id("tz", f"id-{n}")).updated_at for n in (1, 2))
@@ -175,7 +175,7 @@ def test_concurrent_writers_never_share_a_sequence_number_and_a_follower_misses_
 ) -> None:
     sources = [f"w{n}" for n in range(WRITERS)]
     for source in sources:
-        pg_store.add_source(Source(id=source, url=f"http://127.0.0.1:1/{source}"))
+        pg_store.sources.add(Source(id=source, url=f"http://127.0.0.1:1/{source}"))
     # Each writer has a store (an engine, a connection pool) of its own, as two harvest processes would.
     stores = [Store(postgres_database, migrate=False) for _ in sources]
     start = threading.Barrier(WRITERS + 1)

@@ -86,8 +86,8 @@ def test_there_is_no_module_memory_of_offerings() -> None:
 
 
 def test_the_store_does_not_change_what_it_is_given(store: Store) -> None:
-    store.add_source(Source(id="a", url="http://127.0.0.1/a"))
-    store.add_source(Source(id="b", url="http://127.0.0.1/b"))
+    store.sources.add(Source(id="a", url="http://127.0.0.1/a"))
+    store.sources.add(Source(id="b", url="http://127.0.0.1/b"))
     first = full_offering(source_id="a", record_id="a:1")
     same = dataclasses.replace(full_offering(source_id="b", record_id="b:1"))
     before = same.to_dict()

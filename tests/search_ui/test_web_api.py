@@ -287,7 +287,7 @@ def test_unexpected_error_is_a_logged_500_problem(app: Flask, caplog: pytest.Log
 def test_completeness_tier_is_a_facet_and_a_filter(client: FlaskClient, catalogue: Catalogue) -> None:
     # docs/normalisation.md §4.2: the score's tier is exposed for facets; counts come from the store.
     store_tiers: dict[str, set[str]] = {}
-    for source in catalogue.store.list_sources():
+    for source in catalogue.store.sources.all():
         for record in catalogue.store.live_records(source.id):
             store_tiers.setdefault(record.tier, set()).add(record.id)
     page = search(client, "size=100")

@@ -30,7 +30,7 @@ def client(tmp_path_factory: pytest.TempPathFactory) -> Iterator[FlaskClient]:
     root: Path = tmp_path_factory.mktemp("api-xml")
     settings = make_settings(root, secret_key="test-secret")
     store = Store(settings.store_url)
-    store.add_source(Source(id="elm-feed", url="http://127.0.0.1:9/loq.xml", kind="feed", name="Zed ELM feed"))
+    store.sources.add(Source(id="elm-feed", url="http://127.0.0.1:9/loq.xml", kind="feed", name="Zed ELM feed"))
     store.upsert(FULL)
     engine = SqliteEngine(root / "search")
     sync(store, engine)

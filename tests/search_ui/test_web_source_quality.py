@@ -70,7 +70,7 @@ def test_every_link_of_the_report_opens_an_offering(client: FlaskClient) -> None
 
 
 def test_a_source_without_records_says_so(client: FlaskClient, catalogue: Catalogue) -> None:
-    catalogue.store.add_source(Source(id="empty-feed", url="http://127.0.0.1:9/empty.xml", kind="feed"))
+    catalogue.store.sources.add(Source(id="empty-feed", url="http://127.0.0.1:9/empty.xml", kind="feed"))
     html = _page(client, "empty-feed")
     assert "has no live records yet" in html.text_content()
     assert not html.xpath('//table[@class="coverage"]')

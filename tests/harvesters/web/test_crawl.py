@@ -29,7 +29,7 @@ def _titles(store: Store, source_id: str) -> set[str]:
 def test_first_crawl_reads_every_kind_of_page(
     store: Store, web_settings: Settings, catalogue: Site, internal: Site
 ) -> None:
-    source = store.add_source(
+    source = store.sources.add(
         Source(id="cat", url=catalogue.url("/"), kind="web", state={"web_settings": {"allowed_domains": ["localhost"]}})
     )
     report = harvest_source(store, source, web_settings)
@@ -79,7 +79,7 @@ def test_first_crawl_reads_every_kind_of_page(
 
 def test_second_and_third_runs_follow_changes(store: Store, web_settings: Settings, catalogue: Site) -> None:
     """Changed pages update, unchanged ones change nothing, vanished ones go after two missing runs."""
-    source = store.add_source(Source(id="cat", url=catalogue.url("/"), kind="web"))
+    source = store.sources.add(Source(id="cat", url=catalogue.url("/"), kind="web"))
     first = harvest_source(store, source, web_settings)
     assert first.counts.added == COURSES
     catalogue.reset_log()
@@ -99,7 +99,7 @@ def test_second_and_third_runs_follow_changes(store: Store, web_settings: Settin
     catalogue.xml("/sitemaps/courses.xml", sitemap(catalogue, courses))
     more = {**MORE_PATHS, "/courses/datenethik": "2027-02-01"}
     catalogue.xml("/sitemaps/more.xml", sitemap(catalogue, more))
-    second = harvest_source(store, store.get_source("cat"), web_settings)
+    second = harvest_source(store, store.sources.get("cat"), web_settings)
 
     assert second.status == "success", second.error
     assert (second.counts.added, second.counts.updated, second.counts.deleted) == (1, 1, 0)
@@ -113,7 +113,7 @@ def test_second_and_third_runs_follow_changes(store: Store, web_settings: Settin
     assert "Statistical Inference" in _titles(store, "cat")
 
     before = store.max_seq()
-    third = harvest_source(store, store.get_source("cat"), web_settings)
+    third = harvest_source(store, store.sources.get("cat"), web_settings)
     assert third.status == "success", third.error
     assert third.counts.deleted == 2  # physics (dropped from the sitemap) and datenethik (410), missing twice
     assert store.get(physics).deleted
@@ -138,7 +138,7 @@ def test_links_mode_follows_the_pattern_to_the_depth(store: Store, web_settings:
     site.html("/courses/c", jsonld_page({**DATA_SCIENCE, "name": "Course C"}))
     site.html("/news/1", "<html><body>news</body></html>")
     settings = {"web_settings": {"follow_pattern": "/courses/"}}
-    source = store.add_source(Source(id="links", url=site.url("/"), kind="web", state=settings))
+    source = store.sources.add(Source(id="links", url=site.url("/"), kind="web", state=settings))
     report = harvest_source(store, source, web_settings)
 
     assert report.status == "success", report.error
@@ -146,19 +146,19 @@ def test_links_mode_follows_the_pattern_to_the_depth(store: Store, web_settings:
     assert site.hits("/news/1") == 0 and site.hits("/courses/c") == 0
     assert report.problems == []  # the listing page itself is not expected to carry a course
     assert report.notes[0].startswith("discovery: links; 3 pages fetched")
-    assert store.get_source("links").state["web"]["mode"] == "links"
+    assert store.sources.get("links").state["web"]["mode"] == "links"
 
 
 def test_page_cap_makes_a_partial_run_that_deletes_nothing(
     store: Store, web_settings: Settings, catalogue: Site
 ) -> None:
-    source = store.add_source(Source(id="cat", url=catalogue.url("/"), kind="web"))
+    source = store.sources.add(Source(id="cat", url=catalogue.url("/"), kind="web"))
     harvest_source(store, source, web_settings)
-    state = store.get_source("cat").state
-    store.update_source("cat", state={**state, "web_settings": {"max_pages": 2}})
+    state = store.sources.get("cat").state
+    store.sources.update("cat", state={**state, "web_settings": {"max_pages": 2}})
     catalogue.xml("/sitemaps/courses.xml", sitemap(catalogue, {}))  # everything vanishes at once
     for _ in range(3):
-        report = harvest_source(store, store.get_source("cat"), web_settings, full=True)
+        report = harvest_source(store, store.sources.get("cat"), web_settings, full=True)
         assert report.status == "partial" and report.counts.deleted == 0
     assert any("page cap of 2 reached" in n for n in report.notes)
     assert store.count(source_id="cat") == COURSES
@@ -167,40 +167,42 @@ def test_page_cap_makes_a_partial_run_that_deletes_nothing(
 def test_a_broken_sitemap_or_a_new_way_in_deletes_nothing(
     store: Store, web_settings: Settings, catalogue: Site
 ) -> None:
-    source = store.add_source(Source(id="cat", url=catalogue.url("/"), kind="web"))
+    source = store.sources.add(Source(id="cat", url=catalogue.url("/"), kind="web"))
     harvest_source(store, source, web_settings)
     # A server error on a cached sitemap: RFC 2616 lets the cache answer, and the run goes on as before.
     catalogue.html("/sitemaps/more.xml", "<html><body>Service unavailable</body></html>", status=503)
-    report = harvest_source(store, store.get_source("cat"), web_settings)
+    report = harvest_source(store, store.sources.get("cat"), web_settings)
     assert report.status == "success" and report.counts.deleted == 0
     catalogue.html("/sitemaps/more.xml", "<html><body>Not found</body></html>", status=404)
     for _ in range(2):
-        report = harvest_source(store, store.get_source("cat"), web_settings)
+        report = harvest_source(store, store.sources.get("cat"), web_settings)
         assert report.status == "partial" and report.counts.deleted == 0
     assert "a sitemap could not be read: pages not reached are kept, not deleted" in report.notes
     assert any(p.message == "sitemap: HTTP 404" for p in report.problems)
 
     catalogue.xml("/sitemaps/more.xml", sitemap(catalogue, MORE_PATHS))
     del catalogue.pages["/robots.txt"]  # no sitemap any more: links from the home page instead
-    report = harvest_source(store, store.get_source("cat"), web_settings)
+    report = harvest_source(store, store.sources.get("cat"), web_settings)
     assert report.status == "partial" and report.counts.deleted == 0
     assert "discovery changed from sitemap to links: pages not reached are kept, not deleted" in report.notes
-    report = harvest_source(store, store.get_source("cat"), web_settings)  # links are the way in now
+    report = harvest_source(store, store.sources.get("cat"), web_settings)  # links are the way in now
     assert report.status == "success" and report.counts.deleted == 0 and report.notes[0].startswith("discovery: links")
     assert store.count(source_id="cat") == COURSES + 1  # with robots.txt gone, /private/ is no longer off limits
 
 
 def test_a_blocked_start_url_fails_the_run(store: Store, web_settings: Settings, internal: Site) -> None:
-    source = store.add_source(Source(id="int", url=internal.url("/"), kind="web"))
+    source = store.sources.add(Source(id="int", url=internal.url("/"), kind="web"))
     report = harvest_source(store, source, web_settings)
     assert report.status == "failed" and "not permitted" in (report.error or "")
     assert internal.requests == []
 
 
 def test_a_start_page_that_is_gone_fails_the_run(store: Store, web_settings: Settings, site: Site) -> None:
-    source = store.add_source(Source(id="empty", url=site.url("/catalogue"), kind="web"))
+    source = store.sources.add(Source(id="empty", url=site.url("/catalogue"), kind="web"))
     report = harvest_source(store, source, web_settings)
     assert report.status == "failed"
     url = site.url("/catalogue")
     assert report.error == f"{url}: no page of the site could be fetched ({url}: page gone (HTTP 404))"
-    assert store.runs("empty")[0]["problems"] == [{"identifier": url, "field": None, "message": "page gone (HTTP 404)"}]
+    assert store.sources.runs("empty")[0]["problems"] == [
+        {"identifier": url, "field": None, "message": "page gone (HTTP 404)"}
+    ]

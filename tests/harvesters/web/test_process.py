@@ -57,19 +57,19 @@ def test_a_crawl_that_dies_fails_its_run_but_keeps_what_it_stored(
     url = "http://127.0.0.2:8080/courses/a"
     script = f"import os; print({_page(url)!r}, flush=True); os._exit(9)"
     monkeypatch.setitem(HARVESTERS, "web", lambda settings: WebHarvester(settings, command=_child(script)))
-    source = store.add_source(Source(id="dies", url="http://127.0.0.2:8080/", kind="web"))
+    source = store.sources.add(Source(id="dies", url="http://127.0.0.2:8080/", kind="web"))
     report: HarvestReport = harvest_source(store, source, web_settings)
     assert report.status == "failed"
     assert report.error == "http://127.0.0.2:8080/: the crawl process died (exit status 9): no output"
     assert report.counts.added == 1 and store.count(source_id="dies") == 1
-    run = store.runs("dies")[0]
+    run = store.sources.runs("dies")[0]
     assert run["status"] == "failed" and run["added"] == 1
 
 
 def test_two_crawls_in_a_row_in_one_process(store: Store, web_settings: Settings, catalogue: Site) -> None:
     """The Twisted reactor cannot restart in a process: each crawl has its own, so both work."""
-    first = store.add_source(Source(id="one", url=catalogue.url("/"), kind="web"))
-    second = store.add_source(Source(id="two", url=catalogue.url("/sitemap-index.xml"), kind="web"))
+    first = store.sources.add(Source(id="one", url=catalogue.url("/"), kind="web"))
+    second = store.sources.add(Source(id="two", url=catalogue.url("/sitemap-index.xml"), kind="web"))
     reports = [harvest_source(store, s, web_settings) for s in (first, second)]
     assert [r.status for r in reports] == ["success", "success"], [r.error for r in reports]
     assert reports[0].counts.added == reports[1].counts.added == 7
