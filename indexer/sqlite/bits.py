@@ -20,15 +20,19 @@ import bisect
 import heapq
 import logging
 import sqlite3
+import struct
 import threading
 import time
+from array import array
 from collections.abc import Iterable
 from typing import Any
+
+from pyroaring import BitMap
 
 from indexer.base import SearchQuery
 from indexer.sqlite.sql import CHANGES_KEPT, DUPLICATE_FACET
 
-__all__ = ["BitmapCache", "FacetBitmaps", "Members", "bitmap_of", "load", "members", "patch"]
+__all__ = ["BitmapCache", "FacetBitmaps", "Members", "bitmap_of", "load", "members", "patch", "roaring_of"]
 
 logger = logging.getLogger(__name__)
 
@@ -43,6 +47,11 @@ _ABSENT = object()
 # Bitmaps are patched when the writes since their state touched at most one document in this many;
 # beyond, loading them afresh costs less.
 PATCH_FRACTION = 4
+# A roaring bitmap's containers: 2**16 numbers each, a bitmap of 8 KiB when it holds more than 4,096
+# of them, else a sorted array of 16-bit numbers (the portable serialisation of CRoaring).
+_CONTAINER_BYTES = 8192
+_ARRAY_MAX = 4096
+_NO_RUN_COOKIE = 12346
 
 
 def bitmap_of(numbers: Iterable[int], size: int) -> int:
@@ -71,6 +80,32 @@ def members(bits: int) -> list[int]:
         found.append(n)
         n = text.find("1", n + 1)
     return found
+
+
+def roaring_of(bits: int, size: int) -> BitMap:
+    """The roaring bitmap of the same documents as ``bits`` (numbers below ``size``).
+
+    Written in CRoaring's portable format and read back: the integer's bytes are the bitmap
+    containers as they are, so a dense set costs a copy, where listing its members would cost a
+    Python step per member.
+    """
+    raw = bits.to_bytes(((size >> 16) + 1) * _CONTAINER_BYTES, "little")
+    keys: list[bytes] = []
+    payloads: list[bytes] = []
+    for key in range(len(raw) // _CONTAINER_BYTES):
+        chunk = raw[key * _CONTAINER_BYTES : (key + 1) * _CONTAINER_BYTES]
+        value = int.from_bytes(chunk, "little")
+        cardinality = value.bit_count()
+        if not cardinality:
+            continue
+        keys.append(struct.pack("<HH", key, cardinality - 1))
+        payloads.append(chunk if cardinality > _ARRAY_MAX else array("H", members(value)).tobytes())
+    offsets = []
+    offset = 8 + 8 * len(keys)
+    for payload in payloads:
+        offsets.append(struct.pack("<I", offset))
+        offset += len(payload)
+    return BitMap.deserialize(b"".join([struct.pack("<II", _NO_RUN_COOKIE, len(keys)), *keys, *offsets, *payloads]))
 
 
 class Members:
@@ -136,7 +171,13 @@ class FacetBitmaps:
     """
 
     def __init__(
-        self, size: int, everything: int, free: int, values: dict[str, dict[str, int]], labels: dict[str, str]
+        self,
+        size: int,
+        everything: int,
+        free: int,
+        values: dict[str, dict[str, int]],
+        labels: dict[str, str],
+        sets: dict[str, dict[str, BitMap]] | None = None,
     ) -> None:
         self.size = size
         self.labels = labels
@@ -145,6 +186,10 @@ class FacetBitmaps:
         self.everything = everything
         self.free = free
         self.values = values
+        # The same values as roaring bitmaps, which counting uses: an intersection's size costs per
+        # member of the smaller set, where an AND of integers costs per document of the index (a
+        # provider's 700 documents among a million: ~3 µs rather than ~100 µs, times 1,500 providers).
+        self._sets = sets
         self._columns: dict[str, _Column] = {}
         self._ended: dict[str, int] = {}
         self._lock = threading.Lock()
@@ -156,6 +201,17 @@ class FacetBitmaps:
         for value in wanted:
             found |= by_value.get(str(value), 0)
         return found
+
+    @property
+    def sets(self) -> dict[str, dict[str, BitMap]]:
+        """Each facet value's documents as a roaring bitmap (made from :attr:`values` when not given)."""
+        with self._lock:
+            if self._sets is None:
+                self._sets = {
+                    name: {value: roaring_of(bits, self.size) for value, bits in by_value.items()}
+                    for name, by_value in self.values.items()
+                }
+            return self._sets
 
     def columns(self) -> dict[str, _Column]:
         """The sorted columns read so far."""
@@ -223,6 +279,8 @@ class FacetBitmaps:
         for bits in filters.values():
             full &= bits
         facets: dict[str, list[tuple[str, int]]] = {}
+        sets = self.sets if query.facets else {}
+        full_set: BitMap | None = None
         for name in query.facets:
             within = full
             if name in filters:
@@ -233,8 +291,14 @@ class FacetBitmaps:
                         within &= bits
             rows = []
             if within:
-                for value, bits in self.values.get(name, {}).items():
-                    count = (within & bits).bit_count()
+                if within is full:
+                    if full_set is None:
+                        full_set = roaring_of(full, self.size)
+                    counted = full_set
+                else:
+                    counted = roaring_of(within, self.size)
+                for value, documents in sets.get(name, {}).items():
+                    count = counted.intersection_cardinality(documents)
                     if count:
                         rows.append((value, count))
             facets[name] = rows
@@ -255,10 +319,14 @@ def load(conn: sqlite3.Connection) -> FacetBitmaps:
     everything = bitmap_of((n for (n,) in conn.execute("SELECT n FROM docs")), size)
     free = bitmap_of((n for (n,) in conn.execute("SELECT n FROM docs WHERE free = 1")), size)
     values: dict[str, dict[str, int]] = {}
+    sets: dict[str, dict[str, BitMap]] = {}
     # One row per value with its documents as text: ~3x faster than a row per (value, document).
     rows = conn.execute("SELECT field, value, group_concat(doc) FROM facets GROUP BY field, value")
     for name, value, docs in rows:
-        values.setdefault(str(name), {})[str(value)] = bitmap_of(list(map(int, str(docs).split(","))), size)
+        numbers = list(map(int, str(docs).split(",")))
+        values.setdefault(str(name), {})[str(value)] = bitmap_of(numbers, size)
+        sets.setdefault(str(name), {})[str(value)] = BitMap(numbers)
+    sets.pop(DUPLICATE_FACET, None)
     # Records another one of their cluster represents are in no search: out of the base set, they are
     # out of every total, facet count and page.
     duplicates = values.pop(DUPLICATE_FACET, {}).get("1", 0)
@@ -271,7 +339,7 @@ def load(conn: sqlite3.Connection) -> FacetBitmaps:
     )
     rows = conn.execute("SELECT value, label FROM labels WHERE field = 'provider'")
     labels = {str(value): str(label) for value, label in rows}
-    return FacetBitmaps(size, everything, free, values, labels)
+    return FacetBitmaps(size, everything, free, values, labels, sets)
 
 
 def _listed(numbers: list[int]) -> str:
@@ -326,9 +394,23 @@ def patch(old: FacetBitmaps, conn: sqlite3.Connection, since: int, now: int) -> 
     for (name, value), docs in added.items():
         by_value = values.setdefault(name, {})
         by_value[value] = by_value.get(value, 0) | bitmap_of(docs, size)
+    # The roaring bitmaps of the same values, patched the same way.
+    gone = BitMap(changed)
+    old_sets = old.sets
+    sets: dict[str, dict[str, BitMap]] = {}
+    for name, by_value in values.items():
+        before = old_sets.get(name, {})
+        patched = sets[name] = {}
+        for value in by_value:
+            documents = before.get(value)
+            documents = documents - gone if documents is not None else BitMap()
+            joining = added.get((name, value))
+            if joining:
+                documents |= BitMap(joining)
+            patched[value] = documents
     rows = conn.execute("SELECT value, label FROM labels WHERE field = 'provider'")
     labels = {str(value): str(label) for value, label in rows}
-    bitmaps = FacetBitmaps(size, everything, free, values, labels)
+    bitmaps = FacetBitmaps(size, everything, free, values, labels, sets)
     # Labels of the fixed vocabularies stay right; a provider's may have changed.
     bitmaps.label_keys = {name: dict(keys) for name, keys in old.label_keys.items() if name != "provider"}
     for name, column in old.columns().items():
