@@ -192,6 +192,7 @@ def _paths() -> dict[str, Any]:
             "get": {
                 "operationId": "export",
                 "summary": "The whole live catalogue, one offering (as GET /api/v1/offerings/{id}) a line",
+                "description": "Streamed; gzip-encoded (still streamed) when Accept-Encoding allows gzip.",
                 "responses": _responses(
                     {
                         "description": "NDJSON",
@@ -199,7 +200,12 @@ def _paths() -> dict[str, Any]:
                             "Link": {
                                 "description": 'rel="next": the change feed from the cursor read before the first line',
                                 "schema": {"type": "string"},
-                            }
+                            },
+                            "Content-Encoding": {
+                                "description": "gzip when the request accepts it; absent otherwise",
+                                "schema": {"type": "string", "enum": ["gzip"]},
+                            },
+                            "Vary": {"description": "Accept-Encoding", "schema": {"type": "string"}},
                         },
                         "content": {"application/x-ndjson": {"schema": {"type": "string"}}},
                     },
