@@ -1,5 +1,5 @@
 """The ``microcred`` command line (pinned in docs/architecture.md): run, serve, scheduler, sources, harvest, index,
-demo-feeds. Wiring only: every command delegates to the packages."""
+demo-feeds, keys. Wiring only: every command delegates to the packages."""
 
 from __future__ import annotations
 
@@ -17,6 +17,7 @@ from config import VERSION, Settings, load_settings
 from harvesters.scheduler import HarvestScheduler
 from microcred.wiring import Catalogue, demo_settings
 from offerings.errors import CatalogueError
+from offerings.store import Store
 
 __all__ = ["main"]
 
@@ -336,6 +337,85 @@ def sources_remove(settings: Settings, source_id: str) -> None:
 
 
 # ---- harvest / index -------------------------------------------------------------------------------
+
+
+# ---- keys ---------------------------------------------------------------------------------------------
+
+
+def _rate_limit(_ctx: click.Context, _param: click.Parameter, value: str | None) -> str | None:
+    """Check a ``--limit`` in Flask-Limiter's notation ("3000/minute", "100 per second") before storing it."""
+    if value is None:
+        return None
+    from limits import parse_many
+
+    try:
+        parse_many(value)
+    except ValueError as exc:
+        raise click.BadParameter(f"{value!r} is not a rate limit such as 3000/minute") from exc
+    return value
+
+
+@cli.group()
+def keys() -> None:
+    """API keys for aggregators: a key's requests are counted against its own limit, not its address's."""
+
+
+@keys.command("add")
+@click.argument("name")
+@click.option(
+    "--limit",
+    "rate_limit",
+    default=None,
+    callback=_rate_limit,
+    help="The key's rate limit, e.g. 3000/minute (default: not limited).",
+)
+@click.pass_obj
+@_fail_cleanly
+def keys_add(settings: Settings, name: str, rate_limit: str | None) -> None:
+    """Issue a key named NAME and print its token, once: only its hash is stored."""
+    store = Store(settings.store_url)
+    try:
+        key, token = store.keys.add(name, rate_limit=rate_limit)
+    finally:
+        store.close()
+    click.echo(f"added key {key.id} ({key.name}, {key.rate_limit or 'not limited'})")
+    click.echo(f"token (shown once; send it as X-API-Key or Authorization: Bearer): {token}")
+
+
+@keys.command("list")
+@click.option("--json", "as_json", is_flag=True, help="Print JSON.")
+@click.pass_obj
+@_fail_cleanly
+def keys_list(settings: Settings, as_json: bool) -> None:
+    """List the keys issued, revoked ones too (never their tokens)."""
+    store = Store(settings.store_url)
+    try:
+        issued = store.keys.all()
+    finally:
+        store.close()
+    if as_json:
+        click.echo(json.dumps([key.to_dict() for key in issued], indent=2))
+        return
+    if not issued:
+        click.echo("no keys yet; issue one with: microcred keys add NAME")
+    for key in issued:
+        state = f"revoked {key.revoked_at:%Y-%m-%d %H:%M}" if key.revoked_at else "active"
+        limit = key.rate_limit or "not limited"
+        click.echo(f"{key.id:4} {key.name:30} {limit:16} {state:24} issued {key.created_at:%Y-%m-%d %H:%M}")
+
+
+@keys.command("revoke")
+@click.argument("key_id", type=int)
+@click.pass_obj
+@_fail_cleanly
+def keys_revoke(settings: Settings, key_id: int) -> None:
+    """Revoke key KEY_ID: requests with its token are refused (401) from now on."""
+    store = Store(settings.store_url)
+    try:
+        key = store.keys.revoke(key_id)
+    finally:
+        store.close()
+    click.echo(f"revoked key {key.id} ({key.name})")
 
 
 @cli.command()

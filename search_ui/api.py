@@ -20,7 +20,7 @@ from offerings.export.elm_xml import XML_MIMETYPE, loq_bytes
 from offerings.export.schema_org import JSONLD_MIMETYPE, course_jsonld
 from offerings.store import Source, Store, StoredRecord, lifecycle, problem_reports
 from offerings.store import report as quality_report
-from search_ui import services
+from search_ui import compression, services
 from search_ui.http import link_header, page_links
 from search_ui.labels import relabel_facets
 from search_ui.params import parse_int, parse_search, reject_unknown, single
@@ -242,7 +242,9 @@ def export() -> Response:
     # Read before the first line: every change after it may be missing from the export, none before it is, so
     # the change feed from here makes a mirror of the export whole (a change seen twice is applied twice, harmlessly).
     cursor = store.max_seq()
-    response = current_app.response_class(stream_with_context(_export_lines(store)), mimetype="application/x-ndjson")
+    response = current_app.response_class(mimetype="application/x-ndjson")
+    # Compressed chunk by chunk when the client accepts gzip: the export never sits in memory, either way.
+    compression.encode(response, stream_with_context(_export_lines(store)))
     response.headers["Content-Disposition"] = 'attachment; filename="microcred-offerings.jsonl"'
     response.headers["Link"] = link_header({"next": url_for("api.changes", since=str(cursor), _external=True)})
     return response

@@ -102,8 +102,8 @@ def _offering_schema() -> dict[str, Any]:
 
 def _responses(ok: dict[str, Any], *errors: int) -> dict[str, Any]:
     out: dict[str, Any] = {"200": ok}
-    # Every operation is rate limited (search_ui/limits.py).
-    for status in (*errors, 429):
+    # Every operation is rate limited (search_ui/limits.py) and refuses an unknown or revoked API key.
+    for status in (*errors, 401, 429):
         out[str(status)] = {"$ref": f"#/components/responses/Problem{status}"}
     return out
 
@@ -192,6 +192,7 @@ def _paths() -> dict[str, Any]:
             "get": {
                 "operationId": "export",
                 "summary": "The whole live catalogue, one offering (as GET /api/v1/offerings/{id}) a line",
+                "description": "Streamed; gzip-encoded (still streamed) when Accept-Encoding allows gzip.",
                 "responses": _responses(
                     {
                         "description": "NDJSON",
@@ -199,7 +200,12 @@ def _paths() -> dict[str, Any]:
                             "Link": {
                                 "description": 'rel="next": the change feed from the cursor read before the first line',
                                 "schema": {"type": "string"},
-                            }
+                            },
+                            "Content-Encoding": {
+                                "description": "gzip when the request accepts it; absent otherwise",
+                                "schema": {"type": "string", "enum": ["gzip"]},
+                            },
+                            "Vary": {"description": "Accept-Encoding", "schema": {"type": "string"}},
                         },
                         "content": {"application/x-ndjson": {"schema": {"type": "string"}}},
                     },
@@ -346,12 +352,26 @@ def _schemas() -> dict[str, Any]:
     }
 
 
+def _security_schemes() -> dict[str, Any]:
+    """The API key, in either of its headers (search_ui/limits.py; issued by ``microcred keys add``)."""
+    about = (
+        "An API key issued by the operator (`microcred keys add NAME [--limit N/period]`). Optional: without one, "
+        "a client's requests count against its address's rate limit; with one, against the key's own limit (or "
+        "none). An unknown or revoked key is a 401 problem."
+    )
+    return {
+        "apiKey": {"type": "apiKey", "in": "header", "name": "X-API-Key", "description": about},
+        "bearer": {"type": "http", "scheme": "bearer", "description": about + " The same token as a bearer token."},
+    }
+
+
 @cache
 def document() -> dict[str, Any]:
     """The OpenAPI 3.1 document (built once; it depends on code only)."""
     problem = {PROBLEM_MIMETYPE: {"schema": _ref("Problem")}}
     titles = {400: "a parameter is invalid (named in `parameter`)", 404: "no such resource", 410: "withdrawn"}
     titles |= {405: "method not allowed", 503: "the search engine is unavailable"}
+    titles |= {401: "the API key (X-API-Key or bearer) is unknown or revoked; send none, or a valid one"}
     titles |= {429: "past the rate limit: wait Retry-After seconds (RateLimit-* headers say where a client stands)"}
     return {
         "openapi": "3.1.0",
@@ -363,7 +383,10 @@ def document() -> dict[str, Any]:
         },
         "servers": [{"url": "/"}],
         "paths": _paths(),
+        # A key is optional everywhere ({}: none); with one, requests count against the key's own rate limit.
+        "security": [{}, {"apiKey": []}, {"bearer": []}],
         "components": {
+            "securitySchemes": _security_schemes(),
             "schemas": _schemas(),
             "responses": {
                 f"Problem{status}": {"description": text, "content": problem} for status, text in titles.items()

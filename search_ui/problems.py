@@ -25,6 +25,7 @@ PROBLEM_TYPE = {
     "invalid-parameter": "tag:microcred,2025:problem/invalid-parameter",
     "not-found": "tag:microcred,2025:problem/not-found",
     "gone": "tag:microcred,2025:problem/gone",
+    "invalid-api-key": "tag:microcred,2025:problem/invalid-api-key",
     "engine-unavailable": "tag:microcred,2025:problem/engine-unavailable",
     "store-unavailable": "tag:microcred,2025:problem/store-unavailable",
     "invalid-registration": "tag:microcred,2025:problem/invalid-registration",

@@ -29,6 +29,7 @@ from offerings.model import Offering, with_cluster
 from offerings.normalise import Normalised
 from offerings.quality import assess
 from offerings.store import clusters as store_clusters
+from offerings.store.keys import KeyRing
 from offerings.store.sources import Source, SourceRegistry, utcnow
 from offerings.store.tables import counters, records
 
@@ -187,6 +188,8 @@ class Store:
             event.listen(self.engine, "before_cursor_execute", _no_nul_for_postgresql, retval=True)
         # Registered feeds, their leases and runs; removing a source tombstones its records here.
         self.sources = SourceRegistry(self.engine, self._tombstone)
+        # API keys issued to aggregators (their tokens' hashes and rate limits).
+        self.keys = KeyRing(self.engine)
         if migrate:
             self.migrate()
 

@@ -20,7 +20,7 @@ from sqlalchemy import (
     Text,
 )
 
-__all__ = ["counters", "harvest_runs", "landing_checks", "metadata", "records", "sources"]
+__all__ = ["api_keys", "counters", "harvest_runs", "landing_checks", "metadata", "records", "sources"]
 
 metadata = MetaData()
 
@@ -129,4 +129,17 @@ landing_checks = Table(
     Column("reason", Text),  # why the last check failed; None when it passed
     Column("failures", Integer, nullable=False, default=0),  # consecutive failed checks
     Index("ix_landing_checks_source", "source_id", "checked_at"),
+)
+
+# Added by migration 0008: keys issued to aggregators by ``microcred keys add``.
+api_keys = Table(
+    "api_keys",
+    metadata,
+    Column("id", Integer, primary_key=True, autoincrement=True),
+    Column("name", Text, nullable=False),
+    Column("token_hash", String(64), nullable=False),  # SHA-256 of the token, hex; the token is not kept
+    Column("rate_limit", String(100)),  # e.g. "3000/minute"; None: the key is not limited
+    Column("created_at", DateTime, nullable=False),
+    Column("revoked_at", DateTime),
+    Index("ix_api_keys_token_hash", "token_hash", unique=True),
 )

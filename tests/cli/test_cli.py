@@ -31,7 +31,7 @@ def _run(*args: str) -> tuple[int, str]:
 def test_help_lists_the_pinned_commands() -> None:
     code, output = _run("--help")
     assert code == 0
-    for command in ("run", "serve", "scheduler", "sources", "harvest", "index", "demo-feeds"):
+    for command in ("run", "serve", "scheduler", "sources", "harvest", "index", "demo-feeds", "keys"):
         assert f"  {command} " in output or f"  {command}\n" in output
 
 
@@ -95,3 +95,39 @@ def test_country_is_a_country(env: Path, feed_server: FeedServer) -> None:  # no
     assert code == 0, output
     code, output = _run("sources", "show", "hogeschool-zuiderzee", "--json")
     assert json.loads(output)["country"] == "NL"
+
+
+def test_keys_add_list_revoke(env: Path) -> None:
+    code, output = _run("keys", "add", "Europass", "--limit", "3000/minute")
+    assert code == 0, output
+    assert "added key 1 (Europass, 3000/minute)" in output
+    token = output.rsplit(": ", 1)[1].strip()
+    assert token.startswith("mck_")
+    code, output = _run("keys", "add", "portal")
+    assert code == 0 and "added key 2 (portal, not limited)" in output
+    code, output = _run("keys", "list")
+    assert code == 0 and "Europass" in output and "3000/minute" in output and token not in output
+    code, output = _run("keys", "revoke", "1")
+    assert code == 0 and "revoked key 1 (Europass)" in output
+    code, output = _run("keys", "list", "--json")
+    listed = {k["name"]: k for k in json.loads(output)}
+    assert listed["Europass"]["revoked_at"] and listed["portal"]["revoked_at"] is None
+    # The token is stored hashed only; the app reads the same store and refuses the revoked key.
+    from config import load_settings
+    from offerings.store import Store
+    from offerings.store.keys import token_hash
+
+    store = Store(load_settings().store_url)
+    try:
+        assert store.keys.find(token) is None
+        with store.engine.connect() as conn:
+            from offerings.store.tables import api_keys
+
+            assert token_hash(token) in {row.token_hash for row in conn.execute(api_keys.select())}
+    finally:
+        store.close()
+    # Bad input is a message, not a traceback.
+    code, output = _run("keys", "add", "x", "--limit", "lots")
+    assert code == 2 and "not a rate limit" in output
+    code, output = _run("keys", "revoke", "99")
+    assert code == 1 and "no API key 99" in output

@@ -153,3 +153,12 @@ def test_schemathesis_finds_no_server_error_and_no_schema_violation(fuzzed_schem
 
         run()
     assert "GET /api/v1/offerings" in labels and len(labels) == len(document()["paths"])
+
+
+def test_the_api_key_is_documented_and_its_401_conforms(client: FlaskClient, spec: OpenAPI) -> None:
+    schemes = document()["components"]["securitySchemes"]
+    assert schemes["apiKey"] == schemes["apiKey"] | {"type": "apiKey", "in": "header", "name": "X-API-Key"}
+    assert schemes["bearer"]["scheme"] == "bearer" and {} in document()["security"]
+    response = client.get("/api/v1/offerings?q=data", headers={"X-API-Key": "mck_unknown"})
+    assert response.status_code == 401
+    spec.validate_response(WerkzeugOpenAPIRequest(response.request), WerkzeugOpenAPIResponse(response))
