@@ -35,7 +35,7 @@ HEADERS = {
     HeaderNames.RETRY_AFTER: "Retry-After",
 }
 # The admin calls of the pinned API (bearer MICROCRED_ADMIN_TOKEN) and the operator's pages.
-ADMIN_PATHS = re.compile(r"^/(admin(/|$)|api/v1/sources/[^/]+/(approve|harvest)$)")
+ADMIN_PATHS = re.compile(r"^/(admin(/|$)|api/v1/sources/[^/]+/(approve|harvest|verify|transition)$)")
 
 
 def _limited_path() -> bool:

@@ -96,5 +96,8 @@ def test_the_admin_token_is_not_an_api_key(app: Flask) -> None:
     response = client.get("/api/v1/sources", headers={"Authorization": "Bearer admin-secret"})
     assert response.status_code == 200 and response.headers["RateLimit-Remaining"] == "2"  # the address's budget
     # On the admin paths a bearer token is the admin's: never looked up (nor refused) as an API key.
+    # The admin's own refusal (wrong admin token), not the API keys' "unknown key".
     admin_call = client.post("/api/v1/sources/nl-uni/approve", headers={"Authorization": "Bearer mck_unknown"})
-    assert admin_call.status_code != 401
+    assert admin_call.status_code == 401
+    assert admin_call.json["detail"] == "this call needs the admin bearer token"
+    assert admin_call.headers["WWW-Authenticate"] == 'Bearer realm="microcred admin"'
