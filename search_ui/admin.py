@@ -14,6 +14,7 @@ import secrets
 from typing import Any
 
 from flask import Blueprint, Response, abort, jsonify, redirect, render_template, request, session, url_for
+from flask_babel import gettext as _
 from werkzeug.wrappers import Response as WerkzeugResponse
 
 from offerings.errors import NotFound
@@ -186,7 +187,7 @@ def login() -> WerkzeugResponse | tuple[str, int]:
     csrf.require()
     if not _token_matches(request.form.get("token", "").strip()):
         enabled = bool(services.services().settings.admin_token)
-        error = "That is not the admin token." if enabled else "The admin console is off: no admin token is set."
+        error = _("That is not the admin token.") if enabled else _("The admin console is off: no admin token is set.")
         return render_template("admin.html", signed_in=False, enabled=enabled, error=error, message=None), 401
     session[_SESSION] = True
     return redirect(url_for("admin.console"), 303)
@@ -205,7 +206,7 @@ def act(source_id: str, action: str) -> WerkzeugResponse | tuple[str, int]:
     """One button of the console (approve, verify, harvest, suspend, remove)."""
     csrf.require()
     if not _signed_in():
-        abort(403, description="Sign in to the admin console first.")
+        abort(403, description=_("Sign in to the admin console first."))
     if action not in ("approve", "verify", "harvest", "suspend", "remove"):
         abort(404)
     reason = request.form.get("reason", "").strip()[:500] or None
