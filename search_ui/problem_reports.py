@@ -65,4 +65,4 @@ def settle(report_id: int, action: str) -> WerkzeugResponse:
         )
     except NotFound:
         abort(404)
-    return redirect(url_for("admin.console", done=f"report {report_id} {action}d"), 303)
+    return redirect(url_for("admin.console", done=action, report=report_id), 303)

@@ -212,3 +212,18 @@ def test_hei_pages_are_translated(hei_client: FlaskClient, lang: str, page: str)
         assert text in html, (lang, page, text)
     for text in ENGLISH[page]:
         assert text not in html, (lang, page, text)
+
+
+def test_console_notices_are_translated_and_come_from_the_action(hei_client: FlaskClient) -> None:
+    form = get(hei_client, "/admin")
+    token = re.search(r'name="csrf_token" value="([^"]+)"', form)
+    assert token
+    signed = hei_client.post("/admin/login", data={"csrf_token": token.group(1), "token": "tok"})
+    assert signed.status_code == 303
+    html = get(hei_client, "/admin?done=approve&source=nl-uni&lang=de")
+    assert "nl-uni ist aktiv" in html and "<h2>Wartet auf Freigabe</h2>" in html
+    html = get(hei_client, "/admin?done=resolve&report=7&lang=fr")
+    assert "Le signalement 7 est résolu." in html
+    # The redirect names an action; words put in the URL are not shown.
+    html = get(hei_client, "/admin?done=Pay+now+at+evil.example&lang=de")
+    assert 'role="status"' not in html and "Pay now" not in html
