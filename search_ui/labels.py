@@ -31,6 +31,7 @@ __all__ = [
     "long_date",
     "number",
     "relabel_facets",
+    "kind_label",
     "safe_highlight",
     "status_label",
     "tier_label",
@@ -165,6 +166,20 @@ PROBLEM_CATEGORIES: dict[str, Any] = {
 }
 
 
+# A source's kind (harvesters.registration.KINDS), as the HTML pages show it.
+KINDS: dict[str, Any] = {
+    "auto": _l("detect it for me"),
+    "oai": "OAI-PMH",
+    "feed": _l("catalogue file"),
+    "web": _l("web pages"),
+}
+
+
+def kind_label(kind: str | None) -> str:
+    """Label of a source kind in the UI language (the code itself when unknown)."""
+    return str(KINDS.get(kind or "", kind or ""))
+
+
 def status_label(status: str | None) -> str:
     """Label of a source status or harvest-run outcome in the UI language (the code itself when unknown)."""
     return str(STATUSES.get(status or "", status or ""))
@@ -296,5 +311,6 @@ def init_app(app: Flask) -> None:
     app.add_template_filter(safe_highlight, "highlight")
     app.add_template_filter(tier_label, "tier_label")
     app.add_template_filter(status_label, "status_label")
+    app.add_template_filter(kind_label, "kind_label")
     # A value, not a function: add_template_global is for callables, the Jinja globals take anything.
     app.jinja_env.globals["FACET_TITLES"] = FACET_TITLES

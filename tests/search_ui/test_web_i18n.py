@@ -185,7 +185,7 @@ HEI_PAGES = {
         "/register": ("<h1>Den Feed Ihrer Hochschule registrieren</h1>", "Feed-URL", "Meinen Feed prüfen"),
         "/admin": ("<h1>Betreiberkonsole</h1>", "Admin-Token", "Anmelden"),
         "report": ("<h1>Problem mit „", "Was stimmt nicht?", "Die Angaben sind falsch", "Meldung senden"),
-        "/sources/nl-uni": ("Abfrageverlauf", "Qualität ihrer Datensätze", "erfolgreich", "fehlgeschlagen"),
+        "/sources/nl-uni": ("Abfrageverlauf", "Qualität ihrer Datensätze", "erfolgreich", "fehlgeschlagen", "OAI-PMH"),
     },
     "fr": {
         "/register": ("<h1>Enregistrer le flux de votre établissement</h1>", "URL du flux", "Vérifier mon flux"),
