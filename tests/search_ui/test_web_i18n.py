@@ -191,7 +191,13 @@ HEI_PAGES = {
         "/register": ("<h1>Enregistrer le flux de votre établissement</h1>", "URL du flux", "Vérifier mon flux"),
         "/admin": ("<h1>Console de l’opérateur</h1>", "Jeton d’administration", "Se connecter"),
         "report": ("<h1>Signaler un problème sur « ", "Qu’est-ce qui ne va pas ?", "Envoyer le signalement"),
-        "/sources/nl-uni": ("Historique des moissonnages", "Qualité de ses fiches", "réussi", "échec"),
+        "/sources/nl-uni": (
+            "Historique des moissonnages",
+            "Qualité de ses fiches",
+            "réussi",
+            "échec",
+            "moyenne de 77,1",
+        ),
     },
 }
 ENGLISH = {
