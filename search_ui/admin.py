@@ -14,6 +14,8 @@ import secrets
 from typing import Any
 
 from flask import Blueprint, Response, abort, jsonify, redirect, render_template, request, session, url_for
+from flask_babel import gettext as _
+from flask_babel import lazy_gettext as _l
 from werkzeug.wrappers import Response as WerkzeugResponse
 
 from offerings.errors import NotFound
@@ -148,6 +150,26 @@ def move(source_id: str) -> Response | tuple[Response, int]:
 
 # ---- the page --------------------------------------------------------------------------------------
 
+# What the console says after one of its buttons, in the UI language (the API's messages, from _apply, stay
+# English). The redirect names the action, not the words, so no text can be put on the page through the URL.
+_DONE: dict[str, Any] = {
+    "approve": _l("%(source)s is active; it is harvested on the next scheduler tick."),
+    "verify": _l("%(source)s: ownership confirmed by the operator."),
+    "harvest": _l("%(source)s is due now; the scheduler harvests it on its next tick."),
+    "suspend": _l("%(source)s is suspended."),
+    "remove": _l("%(source)s is removed; its offerings are withdrawn."),
+    "resolve": _l("Report %(report)s is resolved."),
+    "dismiss": _l("Report %(report)s is dismissed."),
+}
+
+
+def _done_message() -> str | None:
+    """The notice for ``?done=<action>&source=<id>`` (or ``&report=<id>``); None for anything else."""
+    template = _DONE.get(request.args.get("done", ""))
+    if template is None:
+        return None
+    return str(template) % {"source": request.args.get("source", ""), "report": request.args.get("report", "")}
+
 
 def _signed_in() -> bool:
     return session.get(_SESSION) is True and bool(services.services().settings.admin_token)
@@ -175,7 +197,7 @@ def console() -> str:
         waiting=waiting,
         others=others,
         reports=reports,
-        message=request.args.get("done"),
+        message=_done_message(),
         error=None,
     )
 
@@ -186,7 +208,7 @@ def login() -> WerkzeugResponse | tuple[str, int]:
     csrf.require()
     if not _token_matches(request.form.get("token", "").strip()):
         enabled = bool(services.services().settings.admin_token)
-        error = "That is not the admin token." if enabled else "The admin console is off: no admin token is set."
+        error = _("That is not the admin token.") if enabled else _("The admin console is off: no admin token is set.")
         return render_template("admin.html", signed_in=False, enabled=enabled, error=error, message=None), 401
     session[_SESSION] = True
     return redirect(url_for("admin.console"), 303)
@@ -205,14 +227,14 @@ def act(source_id: str, action: str) -> WerkzeugResponse | tuple[str, int]:
     """One button of the console (approve, verify, harvest, suspend, remove)."""
     csrf.require()
     if not _signed_in():
-        abort(403, description="Sign in to the admin console first.")
+        abort(403, description=_("Sign in to the admin console first."))
     if action not in ("approve", "verify", "harvest", "suspend", "remove"):
         abort(404)
     reason = request.form.get("reason", "").strip()[:500] or None
     try:
-        message = _apply(services.store(), source_id, action, actor="operator (admin page)", reason=reason)
+        _apply(services.store(), source_id, action, actor="operator (admin page)", reason=reason)
     except lifecycle.IllegalTransition as exc:
         abort(409, description=str(exc))
     except NotFound:
         abort(404)
-    return redirect(url_for("admin.console", done=message), 303)
+    return redirect(url_for("admin.console", done=action, source=source_id), 303)

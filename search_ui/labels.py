@@ -31,7 +31,9 @@ __all__ = [
     "long_date",
     "number",
     "relabel_facets",
+    "kind_label",
     "safe_highlight",
+    "status_label",
     "tier_label",
 ]
 
@@ -137,6 +139,50 @@ def assessment_label(code: str) -> str:
 def tier_label(tier: str | None) -> str:
     """Label of a completeness tier."""
     return str(TIERS.get(tier or "", humanise(tier or "unknown")))
+
+
+# A source's lifecycle state and a harvest run's outcome, as the HTML pages show them (the API keeps the codes).
+STATUSES: dict[str, Any] = {
+    "pending": _l("pending"),
+    "verified": _l("verified"),
+    "active": _l("active"),
+    "failing": _l("failing"),
+    "suspended": _l("suspended"),
+    "removed": _l("removed"),
+    "running": _l("running"),
+    "success": _l("success"),
+    "partial": _l("partial"),
+    "failed": _l("failed"),
+    "interrupted": _l("interrupted"),
+}
+
+# The kinds of problem a reader may report (offerings.store.problem_reports.CATEGORIES), for the report form.
+PROBLEM_CATEGORIES: dict[str, Any] = {
+    "wrong-details": _l("The details are wrong"),
+    "dead-link": _l("The link does not work"),
+    "cancelled": _l("The course is cancelled"),
+    "not-a-micro-credential": _l("This is not a micro-credential"),
+    "other": _l("Something else"),
+}
+
+
+# A source's kind (harvesters.registration.KINDS), as the HTML pages show it.
+KINDS: dict[str, Any] = {
+    "auto": _l("detect it for me"),
+    "oai": "OAI-PMH",
+    "feed": _l("catalogue file"),
+    "web": _l("web pages"),
+}
+
+
+def kind_label(kind: str | None) -> str:
+    """Label of a source kind in the UI language (the code itself when unknown)."""
+    return str(KINDS.get(kind or "", kind or ""))
+
+
+def status_label(status: str | None) -> str:
+    """Label of a source status or harvest-run outcome in the UI language (the code itself when unknown)."""
+    return str(STATUSES.get(status or "", status or ""))
 
 
 def code_label(field: str, value: object) -> str:
@@ -264,5 +310,7 @@ def init_app(app: Flask) -> None:
     app.add_template_filter(interval, "interval")
     app.add_template_filter(safe_highlight, "highlight")
     app.add_template_filter(tier_label, "tier_label")
+    app.add_template_filter(status_label, "status_label")
+    app.add_template_filter(kind_label, "kind_label")
     # A value, not a function: add_template_global is for callables, the Jinja globals take anything.
     app.jinja_env.globals["FACET_TITLES"] = FACET_TITLES

@@ -8,6 +8,7 @@ confirms nothing. A wrong token is a 400; a well-known file that cannot be fetch
 from __future__ import annotations
 
 from flask import Blueprint, Response, jsonify, render_template, request
+from flask_babel import gettext as _
 
 from harvesters import ownership
 from offerings.errors import HarvestError
@@ -54,7 +55,7 @@ def verify(source_id: str) -> tuple[str, int]:
     except (HarvestError, lifecycle.IllegalTransition) as exc:
         return render_template("confirm.html", source=source, token="", done=False, error=str(exc)), 422
     if not proved:
-        error = f"{ownership.well_known_url(source.url)} does not hold this source's token yet."
+        error = _("%(url)s does not hold this source's token yet.", url=ownership.well_known_url(source.url))
         return render_template("confirm.html", source=source, token="", done=False, error=error), 422
     return render_template("confirm.html", source=store.sources.get(source_id), token="", done=True), 200
 

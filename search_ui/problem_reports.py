@@ -4,12 +4,14 @@ recorded with the offering, counted on its source's page and settled by the oper
 from __future__ import annotations
 
 from flask import Blueprint, abort, redirect, render_template, request, session, url_for
+from flask_babel import gettext as _
 from werkzeug.wrappers import Response as WerkzeugResponse
 
 from offerings.errors import NotFound
 from offerings.store import problem_reports
 from search_ui import csrf, ratelimit, services
 from search_ui.api import live_record
+from search_ui.labels import PROBLEM_CATEGORIES
 
 __all__ = ["ui"]
 
@@ -23,7 +25,8 @@ def report(record_id: str) -> tuple[str, int]:
     """The form, and what becomes of it."""
     record = live_record(record_id)
     title = record.offering.main_title
-    categories = problem_reports.CATEGORIES
+    # The store's categories, labelled in the UI language (the store's own labels are English).
+    categories = {code: PROBLEM_CATEGORIES.get(code, label) for code, label in problem_reports.CATEGORIES.items()}
     if request.method == "GET":
         return render_template("report.html", record_id=record_id, title=title, categories=categories, form={}), 200
     csrf.require()
@@ -31,11 +34,11 @@ def report(record_id: str) -> tuple[str, int]:
     form = {k: request.form.get(k, "") for k in ("category", "message", "contact")}
     error = None
     if form["category"] not in categories:
-        error = "Choose what is wrong."
+        error = _("Choose what is wrong.")
     elif not form["message"].strip():
-        error = "Tell us briefly what is wrong."
+        error = _("Tell us briefly what is wrong.")
     elif len(form["message"]) > MAX_MESSAGE:
-        error = f"Please keep it under {MAX_MESSAGE} characters."
+        error = _("Please keep it under %(count)s characters.", count=MAX_MESSAGE)
     if error:
         page = render_template(
             "report.html", record_id=record_id, title=title, categories=categories, form=form, error=error
@@ -53,7 +56,7 @@ def settle(report_id: int, action: str) -> WerkzeugResponse:
     """The operator resolves or dismisses a report (from /admin)."""
     csrf.require()
     if session.get("admin") is not True or not services.services().settings.admin_token:
-        abort(403, description="Sign in to the admin console first.")
+        abort(403, description=_("Sign in to the admin console first."))
     if action not in ("resolve", "dismiss"):
         abort(404)
     try:
@@ -62,4 +65,4 @@ def settle(report_id: int, action: str) -> WerkzeugResponse:
         )
     except NotFound:
         abort(404)
-    return redirect(url_for("admin.console", done=f"report {report_id} {action}d"), 303)
+    return redirect(url_for("admin.console", done=action, report=report_id), 303)

@@ -5,18 +5,32 @@ from __future__ import annotations
 import re
 import subprocess
 import sys
+from collections.abc import Iterator
+from dataclasses import replace
 from pathlib import Path
 
 import pytest
 from babel.messages.extract import extract_from_dir
 from babel.messages.pofile import read_po
 from flask.testing import FlaskClient
+from jinja2 import Environment
 
 import search_ui
-from tests.search_ui.conftest import rid
+from search_ui import create_app
+from tests.search_ui.conftest import Catalogue, rid
 
 TRANSLATIONS = Path(search_ui.__file__).parent / "translations"
-KEYWORDS = {"_": None, "gettext": None, "ngettext": (1, 2), "_l": None, "lazy_gettext": None}
+KEYWORDS = {
+    "_": None,
+    "gettext": None,
+    "ngettext": (1, 2),
+    "pgettext": ((1, "c"), 2),
+    "_l": None,
+    "lazy_gettext": None,
+}
+TEMPLATES = Path(search_ui.__file__).parent / "templates"
+# Words a template may show untranslated: names, acronyms and formats, the same in every language.
+UNTRANSLATED_WORDS = {"microcred", "JSON", "JSON-LD", "schema", "org", "ECTS", "EQF", "API", "OAI-PMH"}
 
 
 def get(client: FlaskClient, url: str, **headers: str) -> str:
@@ -134,3 +148,88 @@ def test_compiled_catalogue_is_current(lang: str) -> None:
 def test_sources_page_in_german(client: FlaskClient) -> None:
     html = get(client, "/sources?lang=de")
     assert "<h1>Quellen</h1>" in html and "Letzte Abfrage" in html and "Niederlande" in html
+
+
+def _template_text(path: Path) -> str:
+    """The template's own text outside gettext: its literal data (not inside ``{% trans %}``), tags removed."""
+    env = Environment(extensions=["jinja2.ext.i18n"])
+    parts, in_trans, previous = [], False, None
+    for _line, kind, value in env.lex(path.read_text(encoding="utf-8")):
+        if kind == "name" and previous == "block_begin":
+            in_trans = value == "trans" or (in_trans and value != "endtrans")
+        if kind != "whitespace":
+            previous = kind
+        # An expression or tag becomes one character, so an HTML tag holding {{ ... }} still strips as one.
+        parts.append(value if kind == "data" and not in_trans else "\x00")
+    text = re.sub(r"<(script|style)\b.*?</\1>", " ", "".join(parts), flags=re.S)
+    return re.sub(r"&\w+;", " ", re.sub(r"<[^>]*>", " ", text))
+
+
+@pytest.mark.parametrize("template", sorted(p.name for p in TEMPLATES.glob("*.html")))
+def test_templates_hold_no_unwrapped_text(template: str) -> None:
+    # What the catalogue test cannot see: text written straight into a template, outside _() and {% trans %}.
+    # (Literal strings inside expressions, e.g. {{ x or 'none' }}, are not caught here.)
+    words = set(re.findall(r"[A-Za-z][A-Za-z'’-]+", _template_text(TEMPLATES / template)))
+    assert not words - UNTRANSLATED_WORDS, f"{template}: wrap in _() or {{% trans %}}: {sorted(words)}"
+
+
+@pytest.fixture
+def hei_client(catalogue: Catalogue) -> Iterator[FlaskClient]:
+    """The real app over the shared catalogue, with the operator console switched on."""
+    settings = replace(catalogue.settings, admin_token="tok")
+    yield create_app(settings, store=catalogue.store, engine=catalogue.engine).test_client()
+
+
+HEI_PAGES = {
+    "de": {
+        "/register": ("<h1>Den Feed Ihrer Hochschule registrieren</h1>", "Feed-URL", "Meinen Feed prüfen"),
+        "/admin": ("<h1>Betreiberkonsole</h1>", "Admin-Token", "Anmelden"),
+        "report": ("<h1>Problem mit „", "Was stimmt nicht?", "Die Angaben sind falsch", "Meldung senden"),
+        "/sources/nl-uni": ("Abfrageverlauf", "Qualität ihrer Datensätze", "erfolgreich", "fehlgeschlagen", "OAI-PMH"),
+    },
+    "fr": {
+        "/register": ("<h1>Enregistrer le flux de votre établissement</h1>", "URL du flux", "Vérifier mon flux"),
+        "/admin": ("<h1>Console de l’opérateur</h1>", "Jeton d’administration", "Se connecter"),
+        "report": ("<h1>Signaler un problème sur « ", "Qu’est-ce qui ne va pas ?", "Envoyer le signalement"),
+        "/sources/nl-uni": (
+            "Historique des moissonnages",
+            "Qualité de ses fiches",
+            "réussi",
+            "échec",
+            "moyenne de 77,1",
+        ),
+    },
+}
+ENGLISH = {
+    "/register": ("Register your institution's feed", "Feed URL", "Check my feed", "detect it for me"),
+    "/admin": ("Operator console", "Admin token", "Sign in<"),
+    "report": ("Report a problem with", "What is wrong?", "The details are wrong", "Send the report"),
+    "/sources/nl-uni": ("Harvest history", "Quality of its records", ">success<", ">failed<", "Annex I elements"),
+}
+
+
+@pytest.mark.parametrize("lang", ["de", "fr"])
+@pytest.mark.parametrize("page", ["/register", "/admin", "report", "/sources/nl-uni"])
+def test_hei_pages_are_translated(hei_client: FlaskClient, lang: str, page: str) -> None:
+    url = f"/offerings/{rid('nl-6')}/report" if page == "report" else page
+    html = get(hei_client, f"{url}?lang={lang}")
+    assert f'<html lang="{lang}">' in html
+    for text in HEI_PAGES[lang][page]:
+        assert text in html, (lang, page, text)
+    for text in ENGLISH[page]:
+        assert text not in html, (lang, page, text)
+
+
+def test_console_notices_are_translated_and_come_from_the_action(hei_client: FlaskClient) -> None:
+    form = get(hei_client, "/admin")
+    token = re.search(r'name="csrf_token" value="([^"]+)"', form)
+    assert token
+    signed = hei_client.post("/admin/login", data={"csrf_token": token.group(1), "token": "tok"})
+    assert signed.status_code == 303
+    html = get(hei_client, "/admin?done=approve&source=nl-uni&lang=de")
+    assert "nl-uni ist aktiv" in html and "<h2>Wartet auf Freigabe</h2>" in html
+    html = get(hei_client, "/admin?done=resolve&report=7&lang=fr")
+    assert "Le signalement 7 est résolu." in html
+    # The redirect names an action; words put in the URL are not shown.
+    html = get(hei_client, "/admin?done=Pay+now+at+evil.example&lang=de")
+    assert 'role="status"' not in html and "Pay now" not in html
