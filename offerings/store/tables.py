@@ -20,7 +20,7 @@ from sqlalchemy import (
     Text,
 )
 
-__all__ = ["counters", "harvest_runs", "landing_checks", "metadata", "records", "sources"]
+__all__ = ["counters", "harvest_runs", "landing_checks", "metadata", "records", "scheduler_leaders", "sources"]
 
 metadata = MetaData()
 
@@ -129,4 +129,14 @@ landing_checks = Table(
     Column("reason", Text),  # why the last check failed; None when it passed
     Column("failures", Integer, nullable=False, default=0),  # consecutive failed checks
     Index("ix_landing_checks_source", "source_id", "checked_at"),
+)
+
+# One row per lock name (migration 0008): which scheduler process may harvest, until when. The holder renews
+# ``expires_at`` on every tick; a lock past its expiry is free, so a killed leader is replaced.
+scheduler_leaders = Table(
+    "scheduler_leaders",
+    metadata,
+    Column("name", String(40), primary_key=True),
+    Column("holder", String(100), nullable=False),
+    Column("expires_at", DateTime, nullable=False),
 )
