@@ -166,6 +166,11 @@ def test_two_schedulers_harvest_each_due_source_once_and_survive_the_leader(
         _until(lambda: _successes(store).get(target) == 2, "the source was harvested again", processes)
         _until(lambda: not any(r["status"] == "running" for r in _runs(store)), "no run is left running", processes)
         assert _successes(store) == dict.fromkeys(ids, 1) | {target: 2}
+
+        # A clean stop (SIGTERM, as docker stop sends) gives the lock up rather than leaving it to expire.
+        survivor.send_signal(signal.SIGTERM)
+        assert survivor.wait(timeout=TIMEOUT) == 0
+        assert lock.current() is None
     except BaseException:
         for log in logs:
             log.flush()
@@ -175,7 +180,7 @@ def test_two_schedulers_harvest_each_due_source_once_and_survive_the_leader(
     finally:
         for process in processes:
             if process.poll() is None:
-                process.send_signal(signal.SIGINT)  # a clean stop releases the lock
+                process.send_signal(signal.SIGTERM)
         for process in processes:
             try:
                 process.wait(timeout=TIMEOUT)
