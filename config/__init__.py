@@ -91,7 +91,15 @@ class SchedulerSettings:
     """How the scheduler picks up due sources."""
 
     tick_seconds: float = field(default=30, metadata={"help": "Seconds between checks for due sources"})
-    workers: int = field(default=2, metadata={"help": "Harvests running at the same time"})
+    workers: int = field(default=2, metadata={"help": "Harvests running at the same time (the global cap)"})
+    per_host: int = field(default=1, metadata={"help": "Harvests of feeds on one host running at the same time"})
+    jitter: float = field(
+        default=0.1, metadata={"help": "Share of a source's cadence its next due time is moved by, at random (±)"}
+    )
+    leader_seconds: float = field(
+        default=120,
+        metadata={"help": "Time to live of the leader lock and of harvest leases, renewed every tick (> 2 ticks)"},
+    )
 
 
 @dataclass(frozen=True, slots=True, kw_only=True)

@@ -6,17 +6,17 @@ import logging
 import re
 import time
 from collections.abc import Callable
-from datetime import timedelta
 
 from config import Settings
 from harvesters.base import Harvester, HarvestReport
+from harvesters.cadence import next_due
 from harvesters.enrichment import prepare
 from harvesters.feed import FeedHarvester
 from harvesters.landing import check_source
 from harvesters.oai import OaiHarvester
 from harvesters.web import WebHarvester
 from offerings.errors import ConfigError, HarvestError
-from offerings.store import Source, Store, utcnow
+from offerings.store import Source, Store
 from offerings.store.landing import apply_warnings
 
 __all__ = ["HARVESTERS", "harvest_source", "parse_interval"]
@@ -86,7 +86,7 @@ def harvest_source(
     if report.status != "failed":
         _landing_pages(store, source, settings, report, check=check_links)
     store.sources.finish_run(run_id, duration_seconds=round(duration, 3), **report.run_values())
-    store.sources.update(source.id, next_due_at=utcnow() + timedelta(seconds=source.every_seconds))
+    store.sources.update(source.id, next_due_at=next_due(source.every_seconds, settings.scheduler.jitter))
     logger.info("%s in %.1f s", report.summary(), duration)
     return report
 

@@ -3,7 +3,10 @@
 Source definitions and due times live in the store (``sources.next_due_at``), not in an
 APScheduler job store, so the web process can ask for "harvest now" by editing a row, restarts
 miss nothing, and a lease keeps two scheduler processes from harvesting one source twice
-(docs/harvesting.md §6).
+(docs/harvesting.md §6). Of several scheduler processes on one database only the holder of the
+leader lock (offerings/store/leader.py) starts harvests; every tick is its heartbeat, renewing the
+lock and the leases of its running harvests, so when it dies both expire and another process
+takes over (docs/operations.md, "Scheduling").
 """
 
 from __future__ import annotations
@@ -12,9 +15,12 @@ import logging
 import os
 import socket
 import threading
+import uuid
+from collections import Counter
 from collections.abc import Callable
 from concurrent.futures import ThreadPoolExecutor
 from datetime import UTC, datetime, timedelta
+from urllib.parse import urlsplit
 
 from apscheduler.schedulers.background import BackgroundScheduler
 from apscheduler.schedulers.blocking import BlockingScheduler
@@ -24,12 +30,16 @@ from harvesters import health
 from harvesters.base import HarvestReport
 from harvesters.runner import harvest_source
 from offerings.store import Source, Store
+from offerings.store.leader import LeaderLock
 
-__all__ = ["HarvestScheduler"]
+__all__ = ["HarvestScheduler", "host_of"]
 
 logger = logging.getLogger(__name__)
 
-LEASE = timedelta(hours=6)
+
+def host_of(url: str) -> str:
+    """The host a feed URL names, as the per-host cap counts it (lower case; the URL itself if it has none)."""
+    return (urlsplit(url).hostname or url).lower()
 
 
 class HarvestScheduler:
@@ -46,22 +56,52 @@ class HarvestScheduler:
         self.store = store
         self.settings = settings
         self.after_harvest = after_harvest
-        self.owner = f"{socket.gethostname()}:{os.getpid()}"
+        # The pid alone could be reused by a later process on the host; the suffix keeps holders distinct.
+        self.owner = f"{socket.gethostname()}:{os.getpid()}:{uuid.uuid4().hex[:6]}"
+        self.ttl = timedelta(seconds=settings.scheduler.leader_seconds)
+        self.leader = LeaderLock(store.engine)
+        self.leading = False
         self.pool = ThreadPoolExecutor(max_workers=settings.scheduler.workers, thread_name_prefix="harvest")
-        self.running: set[str] = set()
+        # Running harvests here: source id -> the host of its feed (for the per-host cap).
+        self.running: dict[str, str] = {}
         self.lock = threading.Lock()
         self.scheduler: BackgroundScheduler | BlockingScheduler | None = None
+        if settings.scheduler.leader_seconds <= 2 * settings.scheduler.tick_seconds:
+            logger.warning(
+                "scheduler.leader_seconds (%g) should be well above twice scheduler.tick_seconds (%g): "
+                "the lock may expire between two heartbeats",
+                settings.scheduler.leader_seconds,
+                settings.scheduler.tick_seconds,
+            )
 
     def tick(self) -> list[str]:
-        """Start a harvest of every due source not already running here; returns their ids."""
+        """Renew the leader lock and running leases; if this process leads, start a harvest of every due
+        source the caps allow; returns the ids started."""
+        with self.lock:
+            running = list(self.running)
+        # Renewed whether or not this process still leads: a harvest it started must not be taken over
+        # while it runs, even if another process won the lock meanwhile.
+        self.store.sources.renew(running, self.owner, lease=self.ttl)
+        leading = self.leader.acquire(self.owner, self.ttl)
+        if leading != self.leading:
+            logger.info("scheduler %s %s the leader lock", self.owner, "holds" if leading else "lost")
+            self.leading = leading
+        if not leading:
+            return []
         started = []
+        scheduler = self.settings.scheduler
         for source in self.store.sources.due():
+            host = host_of(source.url)
             with self.lock:
                 if source.id in self.running:
                     continue
-                if not self.store.sources.claim(source.id, self.owner, lease=LEASE):
+                if len(self.running) >= scheduler.workers:
+                    break  # the global cap: the rest wait for the next tick
+                if Counter(self.running.values())[host] >= scheduler.per_host:
                     continue
-                self.running.add(source.id)
+                if not self.store.sources.claim(source.id, self.owner, lease=self.ttl):
+                    continue
+                self.running[source.id] = host
             self.pool.submit(self._harvest, source)
             started.append(source.id)
         return started
@@ -83,7 +123,7 @@ class HarvestScheduler:
         finally:
             self.store.sources.release(source.id)
             with self.lock:
-                self.running.discard(source.id)
+                self.running.pop(source.id, None)
 
     def _add_tick(self, scheduler: BackgroundScheduler | BlockingScheduler) -> None:
         scheduler.add_job(
@@ -115,7 +155,9 @@ class HarvestScheduler:
             self.shutdown()
 
     def shutdown(self) -> None:
-        """Stop ticking and wait for running harvests."""
+        """Stop ticking, wait for running harvests, then give up the leader lock for another process."""
         if self.scheduler is not None and self.scheduler.running:
             self.scheduler.shutdown(wait=False)
         self.pool.shutdown(wait=True)
+        self.leader.release(self.owner)
+        self.leading = False

@@ -135,6 +135,14 @@ def scheduler(settings: Settings) -> None:
     """The scheduler only: harvest due sources and keep the index current (scale-out deployments)."""
     catalogue = _catalogue(settings)
     click.echo(f"microcred scheduler: checking for due sources every {settings.scheduler.tick_seconds:g} s")
+
+    def stop(signum: int, frame: object) -> None:
+        # SIGTERM (docker stop, systemd) stops as Ctrl-C does: running harvests end, and the leader lock is
+        # given up at once rather than left to expire.
+        raise KeyboardInterrupt
+
+    if threading.current_thread() is threading.main_thread():
+        signal.signal(signal.SIGTERM, stop)
     try:
         HarvestScheduler(catalogue.store, settings, after_harvest=catalogue.after_harvest).run_forever()
     except KeyboardInterrupt:

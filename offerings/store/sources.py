@@ -67,6 +67,9 @@ def _iso(value: datetime | None) -> str | None:
     return value.isoformat() + "Z" if value else None
 
 
+# Sources the scheduler harvests: failing ones too, later and later (harvesters/health.py).
+_HARVESTABLE = sources.c.status.in_(("active", "failing"))
+
 # Tombstones the live records among ``ids`` inside the caller's transaction; returns how many it
 # tombstoned. The store's own, so that a removed source's deletes take change sequence numbers and
 # hand their clusters on exactly as any other delete does.
@@ -164,30 +167,51 @@ class SourceRegistry:
             )
 
     def due(self, now: datetime | None = None) -> list[Source]:
-        """Active (and failing: retried with backoff) sources whose next harvest is due."""
+        """Active (and failing: retried with backoff) sources whose next harvest is due, longest due first."""
         moment = now or utcnow()
-        query = select(sources).where(
-            sources.c.status.in_(("active", "failing")),
-            (sources.c.next_due_at.is_(None)) | (sources.c.next_due_at <= moment),
+        query = (
+            select(sources)
+            .where(_HARVESTABLE, (sources.c.next_due_at.is_(None)) | (sources.c.next_due_at <= moment))
+            .order_by(sources.c.next_due_at.is_not(None), sources.c.next_due_at, sources.c.id)
         )
         with self.engine.connect() as conn:
             return [_source(row) for row in conn.execute(query).mappings()]
 
-    def claim(self, source_id: str, owner: str, *, lease: timedelta) -> bool:
-        """Take the harvest lease of a source; False when another worker holds it."""
-        now = utcnow()
+    def claim(self, source_id: str, owner: str, *, lease: timedelta, now: datetime | None = None) -> bool:
+        """Take the harvest lease of a due source; False when another worker holds it or it is not due.
+
+        One conditional UPDATE, never read-then-write: two schedulers racing for a source cannot both win
+        (SQLite serialises writers; PostgreSQL re-checks the WHERE clause on a row it waited for). The
+        due-time condition is part of it because a source read as due may have been harvested and released
+        by another worker since: without it the loser would harvest the same due time a second time.
+        """
+        moment = now or utcnow()
         with self.engine.begin() as conn:
             done = conn.execute(
                 update(sources)
                 .where(
                     sources.c.id == source_id,
+                    _HARVESTABLE,
+                    (sources.c.next_due_at.is_(None)) | (sources.c.next_due_at <= moment),
                     (sources.c.lease_until.is_(None))
-                    | (sources.c.lease_until < now)
+                    | (sources.c.lease_until < moment)
                     | (sources.c.lease_owner == owner),
                 )
-                .values(lease_owner=owner, lease_until=now + lease)
+                .values(lease_owner=owner, lease_until=moment + lease)
             )
         return done.rowcount == 1
+
+    def renew(self, source_ids: list[str], owner: str, *, lease: timedelta) -> int:
+        """Extend the leases ``owner`` holds on ``source_ids`` (the scheduler's heartbeat); returns how many."""
+        if not source_ids:
+            return 0
+        with self.engine.begin() as conn:
+            done = conn.execute(
+                update(sources)
+                .where(sources.c.id.in_(source_ids), sources.c.lease_owner == owner)
+                .values(lease_until=utcnow() + lease)
+            )
+        return done.rowcount
 
     def release(self, source_id: str) -> None:
         """Give the harvest lease back."""

@@ -20,7 +20,7 @@ from sqlalchemy import (
     Text,
 )
 
-__all__ = ["api_keys", "counters", "harvest_runs", "landing_checks", "metadata", "records", "sources"]
+__all__ = ["api_keys", "counters", "harvest_runs", "landing_checks", "metadata", "records", "scheduler_leaders", "sources"]
 
 metadata = MetaData()
 
@@ -142,4 +142,14 @@ api_keys = Table(
     Column("created_at", DateTime, nullable=False),
     Column("revoked_at", DateTime),
     Index("ix_api_keys_token_hash", "token_hash", unique=True),
+)
+
+# One row per lock name (migration 0009): which scheduler process may harvest, until when. The holder renews
+# ``expires_at`` on every tick; a lock past its expiry is free, so a killed leader is replaced.
+scheduler_leaders = Table(
+    "scheduler_leaders",
+    metadata,
+    Column("name", String(40), primary_key=True),
+    Column("holder", String(100), nullable=False),
+    Column("expires_at", DateTime, nullable=False),
 )

@@ -80,7 +80,7 @@ def _run_due(store: Store, settings: Settings, source_id: str) -> list[str]:
     store.sources.update(source_id, next_due_at=None)
     scheduler = HarvestScheduler(store, settings)
     started = scheduler.tick()
-    scheduler.pool.shutdown(wait=True)
+    scheduler.shutdown()  # waits for the harvest, and gives up the leader lock for the next tick's scheduler
     return started
 
 

@@ -110,6 +110,8 @@ def test_sources_and_runs(store: Store, src: Source) -> None:
     store.sources.finish_run(run, status="success", seen=3, added=3)
     (latest,) = store.sources.runs("src")
     assert latest["status"] == "success" and latest["seen"] == 3 and latest["finished_at"]
+    assert not store.sources.claim("src", "a", lease=timedelta(minutes=5))  # not due for an hour
+    store.sources.update("src", next_due_at=utcnow())
     assert store.sources.claim("src", "a", lease=timedelta(minutes=5))
     assert not store.sources.claim("src", "b", lease=timedelta(minutes=5))
     store.sources.release("src")

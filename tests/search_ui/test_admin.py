@@ -75,7 +75,7 @@ def test_approval_then_harvest_now_through_the_scheduler(
     assert now.status_code == 202 and now.json["source"]["next_due_at"]
     scheduler = HarvestScheduler(store, app.extensions["microcred"].settings)
     assert scheduler.tick() == [pending]
-    scheduler.pool.shutdown(wait=True)
+    scheduler.shutdown()
     shown = client.get(f"/api/v1/sources/{pending}").json
     assert shown["runs"][0]["status"] == "success" and shown["offerings"]["live"] > 0
     steps = [(t["from"], t["to"], t["by"], t["why"]) for t in shown["transitions"]]
@@ -100,7 +100,7 @@ def test_removal_withdraws_the_offerings_and_keeps_the_history(
     client.post(f"/api/v1/sources/{pending}/approve", headers=AUTH)
     scheduler = HarvestScheduler(store, app.extensions["microcred"].settings)
     scheduler.tick()
-    scheduler.pool.shutdown(wait=True)
+    scheduler.shutdown()
     live = store.count(source_id=pending)
     assert live > 0
     gone = client.post(f"/api/v1/sources/{pending}/transition", headers=AUTH, json={"to": "removed", "reason": "spam"})
