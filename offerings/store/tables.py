@@ -20,7 +20,16 @@ from sqlalchemy import (
     Text,
 )
 
-__all__ = ["api_keys", "counters", "harvest_runs", "landing_checks", "metadata", "records", "scheduler_leaders", "sources"]
+__all__ = [
+    "api_keys",
+    "counters",
+    "harvest_runs",
+    "landing_checks",
+    "metadata",
+    "records",
+    "scheduler_leaders",
+    "sources",
+]
 
 metadata = MetaData()
 
