@@ -18,6 +18,7 @@ from offerings.crosswalks import SourceContext, SourceRecord
 from offerings.crosswalks.common import Marks, base_offering, finish, xml_payload
 from offerings.crosswalks.elm_reader import MAX_DEPTH, read_opportunity
 from offerings.crosswalks.elm_reader import SHALLOW_RELATIONS as _SHALLOW
+from offerings.crosswalks.mining import from_text
 from offerings.errors import CrosswalkError
 from offerings.model import Offering
 
@@ -146,4 +147,9 @@ def to_offering(record: SourceRecord, context: SourceContext) -> Offering:
     read_opportunity(to_node(chosen, index, frozenset({chosen.get("id") or ""})), offering, marks)
     if not offering.title:
         raise CrosswalkError("learning opportunity has no title", field="title")
-    return finish(offering, marks, context)
+    finish(offering, marks, context)
+    # As for ELM JSON-LD: what the structured elements leave empty the description may state (issue 14),
+    # each value marked parsed (or inferred, for a national credit unit) with "description" as its path.
+    language = next(iter(offering.languages_of_instruction), None) or next(iter(offering.description), None)
+    from_text(offering, " \n".join(offering.description.values()), "description", language)
+    return offering
