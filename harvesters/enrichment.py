@@ -35,7 +35,7 @@ class Enrichment:
         enriched = deqar.enrich(item.offering, self.registry)
         if enriched is item.offering:
             return item
-        return check(enriched, raw=item.raw)
+        return check(enriched, raw=item.raw, conformance=item.conformance)
 
 
 def prepare(settings: Settings) -> Enrichment:

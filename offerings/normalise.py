@@ -9,11 +9,12 @@ made some other way (or changed, as the DEQAR enrichment does). Pure; see ``docs
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import date
 
 from offerings.model import Offering
-from offerings.quality.validation import Issue, reject_invalid
+from offerings.quality.validation import Issue, reject_invalid, validate
 
 __all__ = ["Normalised", "check"]
 
@@ -27,17 +28,34 @@ class Normalised:
     raw: bytes | None = None
     # The day the rules ran on: date rules (V15 …) depend on it, so issues found on another day are stale.
     checked_on: date | None = None
+    # What the source record broke of its format's official constraints (V25, the LOQ SHACL shapes for
+    # ELM): found once from the payload, at normalise time, and never stale. Also part of ``issues``.
+    conformance: tuple[Issue, ...] = ()
 
     def issues_for(self, today: date) -> list[Issue] | None:
-        """The issues, when they were found on ``today``; None when they must be found again."""
+        """The issues, when they were found on ``today``; None when they must be found again (the
+        ``conformance`` issues are then still valid: :meth:`issues_on` adds them)."""
         return list(self.issues) if self.checked_on == today else None
 
+    def issues_on(self, today: date) -> list[Issue]:
+        """The issues of ``today``: those found then, else the rules run again plus ``conformance``."""
+        found = self.issues_for(today)
+        return found if found is not None else [*validate(self.offering, today=today), *self.conformance]
 
-def check(offering: Offering, *, raw: bytes | None = None, today: date | None = None) -> Normalised:
-    """``offering`` validated: a :class:`Normalised` with every issue found.
+
+def check(
+    offering: Offering,
+    *,
+    raw: bytes | None = None,
+    today: date | None = None,
+    conformance: Sequence[Issue] = (),
+) -> Normalised:
+    """``offering`` validated: a :class:`Normalised` with every issue found, ``conformance`` (what the
+    source record broke of its format's constraints, found by the caller) among them.
 
     Raises:
         CrosswalkError: the offering breaks an error rule (the first one is named).
     """
     day = today or date.today()
-    return Normalised(offering, tuple(reject_invalid(offering, today=day)), raw, day)
+    found = tuple(conformance)
+    return Normalised(offering, (*reject_invalid(offering, today=day), *found), raw, day, found)

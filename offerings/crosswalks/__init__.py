@@ -12,6 +12,7 @@ Modules are imported on first use: a harvester that reads oai_dc never loads the
 
 from __future__ import annotations
 
+import dataclasses
 import importlib
 import importlib.util
 import logging
@@ -23,6 +24,7 @@ from offerings.model import Offering
 
 if TYPE_CHECKING:
     from offerings.normalise import Normalised
+    from offerings.quality.validation import Issue
 
 __all__ = ["CROSSWALKS", "NAMESPACES", "Crosswalk", "SourceContext", "SourceRecord", "crosswalk_for"]
 
@@ -89,6 +91,8 @@ _MODULES = {
     "usal_salamanca": "offerings.crosswalks.ec2u:to_offering_salamanca",
     "jku_linz": "offerings.crosswalks.ec2u:to_offering_linz",
 }
+# The formats whose records are checked against official constraints, and the module giving the node to check.
+_CONFORMANCE = {"elm_loq": "offerings.crosswalks.elm_loq", "elm_jsonld": "offerings.crosswalks.elm_jsonld"}
 NAMESPACES.update(
     {
         "http://data.europa.eu/snb/model/ap/loq-constraints/": "elm_loq",
@@ -122,8 +126,9 @@ class Crosswalk:
         self.convert = convert
         self.__name__ = f"{name}_crosswalk"
 
-    def normalise(self, record: SourceRecord, context: SourceContext) -> Normalised:
-        """``record`` normalised and validated.
+    def normalise(self, record: SourceRecord, context: SourceContext, *, conform: bool = True) -> Normalised:
+        """``record`` normalised and validated (with ``conform``, also against its format's official
+        constraints: :meth:`conformance`).
 
         Raises:
             CrosswalkError: the record cannot be normalised or breaks an error rule. Any other exception
@@ -141,7 +146,30 @@ class Crosswalk:
             # the record's fault, so a rejection with a reason. Anything else is ours and must show as such.
             logger.debug("%s crosswalk refused %s", self.name, record.identifier, exc_info=True)
             raise CrosswalkError(f"malformed record: {type(exc).__name__}: {exc}") from exc
-        return check(offering, raw=record.payload or None)
+        normalised = check(offering, raw=record.payload or None)
+        found = self.conformance(record) if conform else ()
+        if not found:
+            return normalised
+        return dataclasses.replace(normalised, issues=(*normalised.issues, *found), conformance=found)
+
+    def conformance(self, record: SourceRecord) -> tuple[Issue, ...]:
+        """What ``record`` breaks of its format's official constraints: for ELM, the Commission's LOQ SHACL
+        shapes (V25, docs/normalisation.md §4.3). Checked once per record, here at normalise time, and
+        only for the formats that have such constraints: validation costs tens of milliseconds."""
+        target = _CONFORMANCE.get(self.name)
+        if target is None or record.deleted:
+            return ()
+        from pyshacl.errors import ReportableRuntimeError
+
+        from offerings.quality import shacl
+
+        node = importlib.import_module(target).shapes_node(record)
+        try:
+            return tuple(shacl.issues(node))
+        except (ReportableRuntimeError, ValueError, RecursionError):
+            # The validator could not judge this record: that is no finding about the record.
+            logger.warning("LOQ shapes could not check %s", record.identifier, exc_info=True)
+            return ()
 
     def __call__(self, record: SourceRecord, context: SourceContext) -> Offering:
         """The offering of :meth:`normalise`, without its issues.
@@ -149,7 +177,7 @@ class Crosswalk:
         Raises:
             CrosswalkError: as :meth:`normalise`.
         """
-        return self.normalise(record, context).offering
+        return self.normalise(record, context, conform=False).offering
 
 
 for _name, _target in _MODULES.items():

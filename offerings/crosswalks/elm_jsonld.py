@@ -21,7 +21,7 @@ from offerings.crosswalks.mining import from_text
 from offerings.errors import CrosswalkError
 from offerings.model import Offering
 
-__all__ = ["find_opportunities", "is_opportunity", "split", "to_offering", "types_of"]
+__all__ = ["find_opportunities", "is_opportunity", "shapes_node", "split", "to_offering", "types_of"]
 
 
 def types_of(node: dict[str, Any]) -> list[str]:
@@ -94,6 +94,23 @@ def split(document: Any) -> Iterator[SourceRecord]:
         yield SourceRecord(identifier=ident, payload=json.dumps(payload, ensure_ascii=False).encode("utf-8"))
 
 
+def shapes_node(record: SourceRecord) -> dict[str, Any]:
+    """The record's LearningOpportunity node, the nodes it refers to embedded: what :func:`to_offering`
+    reads, and what :mod:`offerings.quality.shacl` checks against the LOQ shapes.
+
+    Raises:
+        CrosswalkError: not JSON, an issued credential, or no LearningOpportunity.
+    """
+    document = json_payload(record)
+    if isinstance(document, dict) and "VerifiableCredential" in types_of(document):
+        raise CrosswalkError("an issued credential, not a learning opportunity", field="type")
+    candidates = [document] if is_opportunity(document) else find_opportunities(document)
+    node = next((n for n in candidates if uri_of(n) == record.identifier), candidates[0] if candidates else None)
+    if node is None:
+        raise CrosswalkError("no LearningOpportunity in the record", field="type")
+    return node
+
+
 def to_offering(record: SourceRecord, context: SourceContext) -> Offering:
     """Normalise one ELM LearningOpportunity given as JSON-LD.
 
@@ -103,13 +120,7 @@ def to_offering(record: SourceRecord, context: SourceContext) -> Offering:
     offering = base_offering(record, context, "elm_jsonld")
     if record.deleted:
         return offering
-    document = json_payload(record)
-    if isinstance(document, dict) and "VerifiableCredential" in types_of(document):
-        raise CrosswalkError("an issued credential, not a learning opportunity", field="type")
-    candidates = [document] if is_opportunity(document) else find_opportunities(document)
-    node = next((n for n in candidates if uri_of(n) == record.identifier), candidates[0] if candidates else None)
-    if node is None:
-        raise CrosswalkError("no LearningOpportunity in the record", field="type")
+    node = shapes_node(record)
     marks = Marks()
     read_opportunity(node, offering, marks)
     if not offering.title:

@@ -22,7 +22,7 @@ from offerings.crosswalks.mining import from_text
 from offerings.errors import CrosswalkError
 from offerings.model import Offering
 
-__all__ = ["NS", "split", "to_node", "to_offering"]
+__all__ = ["NS", "shapes_node", "split", "to_node", "to_offering"]
 
 NS = "http://data.europa.eu/snb/model/ap/loq-constraints/"
 # XML element names that ELM JSON-LD spells differently.
@@ -125,15 +125,13 @@ def _value(child: etree._Element, index: dict[str, etree._Element], path: frozen
     return to_node(target, index, path | {ref})
 
 
-def to_offering(record: SourceRecord, context: SourceContext) -> Offering:
-    """Normalise one ELM learning opportunity from LOQ XML.
+def shapes_node(record: SourceRecord) -> dict[str, Any]:
+    """The record's learning opportunity in the nested shape of ELM JSON-LD (:func:`to_node`): what
+    :func:`to_offering` reads, and what :mod:`offerings.quality.shacl` checks against the LOQ shapes.
 
     Raises:
-        CrosswalkError: not LOQ XML, no learning opportunity, or no title.
+        CrosswalkError: not LOQ XML, or no learning opportunity.
     """
-    offering = base_offering(record, context, "elm_loq_xml")
-    if record.deleted:
-        return offering
     root = xml_payload(record)
     if etree.QName(root).namespace != NS:
         raise CrosswalkError(f"not an ELM LOQ document (root {etree.QName(root).text})", field="metadata")
@@ -143,8 +141,21 @@ def to_offering(record: SourceRecord, context: SourceContext) -> Offering:
     chosen = next((o for o in opportunities if o.get("id") == record.identifier), fallback)
     if chosen is None:
         raise CrosswalkError("no learningOpportunity in the record", field="learningOpportunity")
+    node = to_node(chosen, index, frozenset({chosen.get("id") or ""}))
+    return node if isinstance(node, dict) else {}
+
+
+def to_offering(record: SourceRecord, context: SourceContext) -> Offering:
+    """Normalise one ELM learning opportunity from LOQ XML.
+
+    Raises:
+        CrosswalkError: not LOQ XML, no learning opportunity, or no title.
+    """
+    offering = base_offering(record, context, "elm_loq_xml")
+    if record.deleted:
+        return offering
     marks = Marks()
-    read_opportunity(to_node(chosen, index, frozenset({chosen.get("id") or ""})), offering, marks)
+    read_opportunity(shapes_node(record), offering, marks)
     if not offering.title:
         raise CrosswalkError("learning opportunity has no title", field="title")
     finish(offering, marks, context)

@@ -427,6 +427,12 @@ def _assessment(node: Node, offering: Offering) -> None:
         if lang not in offering.languages_of_assessment:
             offering.languages_of_assessment.append(lang)
     supervision = schemes.code_for("supervision", uri_of(node.get("idVerification")))
+    # The LOQ profile has no idVerification on a specification (its shape is closed): a note whose subject
+    # is the supervision-verification concept says it instead (what the catalogue's own export writes).
+    for note in _nodes(spec.get("additionalNote")):
+        supervision = supervision or next(
+            filter(None, (schemes.code_for("supervision", uri_of(s)) for s in as_list(note.get("subject")))), None
+        )
     offering.supervision_id_verification = offering.supervision_id_verification or supervision
 
 

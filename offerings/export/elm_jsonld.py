@@ -4,8 +4,13 @@ The inverse of the ELM crosswalk (docs/normalisation.md §3.3): controlled value
 concept URIs, text as language maps, the achievement specification, assessment, activity, awarding
 opportunity and accreditations embedded. Values ELM has no place for (catalogue-only codes such as
 ``part_time`` or ``recognition_of_prior_learning``, audiences of fees, contact) are left out rather
-than misrepresented. The supervision and identity-verification method (Annex I O2), which ELM puts on
-an issued assessment, is given as ``idVerification`` on the assessment specification. Pure.
+than misrepresented. The export meets the Commission's LOQ SHACL shapes (``offerings.quality.shacl``;
+docs/export.md): the supervision and identity-verification method (Annex I O2), which ELM puts on an
+issued assessment and the closed LOQ shape of a specification does not allow, is an ``additionalNote`` of
+the assessment specification whose ``subject`` is the supervision-verification concept; a specification
+is a ``Qualification`` only when it has everything that shape requires (EQF and NQF level, ISCED-F,
+learning outcomes); the banner image, which LOQ wants as embedded bytes (``MediaObject``), is left out;
+a grant's page is its ``contentURL``. Pure.
 """
 
 from __future__ import annotations
@@ -105,7 +110,9 @@ def _organisation(org: Organisation, ident: str) -> dict[str, Any]:
                 "spatialCode": [_concept(org.region)],
             }
         ]
-        if (country or org.region or org.address)
+        # A LOQ Location needs an Address, and an Address its country: without one, no location (the
+        # address line alone cannot go out; an invented country would be worse).
+        if country
         else [],
     }
 
@@ -149,7 +156,8 @@ def learning_opportunity(offering: Offering, *, page_url: str | None = None) -> 
                 "type": "Grant",
                 "title": g.title,
                 "description": g.description,
-                "homepage": [_web(g.url, f"{base}#grant-{n}-page")],
+                # A LOQ Grant has no homepage: its page is its own contentUrl.
+                "contentURL": g.url,
             }
             for n, g in enumerate(o.grants)
         ],
@@ -157,9 +165,9 @@ def learning_opportunity(offering: Offering, *, page_url: str | None = None) -> 
         "location": [
             _location(v.name, v.address, v.country, v.region, f"{base}#location-{n}")
             for n, v in enumerate(first.venues if first else [])
+            if v.country and schemes.country_nal_uri(v.country)  # as for organisations: no country, no Location
         ],
         "defaultLanguage": _language(o.default_language),
-        "bannerImage": _web(o.image_url, f"{base}#banner"),
         "hasPart": [{"id": part} for part in o.has_parts],
         "modified": o.source_last_modified,
         "status": o.source_status,
@@ -237,7 +245,7 @@ def _specification(o: Offering, base: str) -> dict[str, Any]:
     ]
     return {
         "id": spec,
-        "type": "Qualification" if o.eqf_level or o.nqf_level else "LearningAchievementSpecification",
+        "type": "Qualification" if _qualification(o) else "LearningAchievementSpecification",
         "title": o.credential_title or o.title,
         "learningOutcome": [_outcome(o, n, f"{spec}:outcome-{n}") for n in range(len(o.learning_outcomes))],
         "learningOutcomeSummary": _note(o.learning_outcome_summary, f"{spec}:outcome-summary"),
@@ -259,14 +267,20 @@ def _specification(o: Offering, base: str) -> dict[str, Any]:
                 "id": f"{spec}:awarding",
                 "type": "AwardingOpportunity",
                 "awardingBody": [_organisation(a, f"{spec}:awarding-body-{n}") for n, a in enumerate(o.awarding_body)],
+                # A LOQ Location needs an address with its country: the region goes out with the country.
                 "location": [
                     {
                         "id": f"{spec}:awarding-location",
                         "type": "Location",
+                        "address": {
+                            "id": f"{spec}:awarding-address",
+                            "type": "Address",
+                            "countryCode": _concept(schemes.country_nal_uri(o.issuer_country[0])),
+                        },
                         "spatialCode": [_concept(r) for r in o.issuer_region],
                     }
                 ]
-                if o.issuer_region
+                if o.issuer_region and o.issuer_country and schemes.country_nal_uri(o.issuer_country[0])
                 else [],
                 # What is awarded: ELM (and the LOQ XSD) requires the link back to the specification.
                 "learningAchievementSpecification": {"id": spec},
@@ -309,6 +323,12 @@ def _activity(o: Offering, ident: str) -> dict[str, Any]:
     }
 
 
+def _qualification(o: Offering) -> bool:
+    """Whether the specification has what the LOQ Qualification shape requires (else it is a plain
+    LearningAchievementSpecification, which states the same things without those requirements)."""
+    return bool(o.eqf_level and o.nqf_level and o.isced_f and o.learning_outcomes)
+
+
 def _assessed(o: Offering) -> bool:
     return bool(o.assessment_types or o.assessment_description or o.grading_scheme or o.supervision_id_verification)
 
@@ -328,7 +348,16 @@ def _assessment(o: Offering, ident: str) -> dict[str, Any]:
         if o.grading_scheme
         else None,
         "language": [_language(c) for c in o.languages_of_assessment],
-        "idVerification": _concept(supervision, label, "supervision-verification"),
+        "additionalNote": [
+            {
+                "id": f"{ident}:supervision",
+                "type": "Note",
+                "noteLiteral": {"en": f"Supervision and identity verification: {label or code}"},
+                "subject": _concept(supervision, label, "supervision-verification"),
+            }
+        ]
+        if supervision
+        else [],
     }
 
 

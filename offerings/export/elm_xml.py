@@ -9,11 +9,10 @@ scheme, location) once in its ``*References`` section and links to it by ``idref
 stays inline. Concepts become ``uri`` attributes, language maps repeated elements with a ``language``
 attribute, and children follow the element order of the samples (the XSD is a sequence).
 
-What the XML cannot say is left out rather than bent: ``bannerImage`` is an embedded MediaObject in
-LOQ XML (content bytes, no URL), so the catalogue's image link is not exported here; a reference to
-a parent (``isPartOf``) carries its id only. Like the JSON-LD export, the supervision and
-identity-verification method (Annex I O2) goes out as ``idVerification`` on the assessment
-specification, the one place ELM gives it. Pure.
+What the XML cannot say is left out rather than bent, as in the JSON-LD export (whose choices for the
+LOQ SHACL shapes this document inherits: no banner image, the supervision and identity-verification
+method as a note on the assessment specification, a grant's page as its ``contentURL``); a reference
+to a parent (``isPartOf``) carries its id only. Pure.
 """
 
 from __future__ import annotations
@@ -75,7 +74,7 @@ _RENAME = {
     "nqfLevel": "NQFLevel",
     "contentURL": "contentUrl",
 }
-_QUALIFIED = {"prefLabel": _SKOS, "altLabel": _SKOS, "notation": _SKOS, "inScheme": _SKOS}
+_QUALIFIED = {"prefLabel": _SKOS, "altLabel": _SKOS, "notation": _SKOS, "inScheme": _SKOS, "subject": _DC}
 _SPEC_ORDER = (
     "identifier",
     "title",
@@ -198,7 +197,6 @@ _ORDER: dict[str, tuple[str, ...]] = {
         "proves",
         "hasPart",
         "specialisationOf",
-        "idVerification",
     ),
     "Organisation": (
         "altLabel",
@@ -353,10 +351,6 @@ class _Renderer:
 
     def children(self, element: etree._Element, node: dict[str, Any]) -> None:
         kind = str(node.get("type", ""))
-        if kind == "Grant" and "homepage" in node:
-            # A LOQ Grant is itself the web resource: its page is its own contentUrl.
-            pages = [p.get("contentURL") for p in node["homepage"] if isinstance(p, dict)]
-            node = {**{k: v for k, v in node.items() if k != "homepage"}, "contentURL": pages[:1]}
         order = _ORDER.get(kind, ())
         keys = [k for k in node if k not in ("@context", "id", "type") and (kind, k) not in _DROPPED]
         # Known properties in schema order, then anything the mapping grew later, in its own order.

@@ -173,9 +173,12 @@ def assess(offering: Offering, *, today: date | None = None, issues: Sequence[Is
     discovery = _discovery(offering)
     issues = validate(offering, today=today) if issues is None else list(issues)
     found = [str(i) for i in issues if i.severity == "warning"]
+    # V25 (the LOQ shapes an ELM record breaks) is shown, not penalised: its violations are mostly
+    # elements the score already counts as missing (ISCED-F, languages, outcomes), and would count twice.
+    penalised = sum(i.severity == "warning" and i.rule != "V25" for i in issues)
     score = round(
         100 * (0.60 * weighted / 9 + 0.15 * sum(optional.values()) / 4 + 0.25 * sum(discovery.values()) / 6)
-    ) - min(15, 3 * len(found))
+    ) - min(15, 3 * penalised)
     if present == len(CORE_ELEMENTS):
         tier = TIER_COMPLETE if declared == len(CORE_ELEMENTS) else TIER_DERIVED
     else:

@@ -569,7 +569,7 @@ def _record_values(
     today: date,
 ) -> dict[str, Any]:
     offering = item.offering
-    quality = assess(offering, today=today, issues=item.issues_for(today))
+    quality = assess(offering, today=today, issues=item.issues_on(today))
     url, title = keys  # store_clusters.match_keys(offering), computed by assign()
     return {
         "id": offering.record_id,
