@@ -15,7 +15,8 @@ from datetime import date
 from flask_babel import gettext as _
 
 from offerings.model import Offering, Organisation, pick_text
-from search_ui.labels import PROVENANCE, assessment_label, code_label, long_date, money, number
+from search_ui.labels import assessment_label, code_label, long_date, money, number
+from search_ui.provenance import describe
 
 __all__ = ["Row", "annex_rows", "instance_rows", "price_lines", "provenance_notes"]
 
@@ -40,9 +41,10 @@ def _org(org: Organisation, lang: str | None) -> str:
 
 
 def _note(offering: Offering, fields: tuple[str, ...]) -> str | None:
-    methods = [offering.field_provenance[f].method for f in fields if f in offering.field_provenance]
-    notes = [str(PROVENANCE[m]) for m in dict.fromkeys(methods) if m in PROVENANCE]
-    return "; ".join(notes) or None
+    """How the row's values were come by, when not read from a structured field: each mark with its basis."""
+    marks = [offering.field_provenance[f] for f in fields if f in offering.field_provenance]
+    notes = [n for n in (describe(m) for m in marks) if n]
+    return "; ".join(dict.fromkeys(notes)) or None
 
 
 def _workload(o: Offering) -> list[str]:
@@ -161,13 +163,5 @@ def price_lines(o: Offering) -> list[str]:
 
 def provenance_notes(o: Offering) -> list[tuple[str, str]]:
     """(field, note) for every value the catalogue parsed, inferred or enriched rather than read as declared."""
-    return [
-        (
-            name,
-            _("%(how)s (from %(path)s)", how=PROVENANCE[p.method], path=p.source_path)
-            if p.source_path
-            else str(PROVENANCE[p.method]),
-        )
-        for name, p in sorted(o.field_provenance.items())
-        if p.method in PROVENANCE
-    ]
+    notes = ((name, describe(p)) for name, p in sorted(o.field_provenance.items()))
+    return [(name, note) for name, note in notes if note]

@@ -75,7 +75,9 @@ def test_offering_page_is_a_credit_supplement(client: FlaskClient) -> None:
         assert f'<span class="code">{element}</span>' in html
     assert "Data Science Foundations" in html and "Example University" in html
     assert "5 ECTS credits" in html and "EQF level 6" in html and "Written examination" in html
-    assert "parsed from the provider" in html and "inferred by the catalogue" in html
+    # How each value not read from a structured field was come by, with its basis (issue 14).
+    assert "Note: read from the description." in html
+    assert "Note: the provider is taken to award it." in html
     assert "1 February 2030" in html and "Free" in html
     assert "completeness" in html.lower() and '<script type="application/ld+json">' in html
     assert "<script>alert" not in html
