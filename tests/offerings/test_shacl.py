@@ -16,6 +16,8 @@ from offerings.export.elm_jsonld import learning_opportunity
 from offerings.export.elm_xml import loq_bytes
 from offerings.model import Offering, Organisation
 from offerings.quality import assess, shacl
+from offerings.store import Source, Store
+from offerings.store import report as quality_report
 from tests.factories import full_offering
 
 ROOT = Path(__file__).resolve().parents[2]
@@ -152,6 +154,18 @@ def test_violations_of_an_elm_record_are_in_its_quality_report() -> None:
     # Stale issues are found again the next day, and the record's own violations stay with them.
     later = normalised.issues_on(normalised.checked_on.replace(year=normalised.checked_on.year + 1))  # type: ignore[union-attr]
     assert set(normalised.conformance) <= set(later)
+
+
+def test_a_sources_quality_report_counts_the_violations(store: Store) -> None:
+    """What the sources page and ``GET /api/v1/sources/{id}`` show: the V25 warnings of the stored records."""
+    store.sources.add(Source(id="elm", url="http://127.0.0.1/elm.jsonld", kind="feed"))
+    context = SourceContext(source_id="elm", name="ELM feed", country="DE")
+    for n in range(2):
+        node = {"id": f"http://example.org/lo/{n}", "type": "LearningOpportunity", "title": {"de": f"Kurs {n}"}}
+        record = SourceRecord(identifier=node["id"], payload=json.dumps(node).encode())
+        store.upsert_many([CROSSWALKS["elm_jsonld"].normalise(record, context)])
+    warnings = {w["warning"]: w["records"] for w in quality_report.for_source(store, "elm")["warnings"]}
+    assert warnings["V25 LearningOpportunity.learningAchievementSpecification: LOQ shape: MinCount"] == 2
 
 
 def test_other_formats_are_not_checked_against_the_shapes() -> None:
