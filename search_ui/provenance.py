@@ -38,6 +38,7 @@ ELEMENTS: dict[str, Any] = {
     "educationalCredentialAwarded": _l("the credential awarded"),
     "hasCourseInstance.courseWorkload": _l("the workload text"),
     "hasCourseInstance.courseMode": _l("the course mode text"),
+    "hasCourseInstance.location": _l("the place of a run"),
     "mlo:assessment": _l("the assessment text"),
     "mlo:qualification": _l("the qualification"),
     "mlo:qualification/dcterms:educationLevel": _l("the qualification's level text"),

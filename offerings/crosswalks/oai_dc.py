@@ -104,6 +104,26 @@ def _is_org(name: str) -> bool:
     return bool(_ORG_WORDS.search(name)) and "," not in name.split(" ")[0]
 
 
+# "Rooijen, M. van", "Doe, John": a person, the form repositories use for creators, also seen in dc:publisher.
+_PERSON = re.compile(r"^[\w'’-]+(?: [\w'’-]+)?, (?:[A-Z]\.|[A-Z][a-z]+\b)")
+# dc:type values of a publication (DSpace's and the info:eu-repo vocabulary's): its text describes
+# research, not a course run, so no course facts are mined from it (issue 14, the real repository records:
+# "a small test case" is no written examination, "default-free rates" no free course).
+_PUBLICATION = re.compile(
+    r"info:eu-repo/semantics/|\b(?:article|working paper|technical report|report|thesis|dissertation|preprint|"
+    r"book|book chapter|chapter|conference (?:paper|object|proceedings)|proceedings|inaugural address|"
+    r"review|patent|dataset|doctoral thesis|master thesis|bachelor thesis)\b",
+    re.IGNORECASE,
+)
+
+
+def _is_publication(types: list[str]) -> bool:
+    """Whether dc:type says the record is a publication (and names no course type)."""
+    if any(_TYPES.get(vocab.fold(t)) for t in types):
+        return False
+    return any(_PUBLICATION.search(t) for t in types)
+
+
 def to_offering(record: SourceRecord, context: SourceContext) -> Offering:
     """Normalise one oai_dc record.
 
@@ -146,10 +166,13 @@ def to_offering(record: SourceRecord, context: SourceContext) -> Offering:
     # The language of instruction, else the language the record is written in (its title's or
     # description's xml:lang).
     language = main_lang or next((k for k in [*title, *descriptions] if k != "und"), None)
-    mined, where = _mine_all(texts, country, language)
-    _mined(offering, mined, prov, _Where(where, country, basis, language))
-    _mined_more(offering, mined, prov, where)
-    _period(offering, _texts(meta, "coverage"), prov)
+    if _is_publication(_texts(meta, "type")):
+        offering.crosswalk_warnings.append("dc:type: a publication, not a course; its text was not mined")
+    else:
+        mined, where = _mine_all(texts, country, language)
+        _mined(offering, mined, prov, _Where(where, country, basis, language))
+        _mined_more(offering, mined, prov, where)
+        _period(offering, _texts(meta, "coverage"), prov)
     rights = _texts(meta, "rights")
     offering.record_license = rights[0] if rights else None
     # dc:date is ambiguous (issued, created, available…): only a date matching the header's is taken.
@@ -175,7 +198,8 @@ def _subjects(offering: Offering, subjects: list[str]) -> None:
 def _organisations(
     offering: Offering, meta: _DublinCore, context: SourceContext, text: str, prov: dict[str, Provenance]
 ) -> None:
-    names = _texts(meta, "publisher") or [n for n in _texts(meta, "creator") if _is_org(n)]
+    publishers = [n for n in _texts(meta, "publisher") if _is_org(n) or not _PERSON.match(n)]
+    names = publishers or [n for n in _texts(meta, "creator") if _is_org(n)]
     if not names and context.name:
         names = [context.name]
         prov["provider"] = Provenance(source_path="source.name", method="inferred", confidence=0.7)

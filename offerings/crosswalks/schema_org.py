@@ -440,6 +440,13 @@ def _instances(offering: Offering, data: Mapping[str, Any], lang: str, prov: dic
     if modes:
         offering.mode = list(dict.fromkeys(modes))
         prov["mode"] = Provenance(source_path="hasCourseInstance.courseMode")
+    else:
+        # No courseMode, but a run held at a named campus ("St Brycedale Campus Kirkcaldy") or a
+        # VirtualLocation is on site or online (issue 14, the real schema.org examples).
+        placed = [m for run in offering.instances if run.location for m in parsing.parse_modes(run.location)]
+        if placed:
+            offering.mode = list(dict.fromkeys(placed))
+            prov["mode"] = Provenance(source_path="hasCourseInstance.location", method="parsed", confidence=0.6)
     prices, free = _prices(data.get("offers"), lang)
     offering.price = prices
     declared_free = str(next(iter(_list(data.get("isAccessibleForFree"))), "")).lower()

@@ -304,7 +304,8 @@ _PRICE_RE = re.compile(
 )
 _FREE_RE = _FoldedRegex(
     re.compile(
-        r"\b(?:free of charge|free|gratuit|gratuite|kostenlos|gratis|gratuito|gratuita|bezplatn\w*|bezpłatn\w*|"
+        # Not "-free": "default-free rates", "risk-free", "barrier-free" say nothing about a fee.
+        r"(?<!-)\b(?:free of charge|free|gratuit|gratuite|kostenlos|gratis|gratuito|gratuita|bezplatn\w*|bezpłatn\w*|"
         r"kosteloos|maksuton|maksutta|avgiftsfri|kostnadsfri)\b",
         re.I,
     ),

@@ -16,7 +16,7 @@ FLOOR = 0.99
 
 
 def _load(name: str) -> ModuleType:
-    spec = importlib.util.spec_from_file_location(f"eval_{name}", EVAL / f"{name}.py")
+    spec = importlib.util.spec_from_file_location(f"eval_{name.replace('/', '_')}", EVAL / f"{name}.py")
     assert spec is not None and spec.loader is not None
     module = importlib.util.module_from_spec(spec)
     sys.modules[spec.name] = module
@@ -77,3 +77,29 @@ def test_the_scorer_tells_invented_from_missed_and_wrong(evaluate: ModuleType) -
     assert evaluate.outcome("languages", [], ["de"]) == "invented"
     assert evaluate.outcome("title", "Kurs", ["Ku\x00rs"]) == "wrong"
     assert evaluate.extract(None)["ects"] is None
+
+
+# The set of real records (tests/data/eval/real): the figure make eval reached there, rounded down.
+REAL_FLOOR = 0.99
+
+
+@pytest.fixture(scope="module")
+def real(evaluate: ModuleType) -> dict[str, object]:
+    return evaluate.evaluate(evaluate.load(evaluate.REAL_RECORDS))
+
+
+def test_the_real_set_is_what_its_build_script_writes() -> None:
+    build = _load("real/build")
+    committed = (EVAL / "real" / "records.jsonl").read_text(encoding="utf-8").splitlines()
+    items = [*build._eur(), *build._schema_org(), *build._xcri()]
+    assert [json.loads(line) for line in committed] == json.loads(json.dumps(items, ensure_ascii=False))
+    # Every record comes from a sample file whose licence allows the copy (real/README.md).
+    assert {i["source"].split("/")[3] for i in items} == {"oai-pmh", "schema-org", "xcri-cap"}
+
+
+def test_the_real_records_invent_nothing(real: dict[str, list[dict[str, object]]]) -> None:
+    assert real["invented"] == []
+
+
+def test_the_real_records_stay_above_their_floor(real: dict[str, float]) -> None:
+    assert real["overall"] >= REAL_FLOOR

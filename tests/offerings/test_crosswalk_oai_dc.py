@@ -132,3 +132,28 @@ def test_broken_records_are_rejected_with_a_reason(payload: bytes, field: str) -
 def test_deleted_record_is_a_tombstone() -> None:
     offering = to_offering(SourceRecord(identifier="gone", deleted=True), CONTEXT)
     assert offering.deleted and offering.record_id.startswith("test:")
+
+
+def test_a_publication_is_not_mined_for_course_facts() -> None:
+    """A repository's papers (dc:type Working Paper, Article …) describe research: "a small test case" is no
+    written examination, "default-free interest rates" no free course (issue 14, the real EUR records)."""
+    text = (
+        "<dc:title>Pricing default swaps: empirical evidence</dc:title><dc:type>{type}</dc:type>"
+        "<dc:description>We test the model on 5 years of data, with default-free interest rates, "
+        "starting 01.10.2027. Assessment: a written exam.</dc:description>"
+    )
+    paper = to_offering(SourceRecord(identifier="r", payload=_dc(text.format(type="Working Paper"))), CONTEXT)
+    assert paper.assessment_types == [] and paper.is_free is None and paper.instances == []
+    assert "dc:type: a publication, not a course; its text was not mined" in paper.crosswalk_warnings
+    course = to_offering(SourceRecord(identifier="r", payload=_dc(text.format(type="Course"))), CONTEXT)
+    assert course.assessment_types == ["written_examination"] and course.instances
+
+
+def test_a_person_named_as_publisher_is_no_provider() -> None:
+    body = "<dc:title>Journalistiek en Geschiedenis</dc:title><dc:publisher>Rooijen, M. van</dc:publisher>"
+    offering = to_offering(SourceRecord(identifier="r", payload=_dc(body)), CONTEXT)
+    assert [p.name for p in offering.provider] == [{"und": "Test University"}]
+    erim = "Erasmus Research Institute of Management (ERIM), Erasmus University Rotterdam"
+    body = f"<dc:title>X studies</dc:title><dc:publisher>{erim}</dc:publisher>"
+    offering = to_offering(SourceRecord(identifier="r", payload=_dc(body)), CONTEXT)
+    assert list(offering.provider[0].name.values()) == [erim]

@@ -67,7 +67,8 @@ def test_eg_0333_fife_three_instances(samples: Path) -> None:
         (date(2016, 8, 29), date(2017, 6, 23), "St Brycedale Campus Kirkcaldy"),
     ]
     assert offering.learning_schedule is None  # part-time and full-time runs: no one schedule for the offering
-    assert offering.mode == []  # a campus name is not a declared mode
+    # A campus name is no declared mode, but runs held at a campus are on site: parsed, not declared (issue 14).
+    assert offering.mode == ["onsite"] and offering.field_provenance["mode"].method == "parsed"
     assert [p.name for p in offering.provider] == [{"en": "Fife College"}]
     assert offering.field_provenance["provider"].method == "inferred"
     assert offering.issuer_country == ["GB"] and offering.field_provenance["issuer_country"].method == "inferred"
@@ -287,3 +288,17 @@ def test_what_is_not_a_course_is_refused(payload: bytes, field: str) -> None:
 def test_a_deleted_record_is_a_tombstone() -> None:
     offering = to_offering(SourceRecord(identifier="https://uni.example/c", deleted=True), SourceContext(source_id="s"))
     assert offering.deleted and offering.record_id == make_record_id("s", "https://uni.example/c")
+
+
+def test_a_run_at_a_named_campus_is_on_site_and_a_stated_mode_wins() -> None:
+    # Fife College's HNC (schema.org eg-0333): no courseMode but a campus, so on site (issue 14, real records).
+    offering = _course(
+        {"hasCourseInstance": [{"@type": "CourseInstance", "location": "St Brycedale Campus Kirkcaldy"}]}
+    )
+    assert offering.mode == ["onsite"]
+    assert offering.field_provenance["mode"].method == "parsed"
+    stated = _course(
+        {"hasCourseInstance": [{"@type": "CourseInstance", "courseMode": "online", "location": "Main Campus"}]}
+    )
+    assert stated.mode == ["online"]
+    assert _course({"hasCourseInstance": [{"@type": "CourseInstance", "location": "Kirkcaldy"}]}).mode == []

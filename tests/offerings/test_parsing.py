@@ -112,3 +112,10 @@ def test_parsers_never_crash(text: str) -> None:
     parsing.parse_start_date(text)
     price = parsing.parse_price(text)
     assert price is None or price[0] >= 0
+
+
+@pytest.mark.parametrize("text", ["default-free interest rates", "a risk-free rate", "barrier-free access"])
+def test_a_free_compound_is_no_fee(text: str) -> None:
+    # "X-free" means without X (issue 14: a real repository abstract read as a free course).
+    assert not parsing.says_free(text)
+    assert parsing.says_free(f"{text}; the course is free of charge")
