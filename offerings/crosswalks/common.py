@@ -163,7 +163,9 @@ def finish(offering: Offering, marks: Marks, context: SourceContext) -> Offering
     return offering
 
 
-_PADDED_ERASMUS = re.compile(r"(?:[A-Z] {2}|[A-Z]{2} )[A-Z][A-Z-]{0,7}\d{2}")
+# A provider identifier in the Erasmus code's padded form ("D  BERLIN01", "UK LONDON01"); feeds that collapse
+# whitespace write the one-letter countries' two spaces as one ("I VALFIOR02").
+_PADDED_ERASMUS = re.compile(r"(?:[A-Z] {1,2}|[A-Z]{2} )[A-Z][A-Z-]{0,7}\d{2}")
 
 
 class CountryEvidence(NamedTuple):

@@ -287,7 +287,8 @@ class PriceText(NamedTuple):
     label: str
 
 
-_SIGNS = r"€|£|\$|₹|EUR|GBP|USD|CHF|SEK|NOK|DKK|PLN|CZK|HUF|RON|BGN|ISK|INR|euros?\b"
+# "zł" is how Polish prices are written ("Opłata: 95 zł"); schemes.currency_code reads it as PLN.
+_SIGNS = r"€|£|\$|₹|EUR|GBP|USD|CHF|SEK|NOK|DKK|PLN|CZK|HUF|RON|BGN|ISK|INR|euros?\b|zł(?!\w)"
 _AMOUNT = r"(\d[\d .,'’]*\d|\d)"
 _PRICE_RE = re.compile(
     r"(?:(" + _SIGNS + r")\s*" + _AMOUNT + r")|(?:" + _AMOUNT + r"\s*(" + _SIGNS + r"))", re.IGNORECASE

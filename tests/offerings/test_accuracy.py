@@ -12,7 +12,7 @@ import pytest
 
 EVAL = Path(__file__).resolve().parents[1] / "data" / "eval"
 # The figure make eval reached (docs/accuracy.md), rounded down: a floor that only moves up.
-FLOOR = 0.99
+FLOOR = 0.995
 
 
 def _load(name: str) -> ModuleType:

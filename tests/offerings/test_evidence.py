@@ -146,3 +146,23 @@ def test_evidence_tables() -> None:
     assert evidence.country_of_domain("https://www.x.ac.uk/") == "GB"
     assert evidence.country_of_domain("https://x.io/") is None
     assert evidence.unit_is_ects("credits", language="fr") and not evidence.unit_is_ects("credits", language="en")
+
+
+def test_a_polish_fee_in_zloty_is_read_in_every_price_list() -> None:
+    # XCRI's mlo:cost goes through parse_prices (every price with its label): "zł" is PLN there too.
+    assert [(p.amount, p.currency) for p in parsing.parse_prices("Opłata: 95 zł")] == [(95.0, "PLN")]
+
+
+def test_an_erasmus_code_whose_padding_a_feed_collapsed_still_names_the_country() -> None:
+    feed = (
+        '<catalog xmlns="http://xcri.org/profiles/1.2/catalog" xmlns:dc="http://purl.org/dc/elements/1.1/" '
+        'xmlns:mlo="http://purl.org/net/mlo"><provider><dc:title>Politecnico di Valfiora</dc:title>'
+        "<dc:identifier>I  VALFIOR02</dc:identifier><course><dc:identifier>c1</dc:identifier>"
+        "<dc:title>Didattica digitale</dc:title></course></provider></catalog>"
+    )
+    record = SourceRecord(identifier="c1", payload=feed.encode())
+    offering = crosswalk_for("xcri_cap")(record, SourceContext(source_id="x"))
+    assert offering.issuer_country == ["IT"]
+    assert offering.field_provenance["issuer_country"].source_path == "provider.ids.erasmus_code"
+    # An identifier that merely looks alike, with no country letter a code uses, names nothing.
+    assert evidence.country_of_erasmus("Q XYZ12") is None
