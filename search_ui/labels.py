@@ -90,6 +90,14 @@ STACKABILITY: dict[str, Any] = {
     "integrated": _l("Part of a larger programme"),
     "stackable": _l("Can be stacked towards another credential"),
 }
+# Annex I O2: how the assessment is supervised and the learner's identity verified (schemes.SUPERVISION).
+SUPERVISION: dict[str, Any] = {
+    "unsupervised_no_id": _l("Unsupervised, no identity verification"),
+    "supervised_no_id": _l("Supervised, no identity verification"),
+    "supervised_with_id": _l("Supervised with identity verification"),
+    "supervised_with_id_online": _l("Supervised online with identity verification"),
+    "supervised_with_id_onsite": _l("Supervised on site with identity verification"),
+}
 CREDENTIAL_TYPES: dict[str, Any] = {
     "micro_credential": _l("Micro-credential"),
     "certificate": _l("Certificate"),
@@ -207,6 +215,7 @@ def _label(field: str, text: str) -> str:
         "credential_type": CREDENTIAL_TYPES,
         "qa_type": QA_TYPES,
         "stackability": STACKABILITY,
+        "supervision": SUPERVISION,
     }.get(field)
     if table is not None:
         return str(table.get(text) or humanise(text))

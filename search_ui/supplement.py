@@ -111,8 +111,12 @@ def annex_rows(o: Offering) -> list[Row]:
         Row("M10", _("Form of participation"), [code_label("mode", m) for m in o.mode], fields=("mode",)),
         Row("M11", _("Quality assurance"), _quality_assurance(o, lang), fields=("quality_assurance",)),
         Row("O1", _("Prerequisites"), [t for t in [pick_text(o.prerequisites, lang)] if t], fields=("prerequisites",)),
-        # O2 (supervision and identity verification) is not in the record model yet: always "not stated".
-        Row("O2", _("Supervision and identity verification"), []),
+        Row(
+            "O2",
+            _("Supervision and identity verification"),
+            [code_label("supervision", o.supervision_id_verification)] if o.supervision_id_verification else [],
+            fields=("supervision_id_verification",),
+        ),
         Row(
             "O4",
             _("Integration and stackability"),

@@ -85,3 +85,15 @@ def test_the_offering_page_gives_the_basis_in_german(client: FlaskClient) -> Non
     html = client.get(f"/offerings/{rid('nl-1')}?lang=de").get_data(as_text=True)
     assert "aus der Beschreibung gelesen" in html
     assert "der Anbieter gilt als verleihende Stelle" in html
+
+
+def test_the_supplement_states_supervision_and_identity_verification(app: Flask) -> None:
+    """Annex I O2 is in the record (ELM idVerification, XCRI assessment text): the supplement shows it."""
+    from search_ui.supplement import annex_rows
+    from tests.factories import full_offering
+
+    offering = full_offering()
+    assert offering.supervision_id_verification
+    with app.test_request_context("/"), force_locale("de"):
+        row = next(r for r in annex_rows(offering) if r.code == "O2")
+    assert row.values == ["Ohne Aufsicht, ohne Identitätsprüfung"]
