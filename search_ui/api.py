@@ -27,7 +27,7 @@ from search_ui.params import parse_int, parse_search, reject_unknown, single
 from search_ui.problems import Gone
 from search_ui.records import isotime, record_dict, results_with_sources, source_ref
 
-__all__ = ["bp", "listed_sources", "live_record", "source_dict", "source_names", "sources_by_id"]
+__all__ = ["QUERY_PARAMETERS", "bp", "listed_sources", "live_record", "source_dict", "source_names", "sources_by_id"]
 
 logger = logging.getLogger(__name__)
 
@@ -40,6 +40,16 @@ RUNS_SHOWN = 20
 EXPORT_BATCH = 500  # records read a page: the export's memory is this many records, whatever the catalogue
 ELM_MIMETYPE = f'{JSONLD_MIMETYPE}; profile="{ELM_PROFILE}"'
 JSON_FORMATS = {"json": "application/json", "jsonld": JSONLD_MIMETYPE, "elm": ELM_MIMETYPE}
+# The query parameters each view reads besides the search's (search_ui.params.SEARCH_PARAMETERS); anything else
+# is a 400 naming it. The OpenAPI document is checked against this table (tests/search_ui/test_openapi.py).
+QUERY_PARAMETERS: dict[str, tuple[str, ...]] = {
+    "api.offering": ("format",),
+    "api.suggest": ("q", "size"),
+    "api.changes": ("since", "limit"),
+    "api.export": (),
+    "api.sources": (),
+    "api.source": (),
+}
 # Every representation of one offering: the JSON ones and ELM v3 LOQ XML.
 OFFERING_FORMATS = {**JSON_FORMATS, "elm-xml": XML_MIMETYPE}
 
@@ -111,7 +121,7 @@ def _negotiate() -> str:
     JSON-LD is schema.org, ``application/xml`` (or ``text/xml``) is LOQ XML, and plain JSON is the
     answer when the client does not care.
     """
-    reject_unknown(request.args, ("format",))
+    reject_unknown(request.args, QUERY_PARAMETERS["api.offering"])
     fmt = single(request.args, "format")
     if fmt is not None:
         if fmt not in OFFERING_FORMATS:
@@ -208,7 +218,7 @@ def cluster_records(store: Store, record: StoredRecord) -> list[StoredRecord]:
 @bp.get("/suggest")
 def suggest() -> Response:
     """Completions of ``q`` over titles, providers and skills."""
-    reject_unknown(request.args, ("q", "size"))
+    reject_unknown(request.args, QUERY_PARAMETERS["api.suggest"])
     prefix = single(request.args, "q")
     if prefix is None:
         raise InvalidQuery("q", "is required: the text to complete")
@@ -240,7 +250,7 @@ def _change(record: StoredRecord, sources: dict[str, Source]) -> dict[str, Any]:
 @bp.get("/changes")
 def changes() -> Response:
     """Upserts and deletes after the cursor ``since``, oldest first, with the cursor to continue from."""
-    reject_unknown(request.args, ("since", "limit"))
+    reject_unknown(request.args, QUERY_PARAMETERS["api.changes"])
     since = _cursor(single(request.args, "since"))
     limit = parse_int(request.args, "limit", default=CHANGES_DEFAULT_LIMIT, low=1, high=CHANGES_MAX_LIMIT)
     store = services.store()
@@ -268,7 +278,7 @@ def _export_lines(store: Store, cursor: int, sources: dict[str, Source]) -> Iter
 @bp.get("/export.jsonl")
 def export() -> Response:
     """The whole live catalogue, streamed as NDJSON, one offering a line, in constant memory."""
-    reject_unknown(request.args, ())
+    reject_unknown(request.args, QUERY_PARAMETERS["api.export"])
     store = services.store()
     # Read before the first line, with its time in the same statement: the export holds every live record
     # whose last change is at or before the cursor, except those changed again while it streams, and the
@@ -311,7 +321,7 @@ def listed_sources(store: Store) -> list[Source]:
 @bp.get("/sources")
 def sources() -> Response:
     """Every registered source with its offering counts."""
-    reject_unknown(request.args, ())
+    reject_unknown(request.args, QUERY_PARAMETERS["api.sources"])
     store = services.store()
     return jsonify({"sources": [source_dict(store, s, with_runs=False) for s in listed_sources(store)]})
 
@@ -320,6 +330,7 @@ def sources() -> Response:
 def source(source_id: str) -> Response:
     """One source: settings, probe report, counts, its last harvest runs (newest first) and the quality
     report of its records (what they carry, what they lack, their commonest warnings)."""
+    reject_unknown(request.args, QUERY_PARAMETERS["api.source"])
     store = services.store()
     data = source_dict(store, store.sources.get(source_id), with_runs=True)
     data["quality"] = quality_report.for_source(store, source_id)
