@@ -10,8 +10,8 @@ from bench import api as bench_api
 from config import load_settings
 from search_ui import create_app
 
-# What wrk 4.1 prints for `wrk --latency -t2 -c50 -d5s --timeout 60s -s paths.lua URL` (a real run, with its error lines added;
-# its latency lines end in a space, written \x20 here).
+# What wrk 4.1 prints for `wrk --latency -t2 -c50 -d5s --timeout 60s -s paths.lua URL` (a real run, its error
+# lines added; its latency lines end in a space, written \x20 here).
 WRK_OUTPUT = """Running 5s test @ http://127.0.0.1:55141
   2 threads and 50 connections
   Thread Stats   Avg      Stdev     Max   +/- Stdev
