@@ -311,6 +311,8 @@ def _paths(docs: list[dict[str, Any]]) -> dict[str, list[str]]:
     """The request paths of each wrk run (microcred's), and Datasette's for the same work."""
     from dataclasses import replace
 
+    from datasette.utils import tilde_encode
+
     from bench.datasette import DATABASE, TABLE, microcred_params, translate
     from bench.engines import queries
 
@@ -323,7 +325,8 @@ def _paths(docs: list[dict[str, Any]]) -> dict[str, list[str]]:
         "page": [f"/search?{urlencode(microcred_params(q))}" for q in searches],
         "offering": [f"/api/v1/offerings/{requests.utils.quote(i, safe='')}" for i in ids],
         "datasette_search": [f"{table}.json?{urlencode(translate(q))}" for q in searches],
-        "datasette_row": [f"{table}/{requests.utils.quote(i, safe='')}.json" for i in ids],
+        # Datasette's own escaping of a primary key in a row URL (":" is "~3A"), as its pages link rows.
+        "datasette_row": [f"{table}/{tilde_encode(i)}.json" for i in ids],
     }
 
 

@@ -377,9 +377,39 @@ def _security_schemes() -> dict[str, Any]:
     }
 
 
+CONDITIONAL = ("/api/v1/offerings", "/api/v1/offerings/{id}", "/api/v1/export.jsonl")  # search_ui.http.VALIDATED
+
+
+def _conditional(operation: dict[str, Any]) -> None:
+    """Give ``operation`` its validators (search_ui/http.py): ETag and Last-Modified, the conditional request
+    headers, and the 304 they may earn."""
+    operation["parameters"] = [
+        *operation.get("parameters", []),
+        {"name": "If-None-Match", "in": "header", "schema": {"type": "string"}, "description": "an ETag seen before"},
+        {
+            "name": "If-Modified-Since",
+            "in": "header",
+            "schema": {"type": "string"},
+            "description": "an HTTP date (a Last-Modified seen before); the ETag wins when both are sent",
+        },
+    ]
+    ok = operation["responses"]["200"]
+    ok["headers"] = {
+        **ok.get("headers", {}),
+        "ETag": {"description": "validator of the answer (weak for the export)", "schema": {"type": "string"}},
+        "Last-Modified": {
+            "description": "when what the answer shows last changed (a search while its index lags has none)",
+            "schema": {"type": "string"},
+        },
+    }
+    operation["responses"]["304"] = {"description": "not modified since the validator sent: no body"}
+
+
 def _all_paths() -> dict[str, Any]:
     """The read side's paths with the write side's (search_ui/openapi_sources.py) and the document's own."""
     paths = _paths()
+    for path in CONDITIONAL:
+        _conditional(paths[path]["get"])
     for path, operations in openapi_sources.paths().items():
         paths[path] = {**paths.get(path, {}), **operations}
     paths["/api/v1/openapi.json"] = {

@@ -112,6 +112,26 @@ def test_responses_conform_to_the_document(client: FlaskClient, spec: OpenAPI, u
     spec.validate_response(WerkzeugOpenAPIRequest(response.request), WerkzeugOpenAPIResponse(response))
 
 
+@pytest.mark.parametrize(
+    "url", ["/api/v1/offerings?q=data", f"/api/v1/offerings/{rid('nl-1')}", "/api/v1/export.jsonl"]
+)
+def test_validators_and_their_304_are_documented(client: FlaskClient, spec: OpenAPI, url: str) -> None:
+    first = client.get(url)
+    assert first.headers["ETag"] and first.headers["Last-Modified"]
+    spec.validate_response(WerkzeugOpenAPIRequest(first.request), WerkzeugOpenAPIResponse(first))
+    for header, value in (
+        ("If-None-Match", first.headers["ETag"]),
+        ("If-Modified-Since", first.headers["Last-Modified"]),
+    ):
+        again = client.get(url, headers={header: value})
+        assert again.status_code == 304
+        spec.validate_response(WerkzeugOpenAPIRequest(again.request), WerkzeugOpenAPIResponse(again))
+    documented = {
+        p["name"] for p in document()["paths"][first.request.path.replace(rid("nl-1"), "{id}")]["get"]["parameters"]
+    }
+    assert {"If-None-Match", "If-Modified-Since"} <= documented
+
+
 def test_a_tombstone_is_a_documented_410(client: FlaskClient, spec: OpenAPI, catalogue: Catalogue) -> None:
     response = client.get(f"/api/v1/offerings/{catalogue.withdrawn_id}")
     assert response.status_code == 410
