@@ -344,10 +344,14 @@ def oai_pages(base: str, *, pages: int = OAI_PAGES) -> list[str]:
             first = f"/oai?{urlencode({'verb': 'ListRecords', 'metadataPrefix': prefix})}"
             found.append(first)
             url = first
-            while len(found) < pages * (1 + (prefix == "mco")):
+            while True:
                 answer = etree.fromstring(session.get(base + url, timeout=300).content)
+                # An OAI-PMH error is a 200 too: wrk would count it as an answer, so none may be among the pages.
+                error = answer.find(f"{OAI_NS}error")
+                if error is not None:
+                    raise RuntimeError(f"{url}: OAI-PMH {error.get('code')}: {error.text}")
                 token = answer.findtext(f".//{OAI_NS}resumptionToken")
-                if not token:
+                if not token or len(found) >= pages * (1 + (prefix == "mco")):
                     break
                 url = f"/oai?{urlencode({'verb': 'ListRecords', 'resumptionToken': token})}"
                 found.append(url)
