@@ -389,21 +389,24 @@ def measure(count: int, *, duration: int, connections: int, data_dir: Path | Non
     return {"docs": count, "duration": duration, "connections": connections, "workers": WORKERS, **built, **runs}
 
 
+def _cells(m: dict[str, Any] | None) -> str:
+    """One server's four cells of a row; a run in which no answer came back says so rather than 0 ms."""
+    if m is None:
+        return "— | — | — | —"
+    if not m["requests"]:
+        return f"0 (no answer within the run) | — | — | {m['errors']:,}"
+    return f"{m['requests_per_second']:,} | {m['p50_ms']:,} | {m['p99_ms']:,} | {m['errors']:,}"
+
+
 def _row(label: str, m: dict[str, Any], datasette: dict[str, Any] | None = None) -> str:
-    theirs = (
-        f"{datasette['requests_per_second']:,} | {datasette['p50_ms']:,} | {datasette['p99_ms']:,} | "
-        f"{datasette['errors']:,}"
-        if datasette
-        else "— | — | — | —"
-    )
-    return (
-        f"| {label} | {m['requests_per_second']:,} | {m['p50_ms']:,} | {m['p99_ms']:,} | {m['errors']:,} | {theirs} |"
-    )
+    return f"| {label} | {_cells(m)} | {_cells(datasette)} |"
 
 
 def report_lines(run: Callable[..., dict[str, Any]], count: int, duration: int = 60) -> list[str]:
     """The docs/benchmarks.md section; ``run(module, *args)`` runs the measurement in its own process."""
     from importlib.metadata import version
+
+    from bench.datasette import _wrapped
 
     if shutil.which("wrk") is None:
         print(WRK_INSTALL, file=sys.stderr)
@@ -413,37 +416,45 @@ def report_lines(run: Callable[..., dict[str, Any]], count: int, duration: int =
     export = m["export"]
     growth = export["worker_peak_after_mib"] - export["worker_peak_before_mib"]
     datasette = f"Datasette {version('datasette')}"
+    setup = (
+        f"`python -m bench.api --docs {count} --duration {duration}`: gunicorn {version('gunicorn')} with "
+        f"{m['workers']} sync workers (`search_ui:create_app()`) over the SQLite store and FTS5 engine, and wrk on "
+        f"127.0.0.1 for {duration} s at {m['connections']} connections a row (the rate limit off). Each row cycles "
+        "through fixed paths: the 50 searches of the engine table (page 1, every facet), 500 offering ids, the first "
+        f"{OAI_PAGES} ListRecords pages in oai_dc and in mco (resumption tokens collected beforehand; no set: see "
+        f"below). *{datasette}* serves the same search documents (`datasette serve --immutable`, as in the section "
+        "above): the searches translated as there, and one row's JSON for one offering. Errors are non-2xx/3xx "
+        f"answers plus socket errors (wrk's timeout raised to {WRK_TIMEOUT}). The catalogue took "
+        f"{m['store_seconds']} s to store and {m['index_seconds']} s to index (0: a kept one was reused)."
+    )
+    exported = (
+        f"The full export (`GET /api/v1/export.jsonl`, first on the fresh server): {export['lines']:,} lines, "
+        f"{export['mib']:,} MiB in {export['seconds']:,} s ({export['lines_per_second']:,} lines/s). The serving "
+        f"worker's peak RSS went from {export['worker_peak_before_mib']:,} MiB to "
+        f"{export['worker_peak_after_mib']:,} MiB (+{growth:.1f} MiB; sampled every 50 ms, its RSS peaked at "
+        f"{export['worker_rss_sampled_max_mib']:,} MiB): the export reads keyset pages of 500 records bounded by "
+        "its cursor and keeps nothing between them, so its memory does not grow with the catalogue."
+    )
+    sets = (
+        "Not in the table: ListRecords of a set (`set=country:NL`). Its first page counts the set's matches by "
+        "reading every record (`completeListSize`), seconds a request at this size: sets need an index before they "
+        "are fit for load (docs/api.md, known limits)."
+    )
     return [
         f"## The API under load at {count:,} offerings",
         "",
-        f"`python -m bench.api --docs {count} --duration {duration}`: gunicorn {version('gunicorn')} with "
-        f"{m['workers']} sync workers (`search_ui:create_app()`) over the SQLite store and FTS5 engine, and wrk "
-        f"on 127.0.0.1 for {duration} s at {m['connections']} connections per row (the rate limit off). Each row",
-        "cycles through fixed paths: the 50 searches of the engine table (page 1, every facet), 500 offering ids,",
-        f"the first {OAI_PAGES} ListRecords pages in oai_dc and in mco (resumption tokens collected beforehand; no",
-        f"set: see below). *{datasette}* serves the same",
-        "search documents (`datasette serve --immutable`, as in the section above): the searches translated as",
-        "there, and one row's JSON for one offering. Errors are non-2xx/3xx answers plus socket errors (wrk's",
-        f"timeout raised to {WRK_TIMEOUT}). Catalogue built in {m['store_seconds']} s (store) and "
-        f"{m['index_seconds']} s (index); 0 means a kept one was reused.",
+        *_wrapped(setup),
         "",
         f"| request | microcred req/s | p50 ms | p99 ms | errors | {datasette} req/s | p50 ms | p99 ms | errors |",
         "|---|---:|---:|---:|---:|---:|---:|---:|---:|",
         _row("`/api/v1/offerings?q=…` (JSON, every facet)", m["search"], m["datasette_search"]),
         _row("`/search?q=…` (HTML page)", m["page"]),
         _row("`/api/v1/offerings/{id}`", m["offering"], m["datasette_row"]),
-        _row("`/oai?verb=ListRecords` (first page, 100 records)", m["oai"]),
+        _row("`/oai?verb=ListRecords` (a page of 100 records)", m["oai"]),
         "",
-        f"The full export (`GET /api/v1/export.jsonl`, first on the fresh server): {export['lines']:,} lines, "
-        f"{export['mib']:,} MiB in {export['seconds']:,} s ({export['lines_per_second']:,} lines/s). The serving",
-        f"worker's peak RSS went from {export['worker_peak_before_mib']:,} MiB to "
-        f"{export['worker_peak_after_mib']:,} MiB (+{growth:.1f} MiB; its RSS sampled every 50 ms peaked at",
-        f"{export['worker_rss_sampled_max_mib']:,} MiB): the export reads keyset pages of 500 records bounded by its",
-        "cursor and keeps nothing between them, so its memory does not grow with the catalogue.",
+        *_wrapped(exported),
         "",
-        "Not in the table: ListRecords of a set (`set=country:NL`). Its first page counts the set's matches by",
-        "reading every record (`completeListSize`), seconds at this size: sets need an index before they are fit",
-        "for load.",
+        *_wrapped(sets),
     ]
 
 
