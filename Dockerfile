@@ -15,4 +15,6 @@ RUN pip install --no-cache-dir '.[postgres,opensearch,elasticsearch,server]'
 RUN useradd --create-home microcred && mkdir -p /data && chown microcred /data
 USER microcred
 EXPOSE 8000
-CMD ["gunicorn", "--bind", "0.0.0.0:8000", "--workers", "4", "search_ui:create_app()"]
+# The export streams the whole catalogue in one answer (a minute at 100,000 offerings): a sync worker busy that
+# long must not be taken for a hung one at gunicorn's 30 s default (docs/api.md, the export in constant memory).
+CMD ["gunicorn", "--bind", "0.0.0.0:8000", "--workers", "4", "--timeout", "900", "search_ui:create_app()"]

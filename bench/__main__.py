@@ -2,7 +2,8 @@
 
 ``python -m bench --million`` (``make bench BENCH_ARGS=--million``) runs only the long measurement of
 the SQLite engine at 1,000,000 offerings and writes its own section, keeping the others; an ordinary
-run keeps the last such section.
+run keeps the last such section. ``--duration S`` shortens each wrk run of the API section (:mod:`bench.api`;
+60 s by default) for a trial run on a busy machine; it needs ``wrk`` (``apt-get install -y wrk``).
 """
 
 from __future__ import annotations
@@ -111,6 +112,13 @@ def datasette_section() -> list[str]:
     return report_lines(_run, int(os.environ.get("BENCH_DATASETTE_DOCS", "100000")))
 
 
+def api_section(duration: int) -> list[str]:
+    """The API under load (issue 15): gunicorn, 2 workers, wrk at 50 connections; the full export's memory."""
+    from bench.api import report_lines
+
+    return report_lines(_run, int(os.environ.get("BENCH_API_DOCS", "100000")), duration)
+
+
 def crawl_section() -> list[str]:
     """The web harvester (politeness at the loopback-allowed maximum) vs a bare scrapy spider; extraction cost."""
     pages = int(os.environ.get("BENCH_CRAWL_PAGES", "2000"))
@@ -208,7 +216,11 @@ def main() -> None:
     parser.add_argument(
         "--million", action="store_true", help="only the SQLite engine at 1,000,000 offerings (long), into its section"
     )
-    if parser.parse_args().million:
+    parser.add_argument(
+        "--duration", type=int, default=60, help="seconds of each wrk run of the API section (60; less to try it out)"
+    )
+    args = parser.parse_args()
+    if args.million:
         million()
         return
     # The 1,000,000 run is a separate, long invocation: an ordinary run keeps its last figures.
@@ -222,6 +234,8 @@ def main() -> None:
         *engines_section(),
         "",
         *datasette_section(),
+        "",
+        *api_section(args.duration),
         "",
     ]
     if previous:

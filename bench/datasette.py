@@ -291,8 +291,8 @@ def _free_port() -> int:
 
 
 @contextmanager
-def _server(command: list[str], ready_url: str, env: dict[str, str] | None = None) -> Iterator[None]:
-    """Run ``command`` until the block ends, once ``ready_url`` answers 200."""
+def _server(command: list[str], ready_url: str, env: dict[str, str] | None = None) -> Iterator[subprocess.Popen[bytes]]:
+    """Run ``command`` until the block ends, once ``ready_url`` answers 200; yields the process."""
     log = tempfile.TemporaryFile()
     # Access logs go to a file, not a pipe nobody reads: a full pipe would stall the server.
     process = subprocess.Popen(command, stdout=log, stderr=subprocess.STDOUT, env=env)
@@ -305,12 +305,12 @@ def _server(command: list[str], ready_url: str, env: dict[str, str] | None = Non
             try:
                 if requests.get(ready_url, timeout=5).status_code == 200:
                     break
-            except requests.ConnectionError:
-                pass
+            except (requests.ConnectionError, requests.Timeout):
+                pass  # not up yet, or still loading its first answer (a gunicorn worker builds the app on its first)
             if time.monotonic() > deadline:
                 raise RuntimeError(f"{command[2:4]} did not answer {ready_url} within {START_TIMEOUT:g} s")
             time.sleep(0.2)
-        yield
+        yield process
     finally:
         process.terminate()
         try:

@@ -11,6 +11,7 @@ import dataclasses
 import json
 import logging
 import os
+import re
 import secrets
 import tomllib
 from dataclasses import dataclass, field
@@ -25,6 +26,7 @@ __all__ = [
     "HealthSettings",
     "LinkSettings",
     "MailSettings",
+    "OaiSettings",
     "QualitySettings",
     "SchedulerSettings",
     "Settings",
@@ -39,6 +41,8 @@ VERSION = "0.1.0"
 DEFAULTS_FILE = Path(__file__).with_name("settings.toml")
 ENV_PREFIX = "MICROCRED_"
 ENGINES = ("sqlite", "elasticsearch", "opensearch")
+# The pattern of emailType in OAI-PMH.xsd (Identify's adminEmail).
+OAI_EMAIL = re.compile(r"\S+@(\S+\.)+\S+")
 
 
 @dataclass(frozen=True, slots=True, kw_only=True)
@@ -123,6 +127,16 @@ class ApiSettings:
 
 
 @dataclass(frozen=True, slots=True, kw_only=True)
+class OaiSettings:
+    """``[oai]``: the OAI-PMH data provider at /oai (docs/api.md "OAI-PMH 2.0")."""
+
+    admin_email: str = field(
+        default="operator@microcred.invalid",
+        metadata={"help": "Identify's adminEmail: who harvesters write to about /oai (an e-mail address)"},
+    )
+
+
+@dataclass(frozen=True, slots=True, kw_only=True)
 class QualitySettings:
     """Pinned reference data for enrichment and validation (empty paths switch a feature off)."""
 
@@ -181,6 +195,7 @@ class Settings:
     health: HealthSettings = field(default_factory=HealthSettings, metadata={"help": "Source health and alerts"})
     public_url: str = field(default="", metadata={"help": "The web UI's public address, for links in mails"})
     api: ApiSettings = field(default_factory=ApiSettings, metadata={"help": "API rate limits"})
+    oai: OaiSettings = field(default_factory=OaiSettings, metadata={"help": "The OAI-PMH data provider"})
 
     @property
     def store_url(self) -> str:
@@ -278,4 +293,7 @@ def load_settings(overrides: dict[str, Any] | None = None, *, environ: dict[str,
     settings = _build(Settings, values, "")
     if settings.search_engine not in ENGINES:
         raise ConfigError(f"search_engine must be one of {', '.join(ENGINES)}, not {settings.search_engine!r}")
+    # OAI-PMH.xsd's emailType: an Identify answer with anything else is invalid, so harvesters would refuse it.
+    if not OAI_EMAIL.fullmatch(settings.oai.admin_email):
+        raise ConfigError(f"oai.admin_email must be an e-mail address, not {settings.oai.admin_email!r}")
     return settings

@@ -8,8 +8,8 @@ from the store, which is the system of record.
 from __future__ import annotations
 
 import logging
-from collections.abc import Iterator
-from datetime import UTC
+from collections.abc import Iterable, Iterator
+from datetime import UTC, date, datetime, time
 from typing import Any
 
 from flask import Blueprint, Response, current_app, jsonify, request, stream_with_context, url_for
@@ -21,13 +21,13 @@ from offerings.export.schema_org import JSONLD_MIMETYPE, course_jsonld
 from offerings.store import Source, Store, StoredRecord, lifecycle, problem_reports
 from offerings.store import report as quality_report
 from search_ui import compression, services
-from search_ui.http import link_header, page_links
+from search_ui.http import last_modified, link_header, page_links, sources_tag
 from search_ui.labels import relabel_facets
 from search_ui.params import parse_int, parse_search, reject_unknown, single
 from search_ui.problems import Gone
 from search_ui.records import isotime, record_dict, results_with_sources, source_ref
 
-__all__ = ["bp", "listed_sources", "live_record", "source_dict", "source_names", "sources_by_id"]
+__all__ = ["QUERY_PARAMETERS", "bp", "listed_sources", "live_record", "source_dict", "source_names", "sources_by_id"]
 
 logger = logging.getLogger(__name__)
 
@@ -37,8 +37,19 @@ CHANGES_DEFAULT_LIMIT = 100
 CHANGES_MAX_LIMIT = 1000
 SUGGEST_MAX_SIZE = 20
 RUNS_SHOWN = 20
+EXPORT_BATCH = 500  # records read a page: the export's memory is this many records, whatever the catalogue
 ELM_MIMETYPE = f'{JSONLD_MIMETYPE}; profile="{ELM_PROFILE}"'
 JSON_FORMATS = {"json": "application/json", "jsonld": JSONLD_MIMETYPE, "elm": ELM_MIMETYPE}
+# The query parameters each view reads besides the search's (search_ui.params.SEARCH_PARAMETERS); anything else
+# is a 400 naming it. The OpenAPI document is checked against this table (tests/search_ui/test_openapi.py).
+QUERY_PARAMETERS: dict[str, tuple[str, ...]] = {
+    "api.offering": ("format",),
+    "api.suggest": ("q", "size"),
+    "api.changes": ("since", "limit"),
+    "api.export": (),
+    "api.sources": (),
+    "api.source": (),
+}
 # Every representation of one offering: the JSON ones and ELM v3 LOQ XML.
 OFFERING_FORMATS = {**JSON_FORMATS, "elm-xml": XML_MIMETYPE}
 
@@ -70,7 +81,10 @@ def live_record(record_id: str) -> StoredRecord:
 def search() -> Response:
     """Search the catalogue: the pinned ``{"total", "page", "size", "results", "facets"}`` shape."""
     query = parse_search(request.args)
-    found = services.engine().search(query)
+    engine = services.engine()
+    # Read before the search: the answer reflects at least every change up to here (see _search_modified).
+    applied = engine.last_seq()
+    found = engine.search(query)
     store = services.store()
     sources = sources_by_id(store)
     found.facets = relabel_facets(found.facets, {source.id: source.name for source in sources.values()})
@@ -79,7 +93,24 @@ def search() -> Response:
     page["results"] = results_with_sources(page["results"], store, sources)
     response = jsonify(page)
     response.headers["Link"] = link_header(page_links("api.search", query.page, query.size, found.total))
+    modified = _search_modified(store, applied, sources.values())
+    if modified is not None:  # werkzeug dates a None as "now", which would claim what we do not know
+        response.last_modified = modified
     return response
+
+
+def _search_modified(store: Store, applied: int, sources: Iterable[Source]) -> datetime | None:
+    """When a search's answer last changed: the catalogue's newest change, when the engine had applied it
+    (``applied``, its ``last_seq`` read before searching) and the sources' own changes; None while the engine is
+    behind the store, since the answer will then change without a newer change to date it by (the ETag still
+    validates). A search ranks ended offerings last, so the start of today moves it too (local and UTC days:
+    the engines reckon "today" either way)."""
+    seq, changed = store.head()
+    if applied < seq:
+        return None
+    now = datetime.now(UTC)
+    midnights = (datetime.combine(date.today(), time()).astimezone(UTC), now.replace(hour=0, minute=0, second=0))
+    return last_modified(changed, *(m for m in midnights if m <= now), sources=sources)
 
 
 def _negotiate() -> str:
@@ -90,7 +121,7 @@ def _negotiate() -> str:
     JSON-LD is schema.org, ``application/xml`` (or ``text/xml``) is LOQ XML, and plain JSON is the
     answer when the client does not care.
     """
-    reject_unknown(request.args, ("format",))
+    reject_unknown(request.args, QUERY_PARAMETERS["api.offering"])
     fmt = single(request.args, "format")
     if fmt is not None:
         if fmt not in OFFERING_FORMATS:
@@ -142,19 +173,27 @@ def offering(record_id: str) -> Response:
         store = services.store()
         sources = sources_by_id(store)
         data = record_dict(record, sources)
-        data["cluster"] = cluster_dict(store, record, sources)
+        members = cluster_records(store, record)
+        data["cluster"] = cluster_dict(store, record, sources, members)
         response = jsonify(data)
+        # The JSON shows the other records of the offering, and the sources' names, too.
+        changed = [member.updated_at for member in members]
+        response.last_modified = last_modified(record.updated_at, *changed, sources=sources.values())
     # Caches must keep the JSON and JSON-LD answers apart.
     response.vary.add("Accept")
-    response.last_modified = record.updated_at.replace(tzinfo=UTC)
+    if response.last_modified is None:
+        response.last_modified = last_modified(record.updated_at)
     return response
 
 
-def cluster_dict(store: Store, record: StoredRecord, sources: dict[str, Source]) -> dict[str, Any]:
-    """Every source this offering reached us from (docs/normalisation.md §3.7: both records are kept)."""
+def cluster_dict(
+    store: Store, record: StoredRecord, sources: dict[str, Source], members: list[StoredRecord] | None = None
+) -> dict[str, Any]:
+    """Every source this offering reached us from (docs/normalisation.md §3.7: both records are kept);
+    ``members`` are :func:`cluster_records` when the caller has them already."""
+    members = members if members is not None else cluster_records(store, record)
     cluster = record.cluster or record.id
-    members = store.cluster_members(cluster) or [record]
-    return {
+    shown = {
         "id": cluster,
         "records": [
             {
@@ -168,12 +207,18 @@ def cluster_dict(store: Store, record: StoredRecord, sources: dict[str, Source])
             for member in members
         ],
     }
+    return shown
+
+
+def cluster_records(store: Store, record: StoredRecord) -> list[StoredRecord]:
+    """The live records of ``record``'s offering (itself at least)."""
+    return store.cluster_members(record.cluster or record.id) or [record]
 
 
 @bp.get("/suggest")
 def suggest() -> Response:
     """Completions of ``q`` over titles, providers and skills."""
-    reject_unknown(request.args, ("q", "size"))
+    reject_unknown(request.args, QUERY_PARAMETERS["api.suggest"])
     prefix = single(request.args, "q")
     if prefix is None:
         raise InvalidQuery("q", "is required: the text to complete")
@@ -205,7 +250,7 @@ def _change(record: StoredRecord, sources: dict[str, Source]) -> dict[str, Any]:
 @bp.get("/changes")
 def changes() -> Response:
     """Upserts and deletes after the cursor ``since``, oldest first, with the cursor to continue from."""
-    reject_unknown(request.args, ("since", "limit"))
+    reject_unknown(request.args, QUERY_PARAMETERS["api.changes"])
     since = _cursor(single(request.args, "since"))
     limit = parse_int(request.args, "limit", default=CHANGES_DEFAULT_LIMIT, low=1, high=CHANGES_MAX_LIMIT)
     store = services.store()
@@ -222,29 +267,32 @@ def changes() -> Response:
     return response
 
 
-def _export_lines(store: Store) -> Iterator[str]:
-    sources = sources_by_id(store)
+def _export_lines(store: Store, cursor: int, sources: dict[str, Source]) -> Iterator[str]:
     dumps = current_app.json.dumps
-    # A record updated while we stream moves to a later seq and would come round again.
-    seen: set[str] = set()
-    for record in store.iter_changes(0, batch=500):
-        if record.deleted or record.id in seen:
-            continue
-        seen.add(record.id)
+    # Keyset pages bounded by the cursor: nothing is remembered between pages, and a record changed while we
+    # stream moves past the cursor, out of the range, so it never comes twice (the change feed brings it).
+    for record in store.iter_live(cursor, batch=EXPORT_BATCH):
         yield dumps(record_dict(record, sources)) + "\n"
 
 
 @bp.get("/export.jsonl")
 def export() -> Response:
-    """The whole live catalogue, streamed as NDJSON, one offering a line."""
-    reject_unknown(request.args, ())
+    """The whole live catalogue, streamed as NDJSON, one offering a line, in constant memory."""
+    reject_unknown(request.args, QUERY_PARAMETERS["api.export"])
     store = services.store()
-    # Read before the first line: every change after it may be missing from the export, none before it is, so
-    # the change feed from here makes a mirror of the export whole (a change seen twice is applied twice, harmlessly).
-    cursor = store.max_seq()
+    # Read before the first line, with its time in the same statement: the export holds every live record
+    # whose last change is at or before the cursor, except those changed again while it streams, and the
+    # change feed from the cursor holds those, so export + feed make a mirror whole.
+    cursor, changed = store.head()
+    sources = sources_by_id(store)
     response = current_app.response_class(mimetype="application/x-ndjson")
+    # The validators describe this very snapshot: the cursor and the sources the lines name.
+    response.set_etag(f"seq-{cursor}-{sources_tag(sources.values())}", weak=True)
+    modified = last_modified(changed, sources=sources.values())
+    if modified is not None:  # an empty catalogue with no sources has no date; werkzeug would say "now"
+        response.last_modified = modified
     # Compressed chunk by chunk when the client accepts gzip: the export never sits in memory, either way.
-    compression.encode(response, stream_with_context(_export_lines(store)))
+    compression.encode(response, stream_with_context(_export_lines(store, cursor, sources)))
     response.headers["Content-Disposition"] = 'attachment; filename="microcred-offerings.jsonl"'
     response.headers["Link"] = link_header({"next": url_for("api.changes", since=str(cursor), _external=True)})
     return response
@@ -273,7 +321,7 @@ def listed_sources(store: Store) -> list[Source]:
 @bp.get("/sources")
 def sources() -> Response:
     """Every registered source with its offering counts."""
-    reject_unknown(request.args, ())
+    reject_unknown(request.args, QUERY_PARAMETERS["api.sources"])
     store = services.store()
     return jsonify({"sources": [source_dict(store, s, with_runs=False) for s in listed_sources(store)]})
 
@@ -282,6 +330,7 @@ def sources() -> Response:
 def source(source_id: str) -> Response:
     """One source: settings, probe report, counts, its last harvest runs (newest first) and the quality
     report of its records (what they carry, what they lack, their commonest warnings)."""
+    reject_unknown(request.args, QUERY_PARAMETERS["api.source"])
     store = services.store()
     data = source_dict(store, store.sources.get(source_id), with_runs=True)
     data["quality"] = quality_report.for_source(store, source_id)

@@ -1,23 +1,26 @@
 """HTTP for the API done properly: validators and 304s, Cache-Control, Link headers and CORS.
 
-One ``after_request`` hook gives every API answer its caching and CORS headers: the searches and one
-offering get a strong ``ETag`` of their body, the streamed export a weak one naming the store's last change
-sequence; one offering and the export carry ``Last-Modified`` too; a conditional request that matches is answered
-``304 Not Modified`` (werkzeug's :meth:`~werkzeug.wrappers.Response.make_conditional`). Errors are never
-cached. Views add ``Link`` headers with :func:`link_header`.
+One ``after_request`` hook gives every API answer its caching and CORS headers and answers a matching
+conditional request ``304 Not Modified`` (werkzeug's :meth:`~werkzeug.wrappers.Response.make_conditional`). The
+searches and one offering get a strong ``ETag`` of their body; the streamed export a weak one naming the change
+sequence it stops at (and the sources it names). The views set ``Last-Modified`` with :func:`last_modified`: one
+offering, a search and the export each say when what they show last changed, so ``If-Modified-Since`` gets its
+304 too. Errors are never cached. Views add ``Link`` headers with :func:`link_header`.
 """
 
 from __future__ import annotations
 
-from datetime import UTC
+import hashlib
+from collections.abc import Iterable
+from datetime import UTC, datetime
 from urllib.parse import urlencode
 
 from flask import Flask, Response, request, url_for
 
-from search_ui import services
+from offerings.store import Source
 from search_ui.problems import is_api_request
 
-__all__ = ["CACHE_CONTROL", "init_app", "link_header", "page_links"]
+__all__ = ["CACHE_CONTROL", "init_app", "last_modified", "link_header", "page_links", "sources_tag"]
 
 # How long each resource may be reused: search and listings change with every harvest, one offering
 # rarely, the change feed must always be asked again.
@@ -31,9 +34,10 @@ CACHE_CONTROL = {
     "api.source": "public, max-age=60",
     "openapi.openapi_json": "public, max-age=3600",
 }
-# Answers validated by a hash of their body, and the streamed one validated by the store's last change.
+# Answers validated by a hash of their body; the streamed export sets its own (weak) ETag from the snapshot it
+# streams. The views set Last-Modified (last_modified below), and a matching conditional request is a 304 here.
 BODY_VALIDATED = frozenset({"api.search", "api.offering"})
-STORE_VALIDATED = frozenset({"api.export"})
+VALIDATED = BODY_VALIDATED | {"api.export"}
 EXPOSED = "ETag, Last-Modified, Link, Retry-After, RateLimit-Limit, RateLimit-Remaining, RateLimit-Reset"
 
 
@@ -56,6 +60,23 @@ def page_links(endpoint: str, page: int, size: int, total: int) -> dict[str, str
     if page * size < total:
         links["next"] = at(page + 1)
     return links
+
+
+def last_modified(*times: datetime | None, sources: Iterable[Source] = ()) -> datetime | None:
+    """The ``Last-Modified`` of an answer made of records changed at ``times`` and naming ``sources``: the newest
+    of those times and of the sources' own changes (a renamed source changes the answer too), as an aware UTC
+    datetime; None when nothing is known. Stored times are naive UTC."""
+    known = [t for t in (*times, *(source.updated_at for source in sources)) if t is not None]
+    if not known:
+        return None
+    return max(t if t.tzinfo else t.replace(tzinfo=UTC) for t in known)
+
+
+def sources_tag(sources: Iterable[Source]) -> str:
+    """A short digest of what answers show of the sources (id, name, feed URL): part of a validator that must
+    change when a source is renamed, and only then (a harvest's bookkeeping on the source row is not shown)."""
+    shown = sorted((source.id, source.name or "", source.url) for source in sources)
+    return hashlib.blake2b(repr(shown).encode(), digest_size=6).hexdigest()
 
 
 def _cors(response: Response) -> None:
@@ -82,15 +103,9 @@ def _finish(response: Response) -> Response:
     endpoint = request.endpoint or ""
     if endpoint in CACHE_CONTROL:
         response.headers.setdefault("Cache-Control", CACHE_CONTROL[endpoint])
-    if endpoint not in BODY_VALIDATED | STORE_VALIDATED:
+    if endpoint not in VALIDATED:
         return response
-    if endpoint in STORE_VALIDATED:
-        store = services.store()
-        response.set_etag(f"seq-{store.max_seq()}", weak=True)
-        changed = store.last_change()
-        if changed is not None:
-            response.last_modified = changed.replace(tzinfo=UTC)
-    else:
+    if endpoint in BODY_VALIDATED:
         # No store query here: a search reads the store once, for its results' sources, and no more.
         response.add_etag()
     response.make_conditional(request)  # changes the response in place (and returns it, typed as werkzeug's)

@@ -13,13 +13,20 @@ from dataclasses import fields
 from functools import cache
 from typing import Any
 
-from flask import Blueprint, Response, abort, current_app, jsonify, send_from_directory
+from flask import Blueprint, Response, abort, current_app, jsonify, request, send_from_directory
 from swagger_ui_bundle import swagger_ui_path
 
 from indexer.base import FACET_FIELDS, MAX_SIZE, SORTS
 from offerings.model import Offering
-from search_ui import api
-from search_ui.params import DATE_PARAMETERS, MAX_QUERY_LENGTH, MAX_WINDOW, NOT_COMMA_SEPARATED, RANGE_PARAMETERS
+from search_ui import api, openapi_sources
+from search_ui.params import (
+    DATE_PARAMETERS,
+    MAX_QUERY_LENGTH,
+    MAX_WINDOW,
+    NOT_COMMA_SEPARATED,
+    RANGE_PARAMETERS,
+    reject_unknown,
+)
 from search_ui.problems import PROBLEM_MIMETYPE, PROBLEM_TYPE
 
 __all__ = ["bp", "document"]
@@ -359,10 +366,60 @@ def _security_schemes() -> dict[str, Any]:
         "a client's requests count against its address's rate limit; with one, against the key's own limit (or "
         "none). An unknown or revoked key is a 401 problem."
     )
+    admin = (
+        "The operator's token (MICROCRED_ADMIN_TOKEN) as a bearer token: the admin calls need it, and answer 403 "
+        "while none is set, 401 without the right one. It is never counted as an API key."
+    )
     return {
+        openapi_sources.ADMIN_SCHEME: {"type": "http", "scheme": "bearer", "description": admin},
         "apiKey": {"type": "apiKey", "in": "header", "name": "X-API-Key", "description": about},
         "bearer": {"type": "http", "scheme": "bearer", "description": about + " The same token as a bearer token."},
     }
+
+
+CONDITIONAL = ("/api/v1/offerings", "/api/v1/offerings/{id}", "/api/v1/export.jsonl")  # search_ui.http.VALIDATED
+
+
+def _conditional(operation: dict[str, Any]) -> None:
+    """Give ``operation`` its validators (search_ui/http.py): ETag and Last-Modified, the conditional request
+    headers, and the 304 they may earn."""
+    operation["parameters"] = [
+        *operation.get("parameters", []),
+        {"name": "If-None-Match", "in": "header", "schema": {"type": "string"}, "description": "an ETag seen before"},
+        {
+            "name": "If-Modified-Since",
+            "in": "header",
+            "schema": {"type": "string"},
+            "description": "an HTTP date (a Last-Modified seen before); the ETag wins when both are sent",
+        },
+    ]
+    ok = operation["responses"]["200"]
+    ok["headers"] = {
+        **ok.get("headers", {}),
+        "ETag": {"description": "validator of the answer (weak for the export)", "schema": {"type": "string"}},
+        "Last-Modified": {
+            "description": "when what the answer shows last changed (a search while its index lags has none)",
+            "schema": {"type": "string"},
+        },
+    }
+    operation["responses"]["304"] = {"description": "not modified since the validator sent: no body"}
+
+
+def _all_paths() -> dict[str, Any]:
+    """The read side's paths with the write side's (search_ui/openapi_sources.py) and the document's own."""
+    paths = _paths()
+    for path in CONDITIONAL:
+        _conditional(paths[path]["get"])
+    for path, operations in openapi_sources.paths().items():
+        paths[path] = {**paths.get(path, {}), **operations}
+    paths["/api/v1/openapi.json"] = {
+        "get": {
+            "operationId": "openapi",
+            "summary": "This document",
+            "responses": _responses(_json({"type": "object", "required": ["openapi", "paths"]}, "OpenAPI 3.1"), 400),
+        }
+    }
+    return paths
 
 
 @cache
@@ -371,6 +428,8 @@ def document() -> dict[str, Any]:
     problem = {PROBLEM_MIMETYPE: {"schema": _ref("Problem")}}
     titles = {400: "a parameter is invalid (named in `parameter`)", 404: "no such resource", 410: "withdrawn"}
     titles |= {405: "method not allowed", 503: "the search engine is unavailable"}
+    titles |= {403: "admin calls are disabled: no admin token is set", 409: "conflicts with the resource's state"}
+    titles |= {422: "understood but unusable: the field at fault is named in `parameter`"}
     titles |= {401: "the API key (X-API-Key or bearer) is unknown or revoked; send none, or a valid one"}
     titles |= {429: "past the rate limit: wait Retry-After seconds (RateLimit-* headers say where a client stands)"}
     return {
@@ -382,12 +441,12 @@ def document() -> dict[str, Any]:
             "license": {"name": "EUPL-1.2", "identifier": "EUPL-1.2"},
         },
         "servers": [{"url": "/"}],
-        "paths": _paths(),
+        "paths": _all_paths(),
         # A key is optional everywhere ({}: none); with one, requests count against the key's own rate limit.
         "security": [{}, {"apiKey": []}, {"bearer": []}],
         "components": {
             "securitySchemes": _security_schemes(),
-            "schemas": _schemas(),
+            "schemas": _schemas() | openapi_sources.schemas(),
             "responses": {
                 f"Problem{status}": {"description": text, "content": problem} for status, text in titles.items()
             },
@@ -398,6 +457,7 @@ def document() -> dict[str, Any]:
 @bp.get("/api/v1/openapi.json")
 def openapi_json() -> Response:
     """The OpenAPI document."""
+    reject_unknown(request.args, ())
     response = jsonify(document())
     response.headers["Cache-Control"] = "public, max-age=3600"
     return response

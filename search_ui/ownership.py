@@ -16,10 +16,13 @@ from offerings.store import lifecycle
 from search_ui import csrf, services
 from search_ui.problems import problem
 
-__all__ = ["api", "ui"]
+__all__ = ["PROOF_FIELDS", "api", "ui"]
 
 api = Blueprint("ownership_api", __name__, url_prefix="/api/v1")
 ui = Blueprint("ownership", __name__)
+
+# The members of a proof's body: read here, documented from this table (search_ui/openapi_sources.py).
+PROOF_FIELDS = ("method", "token")
 
 
 @ui.get("/sources/<source_id>/confirm")

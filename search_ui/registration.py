@@ -20,14 +20,15 @@ from offerings.errors import HarvestError
 from search_ui import csrf, ratelimit, services
 from search_ui.problems import problem
 
-__all__ = ["api", "ui"]
+__all__ = ["FIELDS", "api", "ui"]
 
 logger = logging.getLogger(__name__)
 
 api = Blueprint("registration_api", __name__, url_prefix="/api/v1")
 ui = Blueprint("registration", __name__)
 
-_FIELDS = ("url", "contact_email", "kind", "name", "country", "sets")
+# The members of a registration body: read here, documented from this table (search_ui/openapi_sources.py).
+FIELDS = ("url", "contact_email", "kind", "name", "country", "sets")
 
 
 class BadBody(ValueError):
@@ -42,9 +43,9 @@ class BadBody(ValueError):
 def _from_json(body: Any) -> reg.Registration:
     if not isinstance(body, dict):
         raise BadBody(None, 'the request body must be a JSON object, e.g. {"url": ..., "contact_email": ...}')
-    unknown = sorted(set(body) - set(_FIELDS))
+    unknown = sorted(set(body) - set(FIELDS))
     if unknown:
-        raise BadBody(unknown[0], f"unknown field {unknown[0]!r}; the fields are {', '.join(_FIELDS)}")
+        raise BadBody(unknown[0], f"unknown field {unknown[0]!r}; the fields are {', '.join(FIELDS)}")
     for name in ("url", "contact_email", "kind", "name", "country"):
         if body.get(name) is not None and not isinstance(body[name], str):
             raise BadBody(name, f"{name} must be a string")
@@ -155,7 +156,7 @@ def register_page() -> tuple[str, int]:
     ratelimit.limit()
     wanted = _from_form()
     checking = request.form.get("action") == "check"
-    form = {name: request.form.get(name, "") for name in (*_FIELDS, "kind")}
+    form = {name: request.form.get(name, "") for name in (*FIELDS, "kind")}
     s = services.services()
     try:
         if checking:

@@ -421,6 +421,35 @@ class Store:
             yield from rows
             seq = rows[-1].seq
 
+    def iter_live(self, upto: int, *, batch: int = 1000) -> Iterator[StoredRecord]:
+        """Every live offering whose last change is at or before sequence ``upto``, in sequence order, streamed
+        in keyset pages of ``batch`` (constant memory, whatever the size of the catalogue).
+
+        A record changed after ``upto`` while the pages are read has left the range, so none comes twice; the
+        change feed after ``upto`` holds its newer state (the export, :func:`search_ui.api.export`).
+        """
+        seq = 0
+        while True:
+            query = (
+                select(*_WITHOUT_RAW)
+                .where(records.c.seq > seq, records.c.seq <= upto, records.c.deleted.is_(False))
+                .order_by(records.c.seq)
+                .limit(batch)
+            )
+            with self.engine.connect() as conn:
+                rows = [_stored(row) for row in conn.execute(query).mappings()]
+            if not rows:
+                return
+            yield from rows
+            seq = rows[-1].seq
+
+    def head(self) -> tuple[int, datetime | None]:
+        """The newest change: its sequence number and when it was made, read together ((0, None): empty store)."""
+        query = select(records.c.seq, records.c.updated_at).order_by(records.c.seq.desc()).limit(1)
+        with self.engine.connect() as conn:
+            row = conn.execute(query).first()
+        return (0, None) if row is None else (int(row.seq), row.updated_at)
+
     def max_seq(self) -> int:
         """The newest change sequence number (0 for an empty store)."""
         with self.engine.connect() as conn:

@@ -31,7 +31,7 @@ def repository() -> Repository:
         services.store(),
         current_app.config["SECRET_KEY"],
         name=REPOSITORY_NAME,
-        admin_email=current_app.config.get("OAI_ADMIN_EMAIL", "operator@microcred.invalid"),
+        admin_email=services.services().settings.oai.admin_email,
         page_size=current_app.config.get("OAI_PAGE_SIZE", 100),
     )
 

@@ -16,7 +16,7 @@ from flask.testing import FlaskClient
 
 from indexer.sqlite import SqliteEngine
 from offerings.store import Store
-from search_ui import create_app
+from search_ui import api, create_app
 from tests.conftest import make_settings
 from tests.search_ui.conftest import SOURCES, make_offering, rid
 
@@ -118,4 +118,54 @@ def test_a_mirror_paging_the_feed_during_writes_equals_the_store(tmp_path: Path,
     catalogue = {line["record_id"]: line for line in map(json.loads, export.data.decode().splitlines())}
     assert mirror == catalogue and len(catalogue) == store.count()
     assert store.count(deleted=True) > 0 and len(seen) > len(final)  # deletes and updates happened too
+    engine.close()
+
+
+def _course(number: int, title: str | None = None) -> Any:
+    return make_offering(f"nl-e{number}", title or f"Export {number}", "NL", ["en"], ["online"], 3.0, 6, None, 0)
+
+
+def test_an_export_read_during_writes_plus_the_feed_from_its_cursor_is_the_catalogue(
+    tmp_path: Path, store: Store, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    store.sources.add(SOURCES[0])
+    store.upsert_many([(_course(n), None) for n in range(1, 13)])
+    # Small pages, so that the writes below land between two of the export's reads of the store.
+    monkeypatch.setattr(api, "EXPORT_BATCH", 3)
+    settings = make_settings(tmp_path, secret_key="test-secret", api={"rate_limit": ""})
+    engine = SqliteEngine(tmp_path / "search")
+    client = create_app(settings, store=store, engine=engine).test_client()
+
+    response = client.get("/api/v1/export.jsonl", buffered=False)
+    assert response.status_code == 200
+    link = response.headers["Link"]
+    lines: list[dict[str, Any]] = []
+    for number, chunk in enumerate(response.response):
+        lines.append(json.loads(chunk))
+        if number == 4:  # two pages read, the second half-sent: 1..5 are out, 6 is in hand, 7..12 are not read
+            store.upsert(_course(1, "Export 1, revised"))  # sent already
+            store.upsert(_course(10, "Export 10, revised"))  # not read yet
+            store.delete_many([rid("nl-e2"), rid("nl-e11")])  # one sent, one not read yet
+            store.upsert(_course(13))  # new
+    response.close()
+
+    ids = [line["record_id"] for line in lines]
+    # Never twice; what changed after the cursor is left to the feed (it moved past the cursor, or is new).
+    assert len(ids) == len(set(ids)) == 10
+    assert {rid("nl-e10"), rid("nl-e11"), rid("nl-e13")}.isdisjoint(ids)
+    assert lines[0]["title"] == {"en": "Export 1"}  # as it was at the cursor
+
+    mirror = {line["record_id"]: line for line in lines}
+    since = link[link.index("since=") + len("since=") : link.index(">")]
+    feed = client.get(f"/api/v1/changes?since={since}&limit=1000").json
+    assert not feed["more"]
+    for change in feed["changes"]:
+        if change["deleted"]:
+            mirror.pop(change["id"], None)
+        else:
+            mirror[change["id"]] = change["offering"]
+    now = client.get("/api/v1/export.jsonl")
+    catalogue = {line["record_id"]: line for line in map(json.loads, now.data.decode().splitlines())}
+    assert mirror == catalogue and len(catalogue) == 11
+    assert catalogue[rid("nl-e10")]["title"] == {"en": "Export 10, revised"}
     engine.close()

@@ -19,9 +19,11 @@ from lxml import etree
 from sickle import Sickle
 from sqlalchemy import update
 
+from config import load_settings
 from harvesters.runner import harvest_source
 from microcred.demo.server import FeedServer, serve
 from offerings.crosswalks.mco import IDENTITY
+from offerings.errors import ConfigError
 from offerings.store import Source, Store
 from offerings.store.tables import records
 from search_ui import create_app
@@ -66,6 +68,22 @@ def test_identify(oai: FlaskClient) -> None:
     assert identify.findtext(f"{OAI}granularity") == "YYYY-MM-DDThh:mm:ssZ"
     assert identify.findtext(f"{OAI}baseURL") == "http://localhost/oai"
     assert root.find(f"{OAI}request").get("verb") == "Identify"
+
+
+def test_identify_names_the_configured_admin_email(tmp_path: Path) -> None:
+    built = build_catalogue(tmp_path)
+    assert built.settings.oai.admin_email == "operator@microcred.invalid"  # the default, deliberately undeliverable
+    settings = load_settings(
+        {"data_dir": str(tmp_path / "var"), "api": {"rate_limit": ""}},
+        environ={"MICROCRED_OAI__ADMIN_EMAIL": "catalogue@uni.example.eu"},
+    )
+    client = create_app(settings, store=built.store, engine=built.engine).test_client()
+    identify = get(client, verb="Identify").find(f"{OAI}Identify")
+    assert identify.findtext(f"{OAI}adminEmail") == "catalogue@uni.example.eu"
+    with pytest.raises(ConfigError, match="admin_email"):
+        load_settings(environ={"MICROCRED_OAI__ADMIN_EMAIL": "operator@localhost"})  # not OAI-PMH's emailType
+    built.engine.close()
+    built.store.close()
 
 
 def test_metadata_formats_and_the_native_schema(oai: FlaskClient) -> None:
