@@ -126,9 +126,10 @@ def _matched(conn: sqlite3.Connection, expression: str, *, state: Hashable, cach
     key = (state, expression)
     found = caches.matches.get(key)
     if found is None:
-        # The rowids as one text: ~30% less work than a Python row per match.
+        # The rowids as one text (~30% less work than a Python row per match), read by the JSON
+        # decoder in C (~40% less than int() per number).
         row = conn.execute("SELECT group_concat(rowid) FROM docs_fts WHERE docs_fts MATCH ?", (expression,)).fetchone()
-        found = bitmap_of(map(int, row[0].split(",")) if row[0] else (), size)
+        found = bitmap_of(json.loads(f"[{row[0]}]") if row[0] else [], size)
         caches.matches.put(key, found)
     return found
 

@@ -167,3 +167,102 @@ def test_a_document_failing_mid_write_is_refused_whole_and_the_rest_written(tmp_
     assert engine.search(SearchQuery(q="Zyxwvut", size=1)).total == len(docs) - 1
     assert engine.search(SearchQuery(q="Replaced")).total == 0
     engine.close()
+
+
+def _tables(engine: SqliteEngine) -> dict[str, list[tuple[Any, ...]]]:
+    """Every row of the active generation's tables, in a fixed order."""
+    with engine.files.lend() as (_name, conn):
+        return {
+            table: conn.execute(f"SELECT * FROM {table} ORDER BY 1, 2, 3").fetchall()
+            for table in ("docs", "facets", "suggestions", "labels")
+        } | {"fts": conn.execute("SELECT rowid, * FROM docs_fts ORDER BY rowid").fetchall()}
+
+
+def test_a_rebuild_prepared_in_a_worker_process_writes_what_one_prepared_here_writes(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """A large rebuild derives most documents' rows in a worker process; the index, the refused
+    documents and their reasons must be those of a rebuild that derives every row itself."""
+    from bench.engines import documents
+    from indexer.sqlite import engine as engine_module
+    from indexer.sqlite import prepare
+
+    docs: list[Any] = documents(400)
+    docs[310] = {k: v for k, v in docs[310].items() if k != "id"}  # refused while prepared (in the worker)
+    docs[350] = dict(docs[350], seq=2**70)  # refused while written
+    docs[370] = "not a document"  # refused while prepared
+    monkeypatch.setattr(engine_module, "BUILD_CHUNK", 40)
+    monkeypatch.setattr(prepare, "PARALLEL_AFTER", 10**9)
+    here = SqliteEngine(tmp_path / "here")
+    expected = here.rebuild(iter(docs), last_seq=1)
+    monkeypatch.setattr(prepare, "PARALLEL_AFTER", 80)
+    started: list[int] = []
+    real_prepare = prepare.prepare_chunk
+    monkeypatch.setattr(prepare, "prepare_chunk", lambda chunk: started.append(len(chunk)) or real_prepare(chunk))
+    worker = SqliteEngine(tmp_path / "worker")
+    report = worker.rebuild(iter(docs), last_seq=1)
+    # Only the first two chunks were prepared here (the worker has the module's own function).
+    assert started == [40, 40]
+    assert report.indexed == expected.indexed == len(docs) - 3
+    assert report.errors == expected.errors and len(report.errors) == 3
+    assert _tables(worker) == _tables(here)
+    here.close()
+    worker.close()
+
+
+def test_a_worker_process_failure_fails_the_rebuild_and_keeps_the_old_generation(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """A bug while preparing (not a bad document) in the worker fails the rebuild as it would here."""
+    from bench.engines import documents
+    from indexer.sqlite import engine as engine_module
+    from indexer.sqlite import prepare
+
+    monkeypatch.setattr(engine_module, "BUILD_CHUNK", 40)
+    monkeypatch.setattr(prepare, "PARALLEL_AFTER", 40)
+    engine = SqliteEngine(tmp_path / "search")
+    docs: list[Any] = documents(200)
+    engine.rebuild(iter(docs[:10]), last_seq=1)
+    before = engine.files.current()
+    # A mapping whose items() raises: json.dumps fails with an error no document check expects.
+    docs[150] = _Exploding(docs[150])
+    with pytest.raises(RuntimeError, match="boom"):
+        engine.rebuild(iter(docs), last_seq=2)
+    assert engine.files.current() == before and engine.count() == 10
+    assert [p.name for p in (tmp_path / "search").glob("index-*.db")] == [before]
+    engine.close()
+
+
+class _Exploding(dict):  # type: ignore[type-arg]
+    """A document dict that breaks every serialiser (a stand-in for a bug in preparing)."""
+
+    def items(self) -> Any:
+        raise RuntimeError("boom")
+
+    def __reduce__(self) -> Any:
+        return (_Exploding, (dict(self),))
+
+
+def _dying_worker(chunk: list[Any]) -> Any:
+    """In place of the worker's function: the worker process dies (as one killed by the OOM killer)."""
+    import os
+
+    os._exit(3)
+
+
+def test_a_rebuild_whose_worker_dies_prepares_the_rest_itself(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    from bench.engines import documents
+    from indexer.sqlite import engine as engine_module
+    from indexer.sqlite import prepare
+
+    docs = documents(200)
+    monkeypatch.setattr(engine_module, "BUILD_CHUNK", 40)
+    here = SqliteEngine(tmp_path / "here")
+    here.rebuild(iter(docs), last_seq=1)
+    monkeypatch.setattr(prepare, "PARALLEL_AFTER", 40)
+    monkeypatch.setattr(prepare, "_in_worker", _dying_worker)
+    engine = SqliteEngine(tmp_path / "search")
+    assert engine.rebuild(iter(docs), last_seq=1).indexed == len(docs)
+    assert _tables(engine) == _tables(here)
+    here.close()
+    engine.close()
