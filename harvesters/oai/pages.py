@@ -165,13 +165,17 @@ class PageNormaliser:
             self.close()
 
     def _start(self) -> None:
-        self._pool = ProcessPoolExecutor(
-            max_workers=self.workers,
-            mp_context=multiprocessing.get_context("spawn"),
-            initializer=_start_worker,
-            initargs=(esco.pinned(),),
-        )
-        self._started = self._pool.submit(_started)
+        try:
+            self._pool = ProcessPoolExecutor(
+                max_workers=self.workers,
+                mp_context=multiprocessing.get_context("spawn"),
+                initializer=_start_worker,
+                initargs=(esco.pinned(),),
+            )
+            self._started = self._pool.submit(_started)
+        except (OSError, RuntimeError) as exc:  # no process to be had (limits, an unguarded __main__)
+            logger.warning("%s: no normalising worker (%r); normalising here", self.context.source_id, exc)
+            self._stop_worker()
 
     def _worker_ready(self) -> bool:
         """Whether the worker has started (until then pages are normalised here, so none waits for it)."""
