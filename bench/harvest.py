@@ -1,7 +1,9 @@
 """Harvest benchmark: the full microcred pipeline against bare sickle iteration of the same feed.
 
 ``python -m bench.harvest --mode sickle|microcred --records N`` measures one harvest; ``--mode writes``
-only the store and index writes its normalised records need (the floor of any pipeline that keeps them). The feed is a
+only the store and index writes its normalised records need (the floor of any pipeline that keeps them);
+``--mode normalise`` the harvest without them: the same client fetching and parsing each page (one page
+ahead) and the same worker process normalising it, every record counted and nothing stored. The feed is a
 synthetic oai_dc repository recorded once and replayed from memory by a *separate* process
 (``--serve``), so the server costs almost nothing and the measuring process's peak RSS is the
 harvester's own. ``bench/__main__.py`` runs the measurements and writes the report.
@@ -16,6 +18,7 @@ import resource
 import subprocess
 import sys
 import tempfile
+import threading
 import time
 from pathlib import Path
 
@@ -68,6 +71,62 @@ def _microcred(url: str, data_dir: Path) -> int:
         catalogue.close()
 
 
+def _normalise(url: str) -> int:
+    """The OAI harvest without the store: fetch and parse each page (the next one fetched meanwhile), its
+    records normalised by the harvest's worker process, in order; returns the records normalised."""
+    from concurrent.futures import ThreadPoolExecutor
+
+    from config import load_settings
+    from harvesters.http import FeedClient
+    from harvesters.oai.client import OaiClient
+    from harvesters.oai.pages import Outcomes, PageNormaliser
+    from offerings.crosswalks import SourceContext
+
+    settings = load_settings({"allow_private_feeds": True}, environ={})
+    feed = FeedClient(settings)
+    client = OaiClient(url, feed)
+    context = SourceContext(source_id="bench", name="Synthetic", country="NL")
+    count = 0
+
+    def settle(found: Outcomes) -> None:
+        nonlocal count
+        count += len(found)
+
+    workers = settings.harvest.normalise_workers
+    try:
+        with (
+            ThreadPoolExecutor(max_workers=1) as prefetch,
+            PageNormaliser("oai_dc", context, url, workers=workers) as normaliser,
+        ):
+            pending = prefetch.submit(client.harvest, verb="ListRecords", metadataPrefix="oai_dc")
+            while True:
+                page = pending.result()
+                if page.token:
+                    pending = prefetch.submit(client.harvest, verb="ListRecords", resumptionToken=page.token)
+                normaliser.put(page, settle)
+                if not page.token:
+                    break
+    finally:
+        feed.close()
+    return count
+
+
+def _worker_peak_rss(stop: threading.Event, peak: list[int]) -> None:
+    """Until ``stop``: the largest peak RSS (KiB) of this process's multiprocessing children (the
+    normalising worker), read from /proc every half second."""
+    import multiprocessing
+
+    while not stop.wait(0.5):
+        for child in multiprocessing.active_children():
+            try:
+                status = Path(f"/proc/{child.pid}/status").read_text()
+            except OSError:
+                continue
+            for line in status.splitlines():
+                if line.startswith("VmHWM:"):
+                    peak[0] = max(peak[0], int(line.split()[1]))
+
+
 def _writes(url: str, data_dir: Path) -> tuple[int, float]:
     """Only what every harvested record must end in: the normalised offerings of the feed (harvested
     first, untimed) written again to a fresh store and index, in pages of BATCH, then the index
@@ -109,6 +168,9 @@ def measure(mode: str, records: int, latency: float = 0.0) -> dict[str, float | 
         stdout=subprocess.PIPE,
         text=True,
     )
+    stop, worker_peak = threading.Event(), [0]
+    sampler = threading.Thread(target=_worker_peak_rss, args=(stop, worker_peak), daemon=True)
+    sampler.start()
     try:
         url = server.stdout.readline().strip()
         with tempfile.TemporaryDirectory() as tmp:
@@ -116,9 +178,13 @@ def measure(mode: str, records: int, latency: float = 0.0) -> dict[str, float | 
             if mode == "writes":
                 seen, elapsed = _writes(url, Path(tmp))
             else:
-                seen = _bare_sickle(url) if mode == "sickle" else _microcred(url, Path(tmp))
+                if mode == "sickle":
+                    seen = _bare_sickle(url)
+                else:
+                    seen = _normalise(url) if mode == "normalise" else _microcred(url, Path(tmp))
                 elapsed = time.perf_counter() - started
     finally:
+        stop.set()
         server.stdin.close()
         server.wait(timeout=30)
     rss_kib = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss
@@ -128,13 +194,14 @@ def measure(mode: str, records: int, latency: float = 0.0) -> dict[str, float | 
         "seconds": round(elapsed, 3),
         "records_per_second": round(seen / elapsed, 1),
         "peak_rss_mib": round(rss_kib / 1024, 1),
+        "worker_peak_rss_mib": round(worker_peak[0] / 1024, 1),
     }
 
 
 def main(argv: list[str] | None = None) -> None:
     """Command-line entry point: print one measurement as JSON (or serve the feed with --serve)."""
     parser = argparse.ArgumentParser(description=__doc__)
-    parser.add_argument("--mode", choices=("sickle", "microcred", "writes"))
+    parser.add_argument("--mode", choices=("sickle", "microcred", "writes", "normalise"))
     parser.add_argument("--records", type=int, default=20_000)
     parser.add_argument("--serve", action="store_true", help="serve the recorded feed (used by --mode)")
     parser.add_argument("--latency", type=float, default=0.0, help="seconds the server takes to answer each request")

@@ -68,6 +68,10 @@ class HarvestSettings:
         default=0.3, metadata={"help": "A run deleting more than this share of a source's offerings is held"}
     )
     hold_deletions_minimum: int = field(default=10, metadata={"help": "Deletions below this count are never held"})
+    normalise_workers: int = field(
+        default=1,
+        metadata={"help": "Processes normalising an OAI-PMH run's pages while it fetches and writes (0: none)"},
+    )
     metadata_prefixes: tuple[str, ...] = field(
         default=("mco", "elm_loq", "elm_jsonld", "ewp_courses", "xcri_cap", "ctdl", "schema_org", "oai_dc"),
         metadata={"help": "OAI-PMH metadata formats (crosswalk names) in order of preference"},

@@ -6,12 +6,19 @@ back goes, in batches, to :meth:`Pipeline.write`, which runs the enrichment (pin
 :mod:`harvesters.enrichment`) and the store's upsert. A record the crosswalk refuses is *skipped*
 (a problem of the source's data, reported to the HEI); a crosswalk that raises anything else has a bug,
 and the record is *failed*, with its traceback in the log. See ``docs/architecture.md``.
+
+Normalising is split in two so that it can run in another process: :func:`attempt` is pure (it runs
+where the crosswalk runs, a worker process of the OAI harvester, :mod:`harvesters.oai.pages`) and gives a
+:class:`Normalised` or a :class:`Refused` that pickles, traceback included; :meth:`Pipeline.settle`
+counts, reports and logs that outcome in the harvesting process. :meth:`Pipeline.normalise` is both at once.
 """
 
 from __future__ import annotations
 
 import logging
+import traceback
 from collections.abc import Sequence
+from dataclasses import dataclass
 
 from harvesters.base import HarvestReport
 from harvesters.enrichment import Enrichment
@@ -20,9 +27,30 @@ from offerings.errors import CrosswalkError
 from offerings.normalise import Normalised
 from offerings.store import Store
 
-__all__ = ["Pipeline"]
+__all__ = ["Pipeline", "Refused", "attempt"]
 
 logger = logging.getLogger(__name__)
+
+
+@dataclass(frozen=True, slots=True)
+class Refused:
+    """A record its crosswalk did not normalise: *skipped* (a :class:`CrosswalkError`, the source's data)
+    or *failed* (anything else, a crosswalk bug, with its ``traceback`` as text so it crosses processes)."""
+
+    failed: bool
+    field: str | None
+    message: str
+    traceback: str | None = None
+
+
+def attempt(record: SourceRecord, crosswalk: Crosswalk, context: SourceContext) -> Normalised | Refused:
+    """``record`` through ``crosswalk``: the normalised record, or why not. Never raises for a bad record."""
+    try:
+        return crosswalk.normalise(record, context)
+    except CrosswalkError as exc:
+        return Refused(failed=False, field=exc.field, message=str(exc))
+    except Exception as exc:  # a crosswalk bug must not lose the rest of the source
+        return Refused(failed=True, field=None, message=f"internal error: {exc!r}", traceback=traceback.format_exc())
 
 
 class Pipeline:
@@ -50,18 +78,24 @@ class Pipeline:
         ``context`` replaces the run's for this record (a web page's language). Never raises for a bad
         record.
         """
-        name = where or record.identifier
         context = context or self.context
-        try:
-            return crosswalk.normalise(record, context)
-        except CrosswalkError as exc:
-            self.report.counts.skipped += 1
-            self.report.problem(name, exc.field, str(exc))
-            logger.warning("%s: skipped %s: %s", context.source_id, name, exc)
-        except Exception as exc:  # a crosswalk bug must not lose the rest of the source
+        return self.settle(attempt(record, crosswalk, context), where or record.identifier, context)
+
+    def settle(
+        self, outcome: Normalised | Refused, name: str, context: SourceContext | None = None
+    ) -> Normalised | None:
+        """Count and report ``outcome`` of the record called ``name``: the normalised record, or None
+        when it was skipped or failed (a failure's traceback goes to the log)."""
+        if not isinstance(outcome, Refused):
+            return outcome
+        source_id = (context or self.context).source_id
+        self.report.problem(name, outcome.field, outcome.message)
+        if outcome.failed:
             self.report.counts.failed += 1
-            self.report.problem(name, None, f"internal error: {exc!r}")
-            logger.exception("%s: crosswalk failed on %s", context.source_id, name)
+            logger.error("%s: crosswalk failed on %s\n%s", source_id, name, outcome.traceback)
+        else:
+            self.report.counts.skipped += 1
+            logger.warning("%s: skipped %s: %s", source_id, name, outcome.message)
         return None
 
     def write(self, batch: Sequence[Normalised]) -> None:

@@ -21,7 +21,7 @@ from harvesters.http import FeedClient
 from offerings.errors import FeedError
 from offerings.text import xml
 
-__all__ = ["OAI", "OaiClient", "OaiError", "OaiPage"]
+__all__ = ["OAI", "OaiClient", "OaiError", "OaiPage", "read_page"]
 
 logger = logging.getLogger(__name__)
 
@@ -55,6 +55,8 @@ class OaiPage:
     invalid_chars: int = 0
     broken: list[tuple[str, str]] = field(default_factory=list)  # (identifier, why) of unparseable records
     root: etree._Element | None = None
+    # The body as received: what a worker process reads the items from again (elements do not pickle).
+    content: bytes = b""
 
 
 class OaiClient(Sickle):  # type: ignore[misc]  # sickle ships no types: its Sickle is Any here
@@ -83,27 +85,7 @@ class OaiClient(Sickle):  # type: ignore[misc]  # sickle ships no types: its Sic
         raise AssertionError("unreachable")
 
     def _page(self, content: bytes, status: int) -> OaiPage:
-        root, stripped = _parse(content, status, self.endpoint)
-        if root is None:
-            return _salvage(content, stripped, self.endpoint)
-        error = root.find(f"{OAI}error")
-        if error is not None:
-            raise OaiError(error.get("code", "unknown"), " ".join((error.text or "").split()))
-        if status >= 400:
-            raise FeedError(f"{self.endpoint}: HTTP {status}")
-        token_el = root.find(f".//{OAI}resumptionToken")
-        token = (token_el.text or "").strip() if token_el is not None else ""
-        size = token_el.get("completeListSize") if token_el is not None else None
-        verb = next((child for child in root if child.tag not in (f"{OAI}responseDate", f"{OAI}request")), None)
-        items = [child for child in verb if child.tag in (f"{OAI}record", f"{OAI}header")] if verb is not None else []
-        return OaiPage(
-            items=items,
-            response_date=(root.findtext(f"{OAI}responseDate") or "").strip() or None,
-            token=token or None,
-            complete_list_size=int(size) if size and size.isdigit() else None,
-            invalid_chars=stripped,
-            root=root,
-        )
+        return read_page(content, status, self.endpoint)
 
     def identify(self) -> tuple[dict[str, str], str | None]:
         """Identify as a dict of its simple fields, and the response date."""
@@ -125,6 +107,39 @@ class OaiClient(Sickle):  # type: ignore[misc]  # sickle ships no types: its Sic
             ).strip()
             for fmt in page.root.iter(f"{OAI}metadataFormat")
         }
+
+
+def read_page(content: bytes, status: int, endpoint: str) -> OaiPage:
+    """One OAI-PMH response body as a page (``endpoint`` names the repository in errors). Pure, so that a
+    worker process reading a page's records again finds exactly the items the harvester found.
+
+    Raises:
+        OaiError: the body carries an OAI-PMH ``<error>``.
+        FeedError: HTTP failure, not XML, or not an OAI-PMH document.
+        _Truncated: the body ends before its root element closes (the client asks again).
+    """
+    root, stripped = _parse(content, status, endpoint)
+    if root is None:
+        return _salvage(content, stripped, endpoint)
+    error = root.find(f"{OAI}error")
+    if error is not None:
+        raise OaiError(error.get("code", "unknown"), " ".join((error.text or "").split()))
+    if status >= 400:
+        raise FeedError(f"{endpoint}: HTTP {status}")
+    token_el = root.find(f".//{OAI}resumptionToken")
+    token = (token_el.text or "").strip() if token_el is not None else ""
+    size = token_el.get("completeListSize") if token_el is not None else None
+    verb = next((child for child in root if child.tag not in (f"{OAI}responseDate", f"{OAI}request")), None)
+    items = [child for child in verb if child.tag in (f"{OAI}record", f"{OAI}header")] if verb is not None else []
+    return OaiPage(
+        items=items,
+        response_date=(root.findtext(f"{OAI}responseDate") or "").strip() or None,
+        token=token or None,
+        complete_list_size=int(size) if size and size.isdigit() else None,
+        invalid_chars=stripped,
+        root=root,
+        content=content,
+    )
 
 
 class _Truncated(Exception):
@@ -188,4 +203,5 @@ def _salvage(content: bytes, stripped: int, endpoint: str) -> OaiPage:
         complete_list_size=int(size.group(1)) if size else None,
         invalid_chars=stripped,
         broken=broken,
+        content=content,
     )

@@ -2,7 +2,8 @@
 
 One run: Identify (granularity, deletedRecord policy, responseDate) → choose the richest readable
 metadata format → ``ListRecords`` per set from the last window, following tokens with a one-page
-prefetch → each page crosswalked and written in one transaction, then checkpointed → deletions
+prefetch → each page crosswalked (in a worker process once the run has a second page,
+:mod:`harvesters.oai.pages`) and written in one transaction, in page order, then checkpointed → deletions
 applied at the end (or held when implausibly many) → the next ``from`` taken from this run's first
 responseDate minus an overlap. Record problems are reported, never fatal; a broken source fails its
 run and leaves the checkpoint so the next run resumes where it stopped.
@@ -14,18 +15,20 @@ import logging
 from collections.abc import Iterator
 from concurrent.futures import Future, ThreadPoolExecutor
 from datetime import UTC, datetime, timedelta
+from functools import partial
 from typing import Any
 
 from lxml import etree
 from sickle.models import Header
 
 from config import Settings
-from harvesters.base import HarvestReport
+from harvesters.base import HarvestReport, Problem
 from harvesters.enrichment import Enrichment
 from harvesters.http import FeedClient
 from harvesters.oai.client import OAI, OaiClient, OaiError, OaiPage
+from harvesters.oai.pages import Outcomes, PageNormaliser, source_record
 from harvesters.pipeline import Pipeline
-from offerings.crosswalks import CROSSWALKS, NAMESPACES, Crosswalk, SourceContext, SourceRecord
+from offerings.crosswalks import CROSSWALKS, NAMESPACES, SourceContext, SourceRecord
 from offerings.errors import FeedError
 from offerings.model import Offering, make_record_id
 from offerings.normalise import Normalised
@@ -134,37 +137,29 @@ class _Run:
         self.report.full = since is None
         self.report.from_date = _format_date(_parse_datetime(since), granularity) if since else None
         self.report.response_date = started
-        crosswalk = CROSSWALKS[format_name]
         self.format_name = format_name
         sets: list[str | None] = list(self.source.sets) or [None]
         announced = 0
-        for index, set_spec in enumerate(sets):
-            token = None
-            if checkpoint:
-                done_before = sets.index(checkpoint.get("set")) if checkpoint.get("set") in sets else 0
-                if index < done_before or (index == done_before and checkpoint.get("complete")):
-                    continue  # finished before the interruption
-                if index == done_before:
-                    token = checkpoint.get("token")
-            params = {"verb": "ListRecords", "metadataPrefix": prefix}
-            if set_spec:
-                params["set"] = set_spec
-            if self.report.from_date:
-                params["from"] = self.report.from_date
-            for page in self._window(params, token, until=_format_date(_parse_datetime(started), granularity)):
-                announced = max(announced, page.complete_list_size or 0)
-                self._store_page(page, crosswalk)
-                self.state["checkpoint"] = {
-                    "token": page.token,
-                    "complete": page.token is None,
-                    "set": set_spec,
-                    "prefix": prefix,
-                    "format": format_name,
-                    "from": since,
-                    "started": started,
-                    "tombstones": sorted(self.tombstones),
-                }
-                self.store.sources.update(self.source.id, state=self.state)
+        workers = self.settings.harvest.normalise_workers
+        with PageNormaliser(format_name, self.context, self.client.endpoint, workers=workers) as normaliser:
+            for index, set_spec in enumerate(sets):
+                token = None
+                if checkpoint:
+                    done_before = sets.index(checkpoint.get("set")) if checkpoint.get("set") in sets else 0
+                    if index < done_before or (index == done_before and checkpoint.get("complete")):
+                        continue  # finished before the interruption
+                    if index == done_before:
+                        token = checkpoint.get("token")
+                params = {"verb": "ListRecords", "metadataPrefix": prefix}
+                if set_spec:
+                    params["set"] = set_spec
+                if self.report.from_date:
+                    params["from"] = self.report.from_date
+                for page in self._window(params, token, until=_format_date(_parse_datetime(started), granularity)):
+                    announced = max(announced, page.complete_list_size or 0)
+                    # Stored and checkpointed in page order, once the page's records are normalised.
+                    place = {"set": set_spec, "prefix": prefix, "format": format_name, "from": since}
+                    normaliser.put(page, partial(self._settle_page, page, {**place, "started": started}))
         if checkpoint:
             self._restore_tombstones(checkpoint)
         if self._reconcile(announced, len(sets)) or self._census_due(full=self.report.full):
@@ -244,26 +239,26 @@ class _Run:
                 empty = 0 if page.items or page.broken else empty + 1
                 if empty >= MAX_EMPTY_PAGES:
                     raise FeedError(f"{self.client.endpoint}: {empty} empty pages in a row with resumption tokens")
-                if page.invalid_chars:
-                    self.report.problem("(page)", None, f"{page.invalid_chars} characters illegal in XML removed")
                 yield page
                 if not page.token:
                     return
 
-    def _store_page(self, page: OaiPage, crosswalk: Crosswalk) -> None:
+    def _settle_page(self, page: OaiPage, checkpoint: dict[str, Any], found: Outcomes) -> None:
+        """Count, write and checkpoint one page whose items' outcomes are ``found``."""
         report = self.report
+        self._page_problems(page)
         for identifier, why in page.broken:
             report.counts.seen += 1
             report.counts.skipped += 1
             report.problem(identifier, "metadata", f"record is not well-formed XML, skipped: {why}")
         batch: list[Normalised] = []
-        for element in page.items:
+        for name, outcome in found:
             report.counts.seen += 1
-            record = _source_record(element, report)
-            if record is None:
+            if isinstance(outcome, Problem):
                 report.counts.skipped += 1
+                report.problem(outcome.identifier, outcome.field, outcome.message)
                 continue
-            normalised = self.pipeline.normalise(record, crosswalk)
+            normalised = self.pipeline.settle(outcome, name)
             if normalised is None:
                 continue
             offering = normalised.offering
@@ -275,6 +270,17 @@ class _Run:
                 self.tombstones.pop(offering.record_id, None)  # deleted, then back within one run
                 batch.append(normalised)
         self.pipeline.write(batch)
+        self.state["checkpoint"] = {
+            "token": page.token,
+            "complete": page.token is None,
+            **checkpoint,
+            "tombstones": sorted(self.tombstones),
+        }
+        self.store.sources.update(self.source.id, state=self.state)
+
+    def _page_problems(self, page: OaiPage) -> None:
+        if page.invalid_chars:
+            self.report.problem("(page)", None, f"{page.invalid_chars} characters illegal in XML removed")
 
     # ---- completeness and deletions ------------------------------------------------------------------
 
@@ -301,6 +307,7 @@ class _Run:
             if set_spec:
                 params["set"] = set_spec
             for page in self._pages(params, None):
+                self._page_problems(page)
                 for element in page.items:
                     header = Header(element if element.tag == f"{OAI}header" else element.find(f"{OAI}header"))
                     if header.identifier and not header.deleted:
@@ -365,28 +372,9 @@ def _original_identifier(store: Store, record_id: str) -> str:
 
 
 def _source_record(element: etree._Element, report: HarvestReport) -> SourceRecord | None:
-    header_el = element.find(f"{OAI}header")
-    if header_el is None:
-        report.problem("(unknown)", "header", "record without a header")
+    """The record of one ``<record>`` element, or None (the problem reported) when it has none."""
+    record = source_record(element)
+    if isinstance(record, Problem):
+        report.problem(record.identifier, record.field, record.message)
         return None
-    header = Header(header_el)
-    if not header.identifier:
-        report.problem("(unknown)", "header", "record without an identifier")
-        return None
-    identifier = header.identifier.strip()
-    if header.deleted:
-        return SourceRecord(
-            identifier=identifier, datestamp=header.datestamp, deleted=True, set_specs=tuple(header.setSpecs)
-        )
-    metadata = element.find(f"{OAI}metadata")
-    payload_el = next((c for c in metadata if isinstance(c.tag, str)), None) if metadata is not None else None
-    if payload_el is None:
-        report.problem(identifier, "metadata", "record has no metadata")
-        return None
-    return SourceRecord(
-        identifier=identifier,
-        payload=etree.tostring(payload_el),
-        datestamp=header.datestamp,
-        set_specs=tuple(header.setSpecs),
-        tree=payload_el,
-    )
+    return record

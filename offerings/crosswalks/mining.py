@@ -16,7 +16,7 @@ from typing import NamedTuple
 
 from offerings import vocab
 from offerings.model import Instance, Offering, Organisation, Price, Provenance, QualityAssurance
-from offerings.text import parsing
+from offerings.text import parsing, units
 
 __all__ = ["MICRO_CREDENTIAL", "Mined", "fill_from_text", "from_text", "mine", "names_assessment"]
 
@@ -27,6 +27,9 @@ _ASSESSMENT_CUE = re.compile(
     r"beoordeling|arvioi|arviointi|tentti|examin|verifica|valutazione|esame|evaluacion|evaluado|avaliacao|"
     r"exame|zaliczeni|egzamin|ocena|afgesloten met"
 )
+
+
+_SENTENCES = re.compile(r"(?<=[.;!?])\s+|\n")
 
 
 class Mined(NamedTuple):
@@ -73,7 +76,9 @@ def mine(text: str, country: str | None, language: str | None = None) -> Mined:
     """
     # Assessment types are read from the sentences about assessment only: "project management" or
     # "Projektledning" in a description names a topic, not project work (issue 14's invented values).
-    about = [s for s in re.split(r"(?<=[.;!?])\s+|\n", text) if _ASSESSMENT_CUE.search(vocab.fold(s))]
+    # A sentence's folded text is a stretch of the whole text's: a text without a cue has no sentence with one.
+    cued = _ASSESSMENT_CUE.search(units.fold(text)) is not None
+    about = [s for s in _SENTENCES.split(text) if _ASSESSMENT_CUE.search(vocab.fold(s))] if cued else []
     named = [s for s in about if names_assessment(s)]
     assessment = tuple(dict.fromkeys(t for s in named for t in parsing.parse_assessment(s)))
     sentences = " ".join(named)[:2000] if assessment else ""

@@ -70,7 +70,12 @@ _MINED_ELEMENTS = ("description", "type", "subject", "relation", "format", "cove
 
 
 class _DublinCore(dict[str, list[etree._Element]]):
-    """The DC elements of one record that hold text, by local name, each list in document order."""
+    """The DC elements of one record that hold text, by local name, each list in document order; ``texts``
+    remembers each name's texts, whitespace collapsed (the crosswalk asks for most names more than once)."""
+
+    def __init__(self) -> None:
+        super().__init__()
+        self.texts: dict[str, list[str]] = {}
 
 
 def _dublin_core(meta: etree._Element) -> _DublinCore:
@@ -89,7 +94,11 @@ def _values(meta: _DublinCore, name: str) -> list[etree._Element]:
 
 
 def _texts(meta: _DublinCore, name: str) -> list[str]:
-    return [" ".join((el.text or "").split()) for el in _values(meta, name)]
+    """The texts of the ``name`` elements (shared between callers: none may change the list)."""
+    found = meta.texts.get(name)
+    if found is None:
+        found = meta.texts[name] = [" ".join((el.text or "").split()) for el in _values(meta, name)]
+    return found
 
 
 def _langmap(elements: list[etree._Element], fallback: str | None) -> LangMap:

@@ -362,7 +362,12 @@ def parse_end_date(text: str | None) -> date | None:
     application period ("Anmeldung bis 15.09.2027") is a deadline, not the end of the course."""
     if not text:
         return None
-    folded = _DEADLINE_RE.caseless.sub(" ", fold(text))
+    folded = fold(text)
+    # Taking the deadlines out only removes text (and puts spaces in): with no end word in the text
+    # before, there is none after, and no end date.
+    if not _END_RE.may_match(folded):
+        return None
+    folded = _DEADLINE_RE.sub(" ", folded)
     match = _END_RE.search(folded)
     return parse_date(match.group(1)) if match else None
 

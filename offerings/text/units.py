@@ -106,6 +106,10 @@ class _FoldedRegex:
             return None
         return self.exact
 
+    def may_match(self, folded: str) -> bool:
+        """False when ``folded`` certainly holds no match (none of ``needs`` occurs in it)."""
+        return self._for(folded) is not None
+
     def search(self, folded: str) -> re.Match[str] | None:
         """``re.Pattern.search`` over folded text."""
         regex = self._for(folded)
@@ -115,6 +119,11 @@ class _FoldedRegex:
         """``re.Pattern.finditer`` over folded text."""
         regex = self._for(folded)
         return regex.finditer(folded) if regex is not None else iter(())
+
+    def sub(self, replacement: str, folded: str) -> str:
+        """``re.Pattern.sub`` over folded text (the text itself when ``needs`` rule every match out)."""
+        regex = self._for(folded)
+        return regex.sub(replacement, folded) if regex is not None else folded
 
 
 _NUMBER = r"(\d+(?:[.,]\d+)?)"

@@ -151,7 +151,8 @@ _SPACES = re.compile(r"\s+")
 @lru_cache(maxsize=1024)  # every parser folds the same description again; a small cache spares that
 def fold(text: str) -> str:
     """Lower-case, strip diacritics and collapse whitespace: the key every lookup here uses."""
-    stripped = _COMBINING.sub("", unicodedata.normalize("NFKD", text))
+    # ASCII text has nothing to decompose and no combining marks (str.isascii is a flag, not a scan).
+    stripped = text if text.isascii() else _COMBINING.sub("", unicodedata.normalize("NFKD", text))
     return _SPACES.sub(" ", stripped).strip().lower()
 
 

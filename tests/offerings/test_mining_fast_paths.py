@@ -505,3 +505,54 @@ def test_words_forgotten_in_between_are_looked_up_again(monkeypatch: pytest.Monk
 
     monkeypatch.setattr(classify, "_WORD_KEYS", Forgetful())
     assert classify._keys_in.__wrapped__(text) == expected
+
+
+def _fold_plain(text: str) -> str:
+    """vocab.fold without its fast path for ASCII text."""
+    stripped = re.sub(
+        "[\u0300-\u036f\u1ab0-\u1aff\u1dc0-\u1dff\u20d0-\u20ff\ufe20-\ufe2f]", "", unicodedata.normalize("NFKD", text)
+    )
+    return re.sub(r"\s+", " ", stripped).strip().lower()
+
+
+@settings(max_examples=300, deadline=None)
+@given(st.text(max_size=40) | st.text(alphabet=st.characters(max_codepoint=127), max_size=40))
+def test_folding_ascii_text_skips_nothing(text: str) -> None:
+    assert vocab.fold.__wrapped__(text) == _fold_plain(text)
+
+
+def _end_date_plain(text: str) -> date | None:
+    """parse_end_date without its rejection of texts holding no end word: the deadlines always taken out."""
+    folded = parsing._DEADLINE_RE.caseless.sub(" ", vocab.fold(text))
+    match = parsing._END_RE.caseless.search(folded)
+    return parsing.parse_date(match.group(1)) if match else None
+
+
+_END_TEXTS = [
+    "Ends 2027-06-30",
+    "Anmeldung bis 15.09.2027 2027-06-30",
+    "deadline 2027-01-01ends 2027-06-30",
+    "Ende: 30.06.2027",
+    "untıl 2027-06-30",
+    "fin 01/07/2027, application deadline 2027-05-01",
+]
+
+
+@settings(max_examples=300, deadline=None)
+@given(st.lists(st.sampled_from([*_FRAGMENTS, *_END_TEXTS, "until ", "bis ", "deadline: "]), max_size=10))
+def test_end_dates_are_what_the_whole_computation_finds(parts: list[str]) -> None:
+    text = "".join(parts)
+    assert parsing.parse_end_date(text) == _end_date_plain(text), text
+
+
+def test_texts_without_an_assessment_cue_name_no_assessment() -> None:
+    """mine() reads assessment sentences only when the whole folded text holds a cue; sentence by sentence
+    the answer is the same."""
+    cues = ["Assessment: final exam.", "Die Prüfung ist mündlich.", "Évaluation : projet.", "TEST\nweekly"]
+    texts = [*cues, _DESCRIPTION, *_texts(300, seed=5), *(t + " " + c for t in _texts(50, seed=6) for c in cues)]
+    for text in texts:
+        about = [s for s in re.split(r"(?<=[.;!?])\s+|\n", text) if mining._ASSESSMENT_CUE.search(vocab.fold(s))]
+        named = [s for s in about if parsing.parse_assessment(s)]
+        mined = mining.mine.__wrapped__(text, None)
+        assert mined.assessment == tuple(dict.fromkeys(t for s in named for t in parsing.parse_assessment(s))), text
+        assert mined.assessment_sentences == (" ".join(named)[:2000] if mined.assessment else ""), text
