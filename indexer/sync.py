@@ -47,7 +47,7 @@ def _documents(changes: list[IndexChange], report: IndexReport) -> list[dict[str
     return documents
 
 
-def sync(store: Store, engine: SearchEngine, *, batch: int = 500) -> IndexReport:
+def sync(store: Store, engine: SearchEngine, *, batch: int = 1000) -> IndexReport:
     """Apply every store change after ``engine.last_seq()`` to the engine.
 
     Tombstones become deletes, everything else an upsert. ``last_seq`` advances after each batch,

@@ -20,7 +20,7 @@ import sqlite3
 import threading
 import time
 from collections.abc import Iterable, Iterator
-from contextlib import contextmanager, nullcontext
+from contextlib import contextmanager, nullcontext, suppress
 from datetime import date
 from itertools import islice
 from pathlib import Path
@@ -41,8 +41,13 @@ __all__ = ["SqliteEngine"]
 logger = logging.getLogger(__name__)
 
 _NO_LOCK = nullcontext()
-# Documents written under one savepoint (see SqliteEngine._write_all).
-WRITE_CHUNK = 200
+# Documents written under one savepoint (see SqliteEngine._write_all): each savepoint flushes FTS5's pending
+# terms as a segment, so a sync batch (indexer.sync) is one chunk, not five.
+WRITE_CHUNK = 1000
+# Page cache of a connection while it writes documents, KiB (restored afterwards, for it is a pooled reader
+# too): a chunk dirties more pages than SQLite's default 2 MiB (every facet value's last leaf, the docs
+# indexes' leaves), which then spilled into the WAL mid-transaction and were read back.
+WRITE_CACHE_KIB = 64 * 1024
 # The same when a rebuild writes a new generation: each savepoint flushes FTS5's pending terms as a
 # segment, and fewer, larger segments are less merging.
 BUILD_CHUNK = 2000
@@ -86,7 +91,7 @@ class SqliteEngine:
     def _transaction(self, *, write: bool = True) -> Iterator[tuple[str, sqlite3.Connection]]:
         """A transaction on the active generation: a write one (one writer at a time), or a read
         snapshot, so that a search's total, page and facets agree with each other."""
-        with self._write_lock if write else _NO_LOCK, self.files.lend() as (name, conn):
+        with self._write_lock if write else _NO_LOCK, self.files.lend() as (name, conn), self._cache(conn, write):
             conn.execute("BEGIN IMMEDIATE" if write else "BEGIN")
             try:
                 if write:
@@ -105,6 +110,21 @@ class SqliteEngine:
                     conn.execute("ROLLBACK")
                 raise
             conn.execute("COMMIT")
+
+    @staticmethod
+    @contextmanager
+    def _cache(conn: sqlite3.Connection, write: bool) -> Iterator[None]:
+        """The connection's page cache at :data:`WRITE_CACHE_KIB` for a write, as it was again afterwards."""
+        if not write:
+            yield
+            return
+        before = int(conn.execute("PRAGMA cache_size").fetchone()[0])
+        conn.execute(f"PRAGMA cache_size=-{WRITE_CACHE_KIB}")
+        try:
+            yield
+        finally:
+            with suppress(sqlite3.Error):  # a connection that failed is not lent again anyway
+                conn.execute(f"PRAGMA cache_size={before}")
 
     def _wrote(self, name: str) -> None:
         written: set[str] = getattr(self._written, "generations", set())

@@ -12,6 +12,7 @@ import json
 import logging
 import re
 from collections.abc import Iterable, Iterator
+from contextlib import contextmanager
 from dataclasses import dataclass
 from datetime import date, datetime
 from pathlib import Path
@@ -20,8 +21,9 @@ from typing import Any
 import orjson
 from alembic import command
 from alembic.config import Config
-from sqlalchemy import Engine, bindparam, create_engine, event, func, select, text, update
+from sqlalchemy import Engine, TypeDecorator, bindparam, create_engine, event, func, select, text, type_coerce, update
 from sqlalchemy.engine import Connection, make_url
+from sqlalchemy.types import NullType
 
 from offerings.errors import NotFound
 from offerings.export.search import completed, search_document
@@ -98,6 +100,30 @@ class IndexChange:
     deleted: bool
     document: dict[str, Any] | None = None
     error: str | None = None
+
+
+# Page cache of a SQLite connection while it writes a batch of offerings, KiB (restored afterwards: the
+# connection goes back to the pool). A batch of 100 records dirties about SQLite's default of 2 MiB (two
+# overflow pages a record, a leaf of each match-key index), which then spilled into the WAL mid-transaction.
+WRITE_CACHE_KIB = 32 * 1024
+
+
+@contextmanager
+def _write_cache(conn: Connection) -> Iterator[None]:
+    """A SQLite connection's page cache at :data:`WRITE_CACHE_KIB`, outside any transaction (other databases:
+    nothing)."""
+    if conn.dialect.name != "sqlite":
+        yield
+        return
+    # The driver's own connection: a PRAGMA through SQLAlchemy would begin the transaction already.
+    driver = conn.connection.driver_connection
+    assert driver is not None  # a connection checked out of the pool
+    before = int(driver.execute("PRAGMA cache_size").fetchone()[0])
+    driver.execute(f"PRAGMA cache_size=-{WRITE_CACHE_KIB}")
+    try:
+        yield
+    finally:
+        driver.execute(f"PRAGMA cache_size={before}")
 
 
 def _sqlite_pragmas(dbapi_connection: Any, _record: Any) -> None:
@@ -228,7 +254,7 @@ class Store:
             return []
         now = utcnow()
         today = date.today()  # the day the validation rules run on (Normalised.checked_on)
-        with self.engine.begin() as conn:
+        with self.engine.connect() as conn, _write_cache(conn), conn.begin():
             self._lock_writers(conn)
             # The same offering from another source: share its cluster (part of what is hashed, so a
             # record whose cluster changes is re-indexed).
@@ -390,14 +416,16 @@ class Store:
         without one (before migration 0004, or since rewritten by a cluster move) gets it computed from its
         stored offering here. ``documents=False`` reads only ids, sequences and tombstone flags.
         """
-        columns = [records.c.id, records.c.seq, records.c.deleted]
+        columns: list[Any] = [records.c.id, records.c.seq, records.c.deleted]
         if documents:
+            # The timestamp and the search document as the driver gives them, without SQLAlchemy's
+            # per-row type processing (half of what reading a change cost): _index_change decodes them.
             columns += [
                 records.c.completeness,
                 records.c.tier,
-                records.c.updated_at,
+                type_coerce(records.c.updated_at, _Verbatim).label("updated_at"),
                 records.c.content_hash,
-                records.c.search,
+                type_coerce(records.c.search, _Verbatim).label("search"),
                 records.c.search_hash,
             ]
         query = select(*columns).where(records.c.seq > seq).order_by(records.c.seq).limit(limit)
@@ -405,12 +433,18 @@ class Store:
             rows = conn.execute(query).all()
             if not documents:
                 return [IndexChange(id=row.id, seq=row.seq, deleted=bool(row.deleted)) for row in rows]
-            stale = [r.id for r in rows if not r.deleted and (r.search is None or r.search_hash != r.content_hash)]
+            # A live row's stored search document (JSON null when it could not become one), None for a tombstone.
+            searches = [None if r.deleted else _json_value(r.search) for r in rows]
+            stale = [
+                r.id
+                for r, search in zip(rows, searches, strict=True)
+                if not r.deleted and (search is None or r.search_hash != r.content_hash)
+            ]
             offerings: dict[str, Any] = {}
             if stale:
                 query = select(records.c.id, records.c.document).where(records.c.id.in_(stale))
                 offerings = dict(conn.execute(query).all())
-        return [_index_change(row, offerings.get(row.id)) for row in rows]
+        return [_index_change(r, search, offerings.get(r.id)) for r, search in zip(rows, searches, strict=True)]
 
     def iter_changes(self, seq: int = 0, *, batch: int = 1000) -> Iterator[StoredRecord]:
         """Every change after ``seq``, streamed in batches."""
@@ -549,14 +583,34 @@ def _window(start: datetime | None, end: datetime | None) -> list[Any]:
 _WITHOUT_RAW = [column for column in records.c if column.name not in ("raw", "search", "search_hash")]
 
 
-def _index_change(row: Any, stored: dict[str, Any] | None) -> IndexChange:
-    """The :class:`IndexChange` of a row of :meth:`Store.index_changes` (``stored``: its offering's JSON,
-    read only when the row has no current search document)."""
+class _Verbatim(TypeDecorator[Any]):
+    """A column read as the driver returns it: SQLite's text of a timestamp or a JSON value, PostgreSQL's
+    ``datetime`` and (psycopg decodes json itself) Python value; see :func:`_timestamp` and :func:`_json_value`."""
+
+    impl = NullType
+    cache_ok = True
+
+
+def _timestamp(value: Any) -> datetime:
+    """A ``DateTime`` column's value as read through :class:`_Verbatim`."""
+    # SQLAlchemy keeps SQLite timestamps as "YYYY-MM-DD HH:MM:SS.ffffff", which fromisoformat reads exactly.
+    return datetime.fromisoformat(value) if isinstance(value, str) else value
+
+
+def _json_value(value: Any) -> Any:
+    """A ``JSON`` column's value as read through :class:`_Verbatim` (None for SQL NULL)."""
+    return _json_loads(value) if isinstance(value, (str, bytes)) else value
+
+
+def _index_change(row: Any, search: dict[str, Any] | None, stored: dict[str, Any] | None) -> IndexChange:
+    """The :class:`IndexChange` of a row of :meth:`Store.index_changes` (``search``: its stored search document,
+    decoded; ``stored``: its offering's JSON, read only when the row has no current search document)."""
     if row.deleted:
         return IndexChange(id=row.id, seq=row.seq, deleted=True)
-    updated = row.updated_at.isoformat() + "Z"
+    updated = _timestamp(row.updated_at).isoformat() + "Z"
     if stored is None:
-        document = completed(row.search, completeness=row.completeness, tier=row.tier, seq=row.seq, updated=updated)
+        assert search is not None  # index_changes reads the offering of a row without one
+        document = completed(search, completeness=row.completeness, tier=row.tier, seq=row.seq, updated=updated)
         return IndexChange(id=row.id, seq=row.seq, deleted=False, document=document)
     try:
         document = search_document(
