@@ -120,6 +120,13 @@ class ApiSettings:
     rate_limit_storage: str = field(
         default="memory://", metadata={"help": "Where counts live: memory:// (one process) or a shared storage URI"}
     )
+    probe_rate_limit: str = field(
+        default="10/hour",
+        metadata={"help": "Feed checks and registrations (API and /register) per client address; empty: no limit"},
+    )
+    report_rate_limit: str = field(
+        default="20/hour", metadata={"help": "Problem reports on offerings per client address; empty: no limit"}
+    )
 
 
 @dataclass(frozen=True, slots=True, kw_only=True)
@@ -140,6 +147,10 @@ class HealthSettings:
     failing_after: int = field(default=3, metadata={"help": "Failed runs in a row that make a source failing"})
     suspend_after: int = field(default=6, metadata={"help": "Failed runs in a row that suspend a source"})
     shrink_share: float = field(default=0.5, metadata={"help": "Alert when a run deletes more than this share"})
+    completeness_drop_share: float = field(
+        default=0.1,
+        metadata={"help": "Alert when a run lowers the mean completeness by more than this share of the last run's"},
+    )
     webhook_url: str = field(default="", metadata={"help": "URL alerts are POSTed to as JSON (empty: none)"})
     webhook_secret: str = field(default="", metadata={"help": "HMAC-SHA256 key signing the webhook body"})
 

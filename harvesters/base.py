@@ -42,6 +42,8 @@ class HarvestReport:
     error: str | None = None
     problems: list[Problem] = field(default_factory=list)
     notes: list[str] = field(default_factory=list)
+    # Mean completeness of the source's live offerings after the run (set by harvesters.runner).
+    completeness: float | None = None
 
     MAX_PROBLEMS = 500
 
@@ -74,6 +76,7 @@ class HarvestReport:
             "error": self.error,
             "problems": [p.to_dict() for p in self.problems],
             "notes": list(self.notes),
+            "completeness": self.completeness,
         }
 
 

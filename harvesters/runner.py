@@ -85,8 +85,10 @@ def harvest_source(
     duration = time.monotonic() - started
     if report.status != "failed":
         _landing_pages(store, source, settings, report, check=check_links)
+        report.completeness = store.sources.completeness(source.id)
     store.sources.finish_run(run_id, duration_seconds=round(duration, 3), **report.run_values())
-    store.sources.update(source.id, next_due_at=next_due(source.every_seconds, settings.scheduler.jitter))
+    # "Harvest now" asked for during this run makes the source due again at once instead (SourceRegistry.schedule).
+    store.sources.schedule(source.id, next_due(source.every_seconds, settings.scheduler.jitter))
     logger.info("%s in %.1f s", report.summary(), duration)
     return report
 

@@ -30,7 +30,6 @@ from search_ui import (
     problem_reports,
     problems,
     providers,
-    ratelimit,
     registration,
     subscribe,
     views,
@@ -120,7 +119,6 @@ def create_app(
     app.register_blueprint(subscribe.bp)
     app.register_blueprint(home.bp)
     csrf.init_app(app)
-    ratelimit.init_app(app)
     app.register_blueprint(registration.api)
     app.register_blueprint(registration.ui)
     app.register_blueprint(admin.api)
@@ -130,6 +128,7 @@ def create_app(
     app.register_blueprint(problem_reports.ui)
     app.after_request(_headers)
     http.init_app(app)
+    # Last: the forms' rate limits wrap views the blueprints above registered.
     limits.init_app(app, settings)
     logger.info("web app ready: store %s, engine %s", store.engine.dialect.name, getattr(engine, "name", "?"))
     return app
