@@ -192,6 +192,7 @@ class Settings:
     health: HealthSettings = field(default_factory=HealthSettings, metadata={"help": "Source health and alerts"})
     public_url: str = field(default="", metadata={"help": "The web UI's public address, for links in mails"})
     api: ApiSettings = field(default_factory=ApiSettings, metadata={"help": "API rate limits"})
+    log_format: str = field(default="text", metadata={"help": "Log records as text lines or JSON objects (json)"})
 
     @property
     def store_url(self) -> str:
@@ -287,6 +288,8 @@ def load_settings(overrides: dict[str, Any] | None = None, *, environ: dict[str,
     values = _merge(values, _env_overrides(dict(os.environ if environ is None else environ)))
     values = _merge(values, overrides or {})
     settings = _build(Settings, values, "")
+    if settings.log_format not in ("text", "json"):
+        raise ConfigError(f"log_format must be text or json, not {settings.log_format!r}")
     if settings.search_engine not in ENGINES:
         raise ConfigError(f"search_engine must be one of {', '.join(ENGINES)}, not {settings.search_engine!r}")
     return settings

@@ -153,7 +153,10 @@ class _Run:
                 params["from"] = self.report.from_date
             for page in self._window(params, token, until=_format_date(_parse_datetime(started), granularity)):
                 announced = max(announced, page.complete_list_size or 0)
+                if announced and len(sets) == 1:  # one list: its completeListSize is the run's total
+                    self.report.expected = announced
                 self._store_page(page, crosswalk)
+                self.report.progressed()
                 self.state["checkpoint"] = {
                     "token": page.token,
                     "complete": page.token is None,
