@@ -177,6 +177,10 @@ class Settings:
     search_engine: str = field(default="sqlite", metadata={"help": "sqlite, elasticsearch or opensearch"})
     search_url: str = field(default="", metadata={"help": "Engine URL for elasticsearch/opensearch"})
     search_index: str = field(default="microcred-offerings", metadata={"help": "Index alias name"})
+    search_username: str = field(
+        default="", metadata={"help": "User of an engine with security on (empty with a password: elastic)"}
+    )
+    search_password: str = field(default="", metadata={"help": "Password of that user (empty: none sent)"})
     admin_token: str = field(default="", metadata={"help": "Bearer token for admin API calls"})
     allow_private_feeds: bool = field(default=False, metadata={"help": "Allow loopback/private feed URLs"})
     user_agent: str = field(default="", metadata={"help": "User-Agent sent on harvest requests"})
