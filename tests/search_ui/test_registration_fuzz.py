@@ -16,6 +16,8 @@ from offerings.store import Store
 from search_ui import create_app
 from tests.conftest import make_settings
 
+pytestmark = pytest.mark.stores  # the store the registrations land in: SQLite and PostgreSQL
+
 CLOSED = "http://127.0.0.1:9"
 urls = st.one_of(
     st.text(max_size=60).filter(lambda t: not t.strip().lower().startswith(("http:", "https:"))),
