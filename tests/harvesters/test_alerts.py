@@ -153,6 +153,8 @@ def test_a_drop_in_completeness_marks_the_run_and_alerts_contact_operator_and_so
     words = f"dropped from {first['completeness']:g} to {second['completeness']:g}"
     # The run is marked, so the source's history says what was wrong.
     assert any(note.startswith("alert: ") and words in note for note in second["notes"])
+    page = create_app(alert_settings, store=store).test_client().get(f"/sources/{source.id}")
+    assert page.status_code == 200 and words in page.get_data(as_text=True)
     ((to, message),) = inbox.messages
     assert to == ["ops@uni.example"] and words in message.get_payload()  # type: ignore[operator]
     by_path = {path: (headers, body) for path, headers, body in hooks[1]}
