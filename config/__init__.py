@@ -128,6 +128,13 @@ class ApiSettings:
     rate_limit_storage: str = field(
         default="memory://", metadata={"help": "Where counts live: memory:// (one process) or a shared storage URI"}
     )
+    probe_rate_limit: str = field(
+        default="10/hour",
+        metadata={"help": "Feed checks and registrations (API and /register) per client address; empty: no limit"},
+    )
+    report_rate_limit: str = field(
+        default="20/hour", metadata={"help": "Problem reports on offerings per client address; empty: no limit"}
+    )
 
 
 @dataclass(frozen=True, slots=True, kw_only=True)
@@ -158,6 +165,10 @@ class HealthSettings:
     failing_after: int = field(default=3, metadata={"help": "Failed runs in a row that make a source failing"})
     suspend_after: int = field(default=6, metadata={"help": "Failed runs in a row that suspend a source"})
     shrink_share: float = field(default=0.5, metadata={"help": "Alert when a run deletes more than this share"})
+    completeness_drop_share: float = field(
+        default=0.1,
+        metadata={"help": "Alert when a run lowers the mean completeness by more than this share of the last run's"},
+    )
     webhook_url: str = field(default="", metadata={"help": "URL alerts are POSTed to as JSON (empty: none)"})
     webhook_secret: str = field(default="", metadata={"help": "HMAC-SHA256 key signing the webhook body"})
 
@@ -184,6 +195,10 @@ class Settings:
     search_engine: str = field(default="sqlite", metadata={"help": "sqlite, elasticsearch or opensearch"})
     search_url: str = field(default="", metadata={"help": "Engine URL for elasticsearch/opensearch"})
     search_index: str = field(default="microcred-offerings", metadata={"help": "Index alias name"})
+    search_username: str = field(
+        default="", metadata={"help": "User of an engine with security on (empty with a password: elastic)"}
+    )
+    search_password: str = field(default="", metadata={"help": "Password of that user (empty: none sent)"})
     admin_token: str = field(default="", metadata={"help": "Bearer token for admin API calls"})
     allow_private_feeds: bool = field(default=False, metadata={"help": "Allow loopback/private feed URLs"})
     user_agent: str = field(default="", metadata={"help": "User-Agent sent on harvest requests"})
@@ -200,6 +215,7 @@ class Settings:
     public_url: str = field(default="", metadata={"help": "The web UI's public address, for links in mails"})
     api: ApiSettings = field(default_factory=ApiSettings, metadata={"help": "API rate limits"})
     oai: OaiSettings = field(default_factory=OaiSettings, metadata={"help": "The OAI-PMH data provider"})
+    log_format: str = field(default="text", metadata={"help": "Log records as text lines or JSON objects (json)"})
 
     @property
     def store_url(self) -> str:
@@ -295,6 +311,8 @@ def load_settings(overrides: dict[str, Any] | None = None, *, environ: dict[str,
     values = _merge(values, _env_overrides(dict(os.environ if environ is None else environ)))
     values = _merge(values, overrides or {})
     settings = _build(Settings, values, "")
+    if settings.log_format not in ("text", "json"):
+        raise ConfigError(f"log_format must be text or json, not {settings.log_format!r}")
     if settings.search_engine not in ENGINES:
         raise ConfigError(f"search_engine must be one of {', '.join(ENGINES)}, not {settings.search_engine!r}")
     # OAI-PMH.xsd's emailType: an Identify answer with anything else is invalid, so harvesters would refuse it.

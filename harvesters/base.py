@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import asdict, dataclass, field
 from typing import TYPE_CHECKING, Any, Protocol
 
@@ -42,6 +43,12 @@ class HarvestReport:
     error: str | None = None
     problems: list[Problem] = field(default_factory=list)
     notes: list[str] = field(default_factory=list)
+    # Mean completeness of the source's live offerings after the run (set by harvesters.runner).
+    completeness: float | None = None
+    # Records the source says the run will see (OAI-PMH completeListSize; a catalogue's record count), if known.
+    expected: int | None = None
+    # Called as records and pages arrive (the CLI's progress bar); never part of the stored run.
+    on_progress: Callable[[HarvestReport], None] | None = field(default=None, repr=False, compare=False)
 
     MAX_PROBLEMS = 500
 
@@ -49,6 +56,11 @@ class HarvestReport:
         """Record a per-record problem (the list is capped; counts are not)."""
         if len(self.problems) < self.MAX_PROBLEMS:
             self.problems.append(Problem(identifier, field_name, message))
+
+    def progressed(self) -> None:
+        """Tell ``on_progress`` that more records or pages arrived."""
+        if self.on_progress is not None:
+            self.on_progress(self)
 
     def summary(self) -> str:
         """One line for logs and the CLI."""
@@ -74,6 +86,7 @@ class HarvestReport:
             "error": self.error,
             "problems": [p.to_dict() for p in self.problems],
             "notes": list(self.notes),
+            "completeness": self.completeness,
         }
 
 

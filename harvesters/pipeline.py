@@ -105,3 +105,4 @@ class Pipeline:
         enriched = [self.enrichment.apply(item) for item in batch]
         for outcome in self.store.upsert_many(enriched):
             self.report.counts.add(outcome)
+        self.report.progressed()

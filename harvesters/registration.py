@@ -13,6 +13,7 @@ from __future__ import annotations
 
 import logging
 import re
+import secrets
 from dataclasses import dataclass, field
 from typing import Any
 from urllib.parse import parse_qsl, urlencode, urlsplit, urlunsplit
@@ -24,7 +25,7 @@ from harvesters.probe import probe
 from harvesters.runner import parse_interval
 from offerings import vocab
 from offerings.crosswalks import CROSSWALKS, SourceContext
-from offerings.errors import CatalogueError, CrosswalkError, FeedError, HarvestError
+from offerings.errors import BlockedFeedError, CatalogueError, CrosswalkError, FeedError, HarvestError
 from offerings.quality import assess
 from offerings.store import Source, Store, lifecycle
 
@@ -36,6 +37,8 @@ __all__ = [
     "Registration",
     "add",
     "check",
+    "check_webhook",
+    "new_webhook_secret",
     "normalise_url",
     "register",
     "slug_for",
@@ -80,6 +83,8 @@ class Registration:
     country: str | None = None
     sets: list[str] = field(default_factory=list)
     every: str | None = None
+    # Where the source's alerts are POSTed besides the contact's mail (signed with a secret of its own).
+    webhook_url: str | None = None
 
     def validated(self, *, contact_required: bool) -> Registration:
         """A copy with the URL normalised and the country as its ISO code.
@@ -114,38 +119,49 @@ class Registration:
                 parse_interval(self.every)
             except (CatalogueError, ValueError) as exc:
                 raise InvalidRegistration("every", str(exc)) from exc
+        webhook = (self.webhook_url or "").strip() or None
+        if webhook is not None:
+            # Checked as a feed URL is, but kept as written: a receiver may care about its trailing slash.
+            normalise_url(webhook, field="webhook_url")
         return Registration(
-            url=url, contact_email=email, kind=self.kind, name=name, country=country, sets=sets, every=self.every
+            url=url,
+            contact_email=email,
+            kind=self.kind,
+            name=name,
+            country=country,
+            sets=sets,
+            every=self.every,
+            webhook_url=webhook,
         )
 
 
-def normalise_url(url: str) -> str:
+def normalise_url(url: str, *, field: str = "url") -> str:
     """``url`` in the form registrations are compared by: scheme and host in lower case, no default port, no
     fragment, no trailing slash, query parameters sorted.
 
     Raises:
-        InvalidRegistration: not an http(s) URL with a host, or carrying credentials.
+        InvalidRegistration: not an http(s) URL with a host, or carrying credentials (naming ``field``).
     """
     text = (url or "").strip()
     if not text:
-        raise InvalidRegistration("url", "a feed URL is required")
+        raise InvalidRegistration(field, "a feed URL is required")
     if len(text) > _MAX_URL:
-        raise InvalidRegistration("url", f"the URL is longer than {_MAX_URL} characters")
+        raise InvalidRegistration(field, f"the URL is longer than {_MAX_URL} characters")
     try:
         parts = urlsplit(text)
         port = parts.port
     except ValueError as exc:
-        raise InvalidRegistration("url", f"{text!r} is not a URL: {exc}") from None
+        raise InvalidRegistration(field, f"{text!r} is not a URL: {exc}") from None
     scheme = parts.scheme.lower()
     if scheme not in ("http", "https"):
-        raise InvalidRegistration("url", f"{text!r} is not an http or https URL")
+        raise InvalidRegistration(field, f"{text!r} is not an http or https URL")
     host = (parts.hostname or "").lower().rstrip(".")
     if not host:
-        raise InvalidRegistration("url", f"{text!r} names no host")
+        raise InvalidRegistration(field, f"{text!r} names no host")
     if parts.username or parts.password:
-        raise InvalidRegistration("url", "the URL must not carry a user name or password")
+        raise InvalidRegistration(field, "the URL must not carry a user name or password")
     if any(c.isspace() for c in text):
-        raise InvalidRegistration("url", f"{text!r} contains spaces")
+        raise InvalidRegistration(field, f"{text!r} contains spaces")
     if ":" in host:
         host = f"[{host}]"
     netloc = host if port is None or (scheme, port) in (("http", 80), ("https", 443)) else f"{host}:{port}"
@@ -216,6 +232,8 @@ def register(
     found = existing_source(store, wanted.url)
     if found is not None:
         raise AlreadyRegistered(found)
+    if wanted.webhook_url:
+        check_webhook(wanted.webhook_url, settings)
     report = _probe_with_preview(wanted, settings)
     return add(store, settings, registration, status=status, actor=actor, report=report), report
 
@@ -255,12 +273,37 @@ def add(
         country=wanted.country,
         contact_email=wanted.contact_email,
         probe=report or None,
+        webhook_url=wanted.webhook_url,
+        webhook_secret=new_webhook_secret() if wanted.webhook_url else None,
     )
     stored = store.sources.add(source)
     who = actor or (f"registration by {wanted.contact_email}" if status == "pending" else "operator")
     why = "registered through the public form or API" if status == "pending" else "added by the operator"
     lifecycle.record(store, stored.id, None, status, actor=who, reason=why)
     return stored
+
+
+def new_webhook_secret() -> str:
+    """A fresh key for signing a source's webhook bodies (shown to the registrant once, at registration)."""
+    return secrets.token_urlsafe(32)
+
+
+def check_webhook(url: str, settings: Settings) -> str:
+    """``url`` (stripped), if the harvest's address policy lets alerts be POSTed there.
+
+    Raises:
+        InvalidRegistration: not an http(s) URL, or one the policy refuses (a private address, a port not allowed).
+    """
+    normalise_url(url, field="webhook_url")
+    normal = url.strip()
+    client = FeedClient(settings)
+    try:
+        client.check_url(normal)
+    except BlockedFeedError as exc:
+        raise InvalidRegistration("webhook_url", f"alerts cannot be sent there: {exc}") from exc
+    finally:
+        client.close()
+    return normal
 
 
 def _probe_with_preview(registration: Registration, settings: Settings) -> dict[str, Any]:

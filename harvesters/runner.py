@@ -13,6 +13,7 @@ from harvesters.cadence import next_due
 from harvesters.enrichment import prepare
 from harvesters.feed import FeedHarvester
 from harvesters.landing import check_source
+from harvesters.metrics import observe_run
 from harvesters.oai import OaiHarvester
 from harvesters.web import WebHarvester
 from offerings.errors import ConfigError, HarvestError
@@ -56,15 +57,22 @@ def harvester_for(source: Source, settings: Settings) -> Harvester:
 
 
 def harvest_source(
-    store: Store, source: Source, settings: Settings, *, full: bool = False, check_links: bool = False
+    store: Store,
+    source: Source,
+    settings: Settings,
+    *,
+    full: bool = False,
+    check_links: bool = False,
+    progress: Callable[[HarvestReport], None] | None = None,
 ) -> HarvestReport:
     """Harvest one source now and record the run; never raises for a failing source.
 
     The run row is written at the start (status ``running``) and completed at the end with counts,
     problems and the error, so a crash leaves a visible trace. ``check_links`` (the scheduler passes
     ``links.after_harvest``) then checks the source's landing pages (V3) and notes the outcome in the run.
+    ``progress`` is called with the report as records and pages arrive.
     """
-    report = HarvestReport(source_id=source.id, full=full)
+    report = HarvestReport(source_id=source.id, full=full, on_progress=progress)
     # Callers hold the source's lease (scheduler) or act as the operator (CLI): a run still marked
     # running belongs to a process that died.
     store.sources.close_interrupted_runs(source.id)
@@ -85,8 +93,11 @@ def harvest_source(
     duration = time.monotonic() - started
     if report.status != "failed":
         _landing_pages(store, source, settings, report, check=check_links)
+        report.completeness = store.sources.completeness(source.id)
     store.sources.finish_run(run_id, duration_seconds=round(duration, 3), **report.run_values())
-    store.sources.update(source.id, next_due_at=next_due(source.every_seconds, settings.scheduler.jitter))
+    # "Harvest now" asked for during this run makes the source due again at once instead (SourceRegistry.schedule).
+    store.sources.schedule(source.id, next_due(source.every_seconds, settings.scheduler.jitter))
+    observe_run(report, source.kind, duration)
     logger.info("%s in %.1f s", report.summary(), duration)
     return report
 

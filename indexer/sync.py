@@ -10,7 +10,7 @@ from __future__ import annotations
 
 import logging
 import time
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from typing import Any
 
 from indexer.base import IndexReport, SearchEngine
@@ -88,18 +88,27 @@ def sync(store: Store, engine: SearchEngine, *, batch: int = 1000) -> IndexRepor
     return report
 
 
-def _live_documents(store: Store, report: IndexReport, *, batch: int = 500) -> Iterator[dict[str, Any]]:
+def _live_documents(
+    store: Store, report: IndexReport, *, batch: int = 500, progress: Callable[[int], None] | None = None
+) -> Iterator[dict[str, Any]]:
     seq = 0
+    read = 0
     while True:
         changes = store.index_changes(seq, limit=batch)
         if not changes:
             return
-        yield from _documents([c for c in changes if not c.deleted], report)
+        for document in _documents([c for c in changes if not c.deleted], report):
+            yield document
+            read += 1
+            # Told when the engine asks for the next one, i.e. once it has taken this one.
+            if progress is not None:
+                progress(read)
         seq = changes[-1].seq
 
 
-def rebuild(store: Store, engine: SearchEngine) -> IndexReport:
-    """Build the engine's index again from every live record and switch to it atomically.
+def rebuild(store: Store, engine: SearchEngine, *, progress: Callable[[int], None] | None = None) -> IndexReport:
+    """Build the engine's index again from every live record and switch to it atomically; ``progress`` is
+    called with the number of documents handed to the engine so far.
 
     Raises:
         BackendUnavailable: the engine cannot be reached (the old index stays in use).
@@ -108,7 +117,7 @@ def rebuild(store: Store, engine: SearchEngine) -> IndexReport:
     # again by the next sync, which is harmless, instead of being skipped, which would not be.
     seq = store.max_seq()
     report = IndexReport()
-    built = engine.rebuild(_live_documents(store, report), last_seq=seq)
+    built = engine.rebuild(_live_documents(store, report, progress=progress), last_seq=seq)
     built.errors = report.errors + built.errors
     return built
 

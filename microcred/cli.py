@@ -14,7 +14,9 @@ from typing import Any
 import click
 
 from config import VERSION, Settings, load_settings
+from config.logs import configure_logging
 from harvesters.scheduler import HarvestScheduler
+from microcred import progress
 from microcred.wiring import Catalogue, demo_settings
 from offerings.errors import CatalogueError
 from offerings.store import Store
@@ -24,14 +26,8 @@ __all__ = ["main"]
 logger = logging.getLogger(__name__)
 
 
-def _setup_logging(verbose: bool) -> None:
-    root = logging.getLogger()
-    if not root.handlers:
-        logging.basicConfig(
-            level=logging.DEBUG if verbose else logging.INFO,
-            format="%(asctime)s %(levelname)s %(name)s: %(message)s",
-            stream=sys.stderr,
-        )
+def _setup_logging(verbose: bool, log_format: str) -> None:
+    configure_logging(log_format, level=logging.DEBUG if verbose else logging.INFO)
     for noisy in ("apscheduler", "werkzeug", "urllib3", "alembic"):
         logging.getLogger(noisy).setLevel(logging.WARNING)
 
@@ -56,8 +52,12 @@ def _fail_cleanly(func: Callable[..., Any]) -> Callable[..., Any]:
 @click.pass_context
 def cli(ctx: click.Context, verbose: bool) -> None:
     """microcred: a federated catalogue of micro-credential offerings."""
-    _setup_logging(verbose)
-    ctx.obj = load_settings()
+    try:
+        settings = load_settings()
+    except CatalogueError as exc:  # a bad setting is a one-line message, not a traceback
+        raise click.ClickException(str(exc)) from exc
+    _setup_logging(verbose, settings.log_format)
+    ctx.obj = settings
 
 
 def _catalogue(settings: Settings) -> Catalogue:
@@ -441,10 +441,10 @@ def harvest(settings: Settings, source_ids: tuple[str, ...], all_sources: bool, 
     try:
         store = catalogue.store
         chosen = store.sources.all(status="active") if all_sources else [store.sources.get(i) for i in source_ids]
-        with click.progressbar(chosen, label="harvesting", item_show_func=lambda s: s.id if s else "") as bar:
-            reports = []
-            for source in bar:
-                reports.append(catalogue.harvest(source, full=full))
+        reports = []
+        for source in chosen:
+            with progress.HarvestBar(source.id, enabled=settings.log_format != "json") as bar:
+                reports.append(catalogue.harvest(source, full=full, progress=bar.update))
         for report in reports:
             failed += report.status == "failed"
             click.echo(report.summary())
@@ -466,7 +466,9 @@ def index(settings: Settings, rebuild: bool, verify: bool) -> None:
     catalogue = _catalogue(settings)
     try:
         if rebuild:
-            report = sync_module.rebuild(catalogue.store, catalogue.engine)
+            label, total = f"rebuilding the {catalogue.engine.name} index", catalogue.store.count()
+            with progress.counter(label, total, enabled=settings.log_format != "json") as bar:
+                report = sync_module.rebuild(catalogue.store, catalogue.engine, progress=bar)
             click.echo(f"rebuilt the {catalogue.engine.name} index: {report.indexed} offerings")
         elif verify:
             result = sync_module.verify(catalogue.store, catalogue.engine)

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import logging
+from collections.abc import Callable
 from dataclasses import replace
 from typing import Any
 
@@ -61,9 +62,11 @@ class Catalogue:
             self.store, self.settings, wanted, status=status, report=probe_report, source_id=source_id
         )
 
-    def harvest(self, source: Source, *, full: bool = False) -> HarvestReport:
-        """Harvest one source and bring the index up to date."""
-        report = harvest_source(self.store, source, self.settings, full=full)
+    def harvest(
+        self, source: Source, *, full: bool = False, progress: Callable[[HarvestReport], None] | None = None
+    ) -> HarvestReport:
+        """Harvest one source and bring the index up to date; ``progress`` as for ``harvest_source``."""
+        report = harvest_source(self.store, source, self.settings, full=full, progress=progress)
         self.sync_index()
         return report
 

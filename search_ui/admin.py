@@ -3,9 +3,12 @@
 ``POST /api/v1/sources/{id}/approve`` makes a pending or verified source active; ``.../harvest`` makes an
 active source due now (the scheduler takes it on its next tick); ``.../verify`` is the operator's confirmation
 of ownership; ``.../transition`` moves a source to any state its lifecycle allows (``suspended``,
-``removed`` …) with a reason. Admin calls are refused (403) while no admin token is set, and answered 401
-without the right one. The ``/admin`` page asks for the same token once, keeps the sign-in in the session
-and posts its buttons with a CSRF token. Every change is a lifecycle transition recorded with who and why.
+``removed`` …) with a reason; ``.../webhook`` sets (``{"url": ...}``) or clears (``{"url": null}``) the
+source's own alert webhook and answers its new signing secret. Admin calls are refused (403) while no admin
+token is set, and answered 401 without the right one. The ``/admin`` page asks for the same token once, keeps
+the sign-in in the session and posts its buttons with a CSRF token. "Harvest now" on a source that is being
+harvested is kept and runs right after the current run. Every change is a lifecycle transition recorded with
+who and why.
 """
 
 from __future__ import annotations
@@ -18,8 +21,9 @@ from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
 from werkzeug.wrappers import Response as WerkzeugResponse
 
+from harvesters import registration as reg
 from offerings.errors import NotFound
-from offerings.store import Store, lifecycle, problem_reports, utcnow
+from offerings.store import Store, lifecycle, problem_reports
 from search_ui import csrf, services
 from search_ui.api import listed_sources, source_dict
 from search_ui.problems import problem
@@ -81,7 +85,7 @@ def _apply(store: Store, source_id: str, action: str, *, actor: str, reason: str
     if action == "harvest":
         if source.status not in HARVESTABLE:
             raise lifecycle.IllegalTransition(f"source {source_id!r} is {source.status}; only active sources harvest")
-        store.sources.update(source_id, next_due_at=utcnow())
+        store.sources.request_harvest(source_id)
         return f"{source_id} is due now; the scheduler harvests it on its next tick"
     if action == "suspend":
         lifecycle.transition(store, source_id, "suspended", actor=actor, reason=reason or "suspended by the operator")
@@ -149,6 +153,31 @@ def move(source_id: str) -> Response | tuple[Response, int]:
     except lifecycle.IllegalTransition as exc:
         return problem(409, "Conflict", str(exc), kind="illegal-transition")
     return jsonify({"source": source_dict(store, store.sources.get(source_id), with_runs=True)})
+
+
+@api.post("/sources/<source_id>/webhook")
+def webhook(source_id: str) -> Response | tuple[Response, int]:
+    """Admin: set or clear the source's alert webhook; a new URL gets a new secret, answered once."""
+    refused = _refused()
+    if refused is not None:
+        return refused
+    body = request.get_json(silent=True) if request.is_json else None
+    if not isinstance(body, dict) or "url" not in body or not isinstance(body["url"], str | None):
+        detail = 'send {"url": "https://..."} or {"url": null}'
+        return problem(400, "Bad Request", detail, kind="invalid-parameter", parameter="url")
+    store = services.store()
+    store.sources.get(source_id)  # NotFound: a 404 problem
+    url = (body["url"] or "").strip()
+    if not url:
+        store.sources.update(source_id, webhook_url=None, webhook_secret=None)
+        return jsonify({"source": source_id, "webhook": None})
+    try:
+        url = reg.check_webhook(url, services.services().settings)
+    except reg.InvalidRegistration as exc:
+        return problem(422, "Unusable webhook", exc.message, kind="invalid-registration", parameter="url")
+    secret = reg.new_webhook_secret()
+    store.sources.update(source_id, webhook_url=url, webhook_secret=secret)
+    return jsonify({"source": source_id, "webhook": {"url": url, "secret": secret}})
 
 
 # ---- the page --------------------------------------------------------------------------------------

@@ -10,14 +10,20 @@ A request carrying an API key (``X-API-Key: TOKEN`` or ``Authorization: Bearer T
 ``microcred keys add``) is counted against the key, at the key's own limit (none: not limited), wherever it comes
 from. An unknown or revoked key is a 401 problem, never a silent fall-back to the address's budget. The admin
 calls keep their bearer token: on their paths, and for the admin token itself, the header is not an API key.
+
+The public forms that make us work for a stranger have budgets of their own per client address, in the same
+storage (so shared by the workers when it is): ``settings.api.probe_rate_limit`` for a feed check or registration
+(API and ``/register``), ``settings.api.report_rate_limit`` for a problem report. They count POSTs only.
 """
 
 from __future__ import annotations
 
 import hmac
 import re
+from typing import Any
 
 from flask import Flask, Response, g, request
+from flask_babel import gettext as _
 from flask_limiter import HeaderNames, Limiter
 from flask_limiter.util import get_remote_address
 
@@ -26,7 +32,7 @@ from offerings.store import ApiKey
 from search_ui.problems import is_api_request, problem
 from search_ui.services import services, store
 
-__all__ = ["ADMIN_PATHS", "HEADERS", "init_app", "presented_token"]
+__all__ = ["ADMIN_PATHS", "FORMS", "HEADERS", "init_app", "presented_token"]
 
 HEADERS = {
     HeaderNames.LIMIT: "RateLimit-Limit",
@@ -36,6 +42,11 @@ HEADERS = {
 }
 # The admin calls of the pinned API (bearer MICROCRED_ADMIN_TOKEN) and the operator's pages.
 ADMIN_PATHS = re.compile(r"^/(admin(/|$)|api/v1/sources/[^/]+/(approve|harvest|verify|transition)$)")
+# The forms' budgets (scope -> the endpoints sharing it); the limit of each is the setting of its name.
+FORMS = {
+    "probe_rate_limit": ("registration_api.register", "registration_api.check", "registration.register_page"),
+    "report_rate_limit": ("problem_reports.report",),
+}
 
 
 def _limited_path() -> bool:
@@ -87,12 +98,32 @@ def _client() -> str:
     return f"key:{key.id}" if key is not None else f"addr:{get_remote_address()}"
 
 
-def init_app(app: Flask, settings: Settings) -> Limiter | None:
-    """Check API keys, and put the configured limit on ``app``; returns the limiter (None when the limit is off)."""
+def _address() -> str:
+    return f"addr:{get_remote_address()}"
+
+
+def _too_many() -> str:
+    return _("Too many requests from your address for this form; please try again later.")
+
+
+def _limit_forms(app: Flask, limiter: Limiter, settings: Settings) -> None:
+    """Wrap the forms' views (registered already) in their budgets; a form whose setting is empty is not limited."""
+    for scope, endpoints in FORMS.items():
+        value = getattr(settings.api, scope)
+        if not value:
+            continue
+        # Keyed by address even for an API key: a key lifts the read limit, not the work a stranger can cause.
+        shared = limiter.shared_limit(value, scope, key_func=_address, methods=["POST"], error_message=_too_many)
+        for endpoint in endpoints:
+            view: Any = app.view_functions[endpoint]
+            app.view_functions[endpoint] = shared(view)
+
+
+def init_app(app: Flask, settings: Settings) -> Limiter:
+    """Check API keys, put the configured limit on ``app`` and the forms' budgets on their views; returns the
+    limiter. Call it after the blueprints are registered."""
     # Registered before the limiter's own check, so the limit knows the key (and a bad key is refused first).
     app.before_request(_identify)
-    if not settings.api.rate_limit:
-        return None
     default = settings.api.rate_limit
 
     def limit() -> str:
@@ -105,13 +136,15 @@ def init_app(app: Flask, settings: Settings) -> Limiter | None:
         unlimited_key = key is not None and not key.rate_limit
         return not _limited_path() or request.method == "OPTIONS" or unlimited_key
 
-    return Limiter(
+    limiter = Limiter(
         _client,
         app=app,
-        application_limits=[limit],
+        application_limits=[limit] if default else [],
         application_limits_exempt_when=exempt,
         storage_uri=settings.api.rate_limit_storage,
         headers_enabled=True,
         header_name_mapping=HEADERS,
         retry_after="delta-seconds",
     )
+    _limit_forms(app, limiter, settings)
+    return limiter

@@ -9,7 +9,7 @@ from werkzeug.wrappers import Response as WerkzeugResponse
 
 from offerings.errors import NotFound
 from offerings.store import problem_reports
-from search_ui import csrf, ratelimit, services
+from search_ui import csrf, services
 from search_ui.api import live_record
 from search_ui.labels import PROBLEM_CATEGORIES
 
@@ -30,7 +30,6 @@ def report(record_id: str) -> tuple[str, int]:
     if request.method == "GET":
         return render_template("report.html", record_id=record_id, title=title, categories=categories, form={}), 200
     csrf.require()
-    ratelimit.limit()
     form = {k: request.form.get(k, "") for k in ("category", "message", "contact")}
     error = None
     if form["category"] not in categories:

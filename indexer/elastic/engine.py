@@ -62,6 +62,8 @@ class ClusterEngine:
         timeout: seconds per request.
         refresh: make every upsert and delete visible to searches before returning, as the SQLite
             engine's are (a sync writes batches, so this costs one refresh per batch).
+        username, password: HTTP basic credentials for a cluster with security on (Elasticsearch's default);
+            a password without a user name is the built-in ``elastic`` user's. Used instead of any in the URL.
     """
 
     name: ClassVar[str] = "cluster"
@@ -69,7 +71,14 @@ class ClusterEngine:
     capabilities: ClassVar[frozenset[str]] = frozenset({"stemming", "stemming:pl"})
 
     def __init__(
-        self, url: str, *, index: str = "microcred-offerings", timeout: float = 30.0, refresh: bool = True
+        self,
+        url: str,
+        *,
+        index: str = "microcred-offerings",
+        timeout: float = 30.0,
+        refresh: bool = True,
+        username: str | None = None,
+        password: str | None = None,
     ) -> None:
         urls = node_urls(url)
         if not urls:
@@ -79,6 +88,7 @@ class ClusterEngine:
         self.url = ",".join(eq.safe_url(node) for node in urls)
         self.alias = index
         self.refresh = refresh
+        self._auth = (username or "elastic", password) if password else None
         self.raw_client = self._connect(url, timeout)
         # Every call the engine makes itself goes through this: client exceptions arrive as ours.
         self.client = TranslatingClient(self.raw_client, self._classify, f"{self.name} at {self.url}")
@@ -93,7 +103,12 @@ class ClusterEngine:
         Raises:
             ConfigError: no URL, a bad alias, or the client library is not installed.
         """
-        return cls(settings.search_url, index=settings.search_index)
+        return cls(
+            settings.search_url,
+            index=settings.search_index,
+            username=settings.search_username or None,
+            password=settings.search_password or None,
+        )
 
     # ---- the client seam ---------------------------------------------------------------------------
 
@@ -374,6 +389,7 @@ class OpenSearchEngine(ClusterEngine):
             retry_on_timeout=False,
             retry_on_status=(502, 503, 504),
             pool_maxsize=_POOL_SIZE,
+            http_auth=self._auth,
         )
 
     @property
@@ -414,6 +430,7 @@ class ElasticEngine(ClusterEngine):
             max_retries=len(hosts),
             retry_on_timeout=False,
             retry_on_status=(429, 502, 503, 504),
+            basic_auth=self._auth,
         )
 
     @property

@@ -12,7 +12,7 @@ from dataclasses import dataclass, field
 from datetime import UTC, datetime, timedelta
 from typing import Any
 
-from sqlalchemy import Engine, select, update
+from sqlalchemy import Engine, case, func, select, update
 from sqlalchemy.engine import Connection
 
 from offerings.errors import NotFound, StoreError
@@ -45,6 +45,9 @@ class Source:
     created_at: datetime | None = None
     updated_at: datetime | None = None
     next_due_at: datetime | None = None
+    # The HEI's own alert webhook and the secret its bodies are signed with (never in to_dict: not public).
+    webhook_url: str | None = None
+    webhook_secret: str | None = None
 
     def to_dict(self) -> dict[str, Any]:
         """JSON-able form for the API."""
@@ -166,6 +169,43 @@ class SourceRegistry:
                 )
             )
 
+    def request_harvest(self, source_id: str) -> Source:
+        """Harvest now: make the source due at once, and remember the request until a claim takes it up.
+
+        A run already under way (claimed before the request) reschedules the source when it ends; the kept
+        request makes that rescheduling "due now" (:meth:`schedule`), so the request is not lost to it.
+
+        Raises:
+            NotFound: no such source.
+        """
+        return self.update(source_id, next_due_at=utcnow(), harvest_requested=True)
+
+    def schedule(self, source_id: str, next_due_at: datetime | None) -> None:
+        """Set the next due time after a run, unless a "harvest now" came in since the run's claim: then the
+        source is due at once, so the scheduler harvests it again right after this run.
+
+        One UPDATE, so a request arriving while the run ends is either seen here or lands after it.
+        """
+        now = utcnow()
+        with self.engine.begin() as conn:
+            conn.execute(
+                update(sources)
+                .where(sources.c.id == source_id)
+                .values(
+                    next_due_at=case((sources.c.harvest_requested.is_(True), now), else_=next_due_at),
+                    updated_at=now,
+                )
+            )
+
+    def completeness(self, source_id: str) -> float | None:
+        """Mean completeness score of the source's live offerings; None when it has none."""
+        query = select(func.avg(records.c.completeness)).where(
+            records.c.source_id == source_id, records.c.deleted.is_(False)
+        )
+        with self.engine.connect() as conn:
+            found = conn.execute(query).scalar()
+        return None if found is None else round(float(found), 2)
+
     def due(self, now: datetime | None = None) -> list[Source]:
         """Active (and failing: retried with backoff) sources whose next harvest is due, longest due first."""
         moment = now or utcnow()
@@ -197,7 +237,8 @@ class SourceRegistry:
                     | (sources.c.lease_until < moment)
                     | (sources.c.lease_owner == owner),
                 )
-                .values(lease_owner=owner, lease_until=moment + lease)
+                # The run this claim starts covers every "harvest now" asked for until now.
+                .values(lease_owner=owner, lease_until=moment + lease, harvest_requested=False)
             )
         return done.rowcount == 1
 
@@ -255,6 +296,20 @@ class SourceRegistry:
         with self.engine.begin() as conn:
             conn.execute(update(harvest_runs).where(harvest_runs.c.id == run_id).values(finished_at=utcnow(), **values))
 
+    def note_last_run(self, source_id: str, notes: list[str]) -> None:
+        """Add ``notes`` to the newest run of the source (what the health check found after it ended)."""
+        with self.engine.begin() as conn:
+            row = conn.execute(
+                select(harvest_runs.c.id, harvest_runs.c.notes)
+                .where(harvest_runs.c.source_id == source_id)
+                .order_by(harvest_runs.c.id.desc())
+                .limit(1)
+            ).first()
+            if row is not None:
+                conn.execute(
+                    update(harvest_runs).where(harvest_runs.c.id == row.id).values(notes=[*(row.notes or []), *notes])
+                )
+
     def runs(self, source_id: str, *, limit: int = 20) -> list[dict[str, Any]]:
         """The newest runs of a source, newest first."""
         query = (
@@ -295,6 +350,8 @@ def _source_values(source: Source) -> dict[str, Any]:
         "state": dict(source.state),
         "probe": source.probe,
         "next_due_at": source.next_due_at,
+        "webhook_url": source.webhook_url,
+        "webhook_secret": source.webhook_secret,
     }
 
 
@@ -315,4 +372,6 @@ def _source(row: Any) -> Source:
         created_at=row["created_at"],
         updated_at=row["updated_at"],
         next_due_at=row["next_due_at"],
+        webhook_url=row["webhook_url"],
+        webhook_secret=row["webhook_secret"],
     )

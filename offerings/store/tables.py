@@ -18,6 +18,7 @@ from sqlalchemy import (
     String,
     Table,
     Text,
+    false,
 )
 
 __all__ = [
@@ -53,6 +54,11 @@ sources = Table(
     Column("next_due_at", DateTime),
     Column("lease_owner", String(100)),
     Column("lease_until", DateTime),
+    # Added by migration 0010: the HEI's own alert webhook and its signing secret, and a "harvest now" that
+    # arrived after the claim of the run under way (see SourceRegistry.schedule).
+    Column("webhook_url", Text),
+    Column("webhook_secret", String(100)),
+    Column("harvest_requested", Boolean, nullable=False, server_default=false()),
 )
 
 harvest_runs = Table(
@@ -81,6 +87,8 @@ harvest_runs = Table(
     Column("error", Text),
     Column("problems", JSON, nullable=False, default=list),
     Column("notes", JSON, nullable=False, default=list),
+    # Added by migration 0010: mean completeness of the source's live offerings after the run.
+    Column("completeness", Float),
     Index("ix_harvest_runs_source", "source_id", "id"),
 )
 

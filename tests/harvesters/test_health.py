@@ -25,6 +25,8 @@ from tests.conftest import make_settings
 from tests.harvesters.conftest import NL
 from tests.mailbox import Inbox
 
+pytestmark = pytest.mark.stores  # runs, transitions and reports on SQLite and PostgreSQL
+
 SECRET = "hook-secret"
 
 

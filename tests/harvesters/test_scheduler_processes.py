@@ -3,7 +3,8 @@
 Only the holder of the leader lock harvests; every due source is harvested exactly once per due time;
 ``kill -9`` of the leader mid-harvest hands over to the other process, which completes the source;
 the per-host and global caps hold across both (counted from the run records); "harvest now" through
-the admin API reaches the scheduler in its own process. Conditions are polled with a generous timeout,
+the admin API reaches the scheduler in its own process; over many due times each source is harvested a cadence
+apart, never early and never twice at once. Conditions are polled with a generous timeout,
 never timed.
 """
 
@@ -189,3 +190,67 @@ def test_two_schedulers_harvest_each_due_source_once_and_survive_the_leader(
                 process.wait()
         for log in logs:
             log.close()
+
+
+def test_two_schedulers_over_many_due_times_harvest_each_source_as_often_as_due_never_twice_at_once(
+    store: Store, tmp_path: Path, feeds: dict[str, Provider]
+) -> None:
+    url = str(store.engine.url.render_as_string(hide_password=False))
+    every = 2  # seconds: many due times while the test runs
+    server = serve(feeds, host="127.0.0.1", port=0)
+    ids = []
+    for slug in feeds:
+        for tag, host in {"ip": "127.0.0.1", "name": "localhost"}.items():
+            feed = server.url_for(slug).replace("127.0.0.1", host)
+            store.sources.add(Source(id=f"{tag}-{slug}", url=feed, every_seconds=every))
+            ids.append(f"{tag}-{slug}")
+    env = {k: v for k, v in os.environ.items() if not k.startswith("MICROCRED_")} | {
+        "MICROCRED_DATA_DIR": str(tmp_path / "var"),
+        "MICROCRED_DATABASE_URL": url,
+        "MICROCRED_ALLOW_PRIVATE_FEEDS": "true",
+        "MICROCRED_LINKS__AFTER_HARVEST": "false",
+        "MICROCRED_SCHEDULER__TICK_SECONDS": "0.3",
+        "MICROCRED_SCHEDULER__LEADER_SECONDS": "3",
+        "MICROCRED_SCHEDULER__JITTER": "0",
+        # Caps above the sources' number: no source waits behind another, so its runs are a cadence apart only
+        # if the scheduler keeps to the due times, not because of a queue.
+        "MICROCRED_SCHEDULER__WORKERS": "6",
+        "MICROCRED_SCHEDULER__PER_HOST": "3",
+    }
+    processes = [
+        subprocess.Popen(
+            [sys.executable, "-m", "microcred", "scheduler"],
+            cwd=REPO,
+            env=env,
+            stdout=subprocess.DEVNULL,
+            stderr=subprocess.DEVNULL,
+        )
+        for _ in range(2)
+    ]
+    wanted = 4  # due times each source goes through
+
+    def done() -> bool:
+        counts = _successes(store)
+        return all(counts.get(i, 0) >= wanted for i in ids)
+
+    try:
+        _until(done, f"every source was harvested {wanted} times", processes)
+    finally:
+        # A clean stop waits for the harvests under way, so every run below is finished.
+        for process in processes:
+            process.send_signal(signal.SIGTERM)
+        for process in processes:
+            process.wait(timeout=TIMEOUT)
+        server.stop()
+    runs = _runs(store)
+    assert {r["status"] for r in runs} == {"success"}  # no run failed, none was cut short
+    for source_id in ids:
+        own = [r for r in runs if r["source_id"] == source_id]
+        assert len(own) >= wanted
+        # Never twice at once across both processes, and never before it was due: each run starts a cadence
+        # (or more) after the one before it ended (runs shorter than a second show as zero-length spans, so
+        # the gap is what proves it).
+        assert _overlapping(own) <= 1
+        for before, after in zip(own, own[1:], strict=False):
+            assert (after["started_at"] - before["finished_at"]).total_seconds() >= every, (before, after)
+    assert _overlapping(runs) <= 6  # the global cap, across both processes

@@ -215,10 +215,10 @@ def test_a_url_that_is_not_one_is_named() -> None:
     assert caught.value.field == "url"
 
 
-def test_probes_are_rate_limited_per_client(app: Flask, client: FlaskClient, store: Store) -> None:
-    from search_ui import ratelimit
-
-    ratelimit.init_app(app, limit=3, window=3600)
+def test_probes_are_rate_limited_per_client(tmp_path: Path, store: Store) -> None:
+    # Flask-Limiter's budget, API and form together (search_ui/limits.py).
+    app = create_app(make_settings(tmp_path, secret_key="t", api={"probe_rate_limit": "3/hour"}), store=store)
+    client = app.test_client()
     body = {"url": "http://127.0.0.1:9/oai", "contact_email": "a@b.eu"}
     assert [client.post("/api/v1/sources/check", json=body).status_code for _ in range(3)] == [422, 422, 422]
     refused = client.post("/api/v1/sources", json=body)
@@ -227,5 +227,9 @@ def test_probes_are_rate_limited_per_client(app: Flask, client: FlaskClient, sto
     # Another address is not held back by this one.
     other = client.post("/api/v1/sources/check", json=body, environ_base={"REMOTE_ADDR": "127.0.0.9"})
     assert other.status_code == 422
-    # Bad bodies are refused before they count.
-    assert client.post("/api/v1/sources", json=[1]).status_code == 400
+    # The form shares the API's budget: this address has spent it, so the page says so (429), not the probe.
+    page = client.get("/register")
+    token = re.search(r'name="csrf_token" value="([^"]+)"', page.get_data(as_text=True))
+    assert page.status_code == 200 and token  # reading the form costs nothing
+    refused_form = client.post("/register", data={"csrf_token": token.group(1), "url": body["url"], "action": "check"})
+    assert refused_form.status_code == 429 and "try again later" in refused_form.get_data(as_text=True)
