@@ -28,7 +28,7 @@ from search_ui import csrf, services
 from search_ui.api import listed_sources, source_dict
 from search_ui.problems import problem
 
-__all__ = ["ACTION_FIELDS", "TRANSITION_FIELDS", "api", "ui"]
+__all__ = ["ACTION_FIELDS", "TRANSITION_FIELDS", "WEBHOOK_FIELDS", "api", "ui"]
 
 api = Blueprint("admin_api", __name__, url_prefix="/api/v1")
 ui = Blueprint("admin", __name__)
@@ -37,6 +37,7 @@ _SESSION = "admin"
 # The members of the admin calls' bodies: read here, documented from these tables (search_ui/openapi_sources.py).
 ACTION_FIELDS = ("reason",)
 TRANSITION_FIELDS = ("to", "reason")
+WEBHOOK_FIELDS = ("url",)
 HARVESTABLE = ("active", "failing")
 
 

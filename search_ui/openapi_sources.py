@@ -31,10 +31,17 @@ REGISTRATION_FIELDS: dict[str, dict[str, Any]] = {
         "description": "OAI-PMH setSpecs to harvest (one string or a list; none: the whole repository)",
         "oneOf": [{"type": "string"}, {"type": "array", "items": {"type": "string"}}, {"type": "null"}],
     },
+    "webhook_url": {
+        **STRING_OR_NULL,
+        "description": "an https address told of this source's alerts, signed with a secret answered once",
+    },
 }
 TRANSITION_SCHEMAS: dict[str, dict[str, Any]] = {
     "to": {"type": "string", "enum": list(STATES), "description": "the state to move the source to"},
     "reason": {"type": "string", "description": "why, recorded with the transition (500 characters kept)"},
+}
+WEBHOOK_SCHEMAS: dict[str, dict[str, Any]] = {
+    "url": {**STRING_OR_NULL, "description": "the source's own alert webhook (https); null clears it"},
 }
 PROOF_SCHEMAS: dict[str, dict[str, Any]] = {
     "method": {"type": "string", "enum": ["well-known", "email"], "description": "how ownership is proved"},
@@ -124,6 +131,33 @@ def paths() -> dict[str, Any]:
                 "properties": {name: TRANSITION_SCHEMAS[name] for name in admin.TRANSITION_FIELDS},
             },
             {"type": "object", "required": ["source"], "properties": {"source": _ref("Source")}},
+        ),
+        "/api/v1/sources/{id}/webhook": _admin(
+            "setWebhook",
+            "Admin: set or clear the source's own alert webhook; a new URL gets a new signing secret, answered once",
+            200,
+            {
+                "type": "object",
+                "required": ["url"],
+                "properties": {name: WEBHOOK_SCHEMAS[name] for name in admin.WEBHOOK_FIELDS},
+            },
+            {
+                "type": "object",
+                "required": ["source", "webhook"],
+                "properties": {
+                    "source": {"type": "string"},
+                    "webhook": {
+                        "oneOf": [
+                            {
+                                "type": "object",
+                                "required": ["url", "secret"],
+                                "properties": {"url": {"type": "string"}, "secret": {"type": "string"}},
+                            },
+                            {"type": "null"},
+                        ]
+                    },
+                },
+            },
         ),
         "/api/v1/sources/{id}/ownership": {
             "post": {

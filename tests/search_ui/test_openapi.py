@@ -289,6 +289,8 @@ def test_each_request_body_has_the_fields_its_view_reads() -> None:
         assert set(body["schema"]["properties"]) == set(admin.ACTION_FIELDS)
     body = paths["/api/v1/sources/{id}/ownership"]["post"]["requestBody"]["content"]["application/json"]["schema"]
     assert set(body["properties"]) == set(ownership.PROOF_FIELDS)
+    body = paths["/api/v1/sources/{id}/webhook"]["post"]["requestBody"]["content"]["application/json"]["schema"]
+    assert set(body["properties"]) == set(admin.WEBHOOK_FIELDS)
 
 
 def _validate_answer(spec: OpenAPI, response: Any) -> None:
