@@ -1,8 +1,8 @@
 """The HTML UI: search with facets, the offering page as a credit supplement, and harvest status of sources.
 
-Server-rendered Jinja, no JavaScript: facets are checkboxes in one GET form, so they combine and
-every state of a search is a link that can be shared. Bad parameters give a friendly message and
-a 400, never a traceback.
+Server-rendered Jinja; script only enhances (the search box's autocomplete, static/autocomplete.js). Facets
+are checkboxes in one GET form, so they combine and every state of a search is a link that can be shared.
+Bad parameters give a friendly message and a 400, never a traceback.
 """
 
 from __future__ import annotations

@@ -55,6 +55,9 @@ def test_search_facet_paginate_and_open(site: LiveSite, any_width: Page) -> None
         page.keyboard.press("Enter")
     assert _query(page)["q"] == ["data"]
     assert page.locator(".result").count() > 0
+    # The count leads the new page's title (what a screen reader reads first) and is in a status region.
+    assert page.title().startswith(_results_heading(page) + " – ")
+    assert page.locator("[role=status]", has_text="Showing 1–").count() == 1
     if _is_phone(page):
         # Results first: the filters are folded, and the first result starts on the first screen.
         assert page.locator("details.filters-panel").get_attribute("open") is None
