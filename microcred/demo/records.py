@@ -14,6 +14,8 @@ from functools import lru_cache
 from importlib import resources
 from typing import Any
 
+from offerings.model import Offering
+
 __all__ = [
     "AREAS",
     "AREA_ISCED_F",
@@ -164,6 +166,8 @@ class OfferingRecord:
     price_eur: float | None = None
     deleted: bool = False
     isced_f: tuple[str, ...] = ()
+    # The full offering, for a feed that also publishes microcred's native format (microcred.demo.rich).
+    offering: Offering | None = None
 
     @property
     def fields(self) -> tuple[str, ...]:
