@@ -51,6 +51,7 @@ FACET_TITLES: dict[str, Any] = {
     "qa_type": _l("Quality assurance"),
     "source": _l("Source"),
     "tier": _l("Record completeness"),
+    "esco_skill": _l("Skills (ESCO)"),
 }
 TIERS: dict[str, Any] = {
     TIER_COMPLETE: _l("EU Annex I complete"),
