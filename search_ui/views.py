@@ -189,6 +189,8 @@ def offering(record_id: str) -> str:
         # Linked by the slug the search gives them (the main-language name, as the index folds it).
         providers=[(pick_text(p.name, lang), provider_slug(pick_text(p.name))) for p in o.provider],
         rows=annex_rows(o),
+        # The record's ESCO skills, by the labels it gives them (else their URI), linked to ESCO.
+        skills=[(pick_text(s.label, lang) or s.uri, s.uri) for s in o.esco_skills if s.uri],
         instances=instance_rows(o),
         prices=price_lines(o),
         notes=provenance_notes(o),

@@ -79,9 +79,8 @@ def _run(key: str, start: date, end: date, deadline: date, fee: float) -> Instan
         application_opens=date(deadline.year, max(1, deadline.month - 2), 1),
         application_deadline=deadline,
         enrolment_url=f"{_HOME}/apply/{key}",
-        price=[
-            Price(amount=fee, currency="EUR", label={"en": "Tuition, credential included"}, includes_credential=True)
-        ],
+        # A free run states no fee (the offering says it is free of charge).
+        price=[Price(amount=fee, currency="EUR", label={"en": "Tuition"}, includes_credential=True)] if fee else [],
     )
 
 
