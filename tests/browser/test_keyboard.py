@@ -139,3 +139,21 @@ def test_switch_to_german(site: LiveSite, any_width: Page) -> None:
     press_on(page, ".result h3 a")
     assert page.locator("html").get_attribute("lang") == "de"
     assert page.locator("#supplement-heading").inner_text() != "Credit supplement"
+
+
+def test_filter_by_an_esco_skill(site: LiveSite, desktop: Page) -> None:
+    page = desktop
+    page.goto(site.at("/search"))
+    skills = "details.facet:has(input[name=esco_skill])"
+    assert "Skills (ESCO)" in page.locator(f"{skills} > summary").inner_text()
+    if page.locator(skills).get_attribute("open") is None:
+        press_on(page, f"{skills} > summary", navigates=False)
+    tab_to(page, f"{skills} input[type=checkbox]")
+    label = page.evaluate("() => document.querySelector(`label[for=${document.activeElement.id}]`).textContent")
+    page.keyboard.press("Space")
+    press_on(page, ".filters-panel > button[type=submit]")
+    assert _query(page)["esco_skill"][0].startswith("http://data.europa.eu/esco/skill/")
+    # The skill is named by its label, not its URI, in the filter chip; every result is the rich institution's.
+    assert label.split("(")[0].strip() in page.locator(".active-filters a").inner_text()
+    providers = page.locator(".result .provider a").all_inner_texts()
+    assert providers and set(providers) == {"Lough Corrib University"}
