@@ -56,12 +56,18 @@ _MAX_URL = 2000
 
 
 class InvalidRegistration(CatalogueError, ValueError):
-    """A registration field is missing or malformed: ``field`` names it, the message says what is wrong."""
+    """A registration field is missing or malformed: ``field`` names it, the message says what is wrong.
 
-    def __init__(self, field: str, message: str) -> None:
+    ``code`` names the kind of problem and ``values`` what the message quotes, so that a UI can say it in
+    its user's language (search_ui/registration.py); the message itself is English, as the API gives it.
+    """
+
+    def __init__(self, field: str, message: str, *, code: str = "", **values: str) -> None:
         super().__init__(message)
         self.field = field
         self.message = message
+        self.code = code
+        self.values = values
 
 
 class AlreadyRegistered(CatalogueError):
@@ -95,30 +101,37 @@ class Registration:
         url = normalise_url(self.url)
         email = (self.contact_email or "").strip() or None
         if email is None and contact_required:
-            raise InvalidRegistration("contact_email", "a contact e-mail address is required")
+            raise InvalidRegistration("contact_email", "a contact e-mail address is required", code="required")
         if email is not None and (len(email) > 254 or not _EMAIL.match(email)):
-            raise InvalidRegistration("contact_email", f"{email!r} is not an e-mail address")
+            raise InvalidRegistration("contact_email", f"{email!r} is not an e-mail address", code="email", value=email)
         if self.kind not in KINDS:
-            raise InvalidRegistration("kind", f"kind must be one of {', '.join(KINDS)}, not {self.kind!r}")
+            raise InvalidRegistration(
+                "kind", f"kind must be one of {', '.join(KINDS)}, not {self.kind!r}", code="kind", value=self.kind
+            )
         country = (self.country or "").strip() or None
         if country is not None:
             # A name or a three-letter code is taken ("Netherlands" → NL); the store keeps two letters.
             code = vocab.country_code(country)
             if code is None:
-                raise InvalidRegistration("country", f"country {country!r} is not an ISO 3166-1 country code or name")
+                raise InvalidRegistration(
+                    "country",
+                    f"country {country!r} is not an ISO 3166-1 country code or name",
+                    code="country",
+                    value=country,
+                )
             country = code
         sets = [s.strip() for s in self.sets if s and s.strip()]
         for spec in sets:
             if len(spec) > 200 or not _SET_SPEC.match(spec):
-                raise InvalidRegistration("sets", f"{spec!r} is not an OAI-PMH setSpec")
+                raise InvalidRegistration("sets", f"{spec!r} is not an OAI-PMH setSpec", code="set", value=spec)
         name = (self.name or "").strip() or None
         if name is not None and len(name) > 200:
-            raise InvalidRegistration("name", "the name is longer than 200 characters")
+            raise InvalidRegistration("name", "the name is longer than 200 characters", code="too_long", max="200")
         if self.every is not None:
             try:
                 parse_interval(self.every)
             except (CatalogueError, ValueError) as exc:
-                raise InvalidRegistration("every", str(exc)) from exc
+                raise InvalidRegistration("every", str(exc), code="every", detail=str(exc)) from exc
         webhook = (self.webhook_url or "").strip() or None
         if webhook is not None:
             # Checked as a feed URL is, but kept as written: a receiver may care about its trailing slash.
@@ -144,24 +157,26 @@ def normalise_url(url: str, *, field: str = "url") -> str:
     """
     text = (url or "").strip()
     if not text:
-        raise InvalidRegistration(field, "a feed URL is required")
+        raise InvalidRegistration(field, "a feed URL is required", code="required")
     if len(text) > _MAX_URL:
-        raise InvalidRegistration(field, f"the URL is longer than {_MAX_URL} characters")
+        raise InvalidRegistration(
+            field, f"the URL is longer than {_MAX_URL} characters", code="too_long", max=str(_MAX_URL)
+        )
     try:
         parts = urlsplit(text)
         port = parts.port
     except ValueError as exc:
-        raise InvalidRegistration(field, f"{text!r} is not a URL: {exc}") from None
+        raise InvalidRegistration(field, f"{text!r} is not a URL: {exc}", code="not_url", value=text) from None
     scheme = parts.scheme.lower()
     if scheme not in ("http", "https"):
-        raise InvalidRegistration(field, f"{text!r} is not an http or https URL")
+        raise InvalidRegistration(field, f"{text!r} is not an http or https URL", code="scheme", value=text)
     host = (parts.hostname or "").lower().rstrip(".")
     if not host:
-        raise InvalidRegistration(field, f"{text!r} names no host")
+        raise InvalidRegistration(field, f"{text!r} names no host", code="no_host", value=text)
     if parts.username or parts.password:
-        raise InvalidRegistration(field, "the URL must not carry a user name or password")
+        raise InvalidRegistration(field, "the URL must not carry a user name or password", code="credentials")
     if any(c.isspace() for c in text):
-        raise InvalidRegistration(field, f"{text!r} contains spaces")
+        raise InvalidRegistration(field, f"{text!r} contains spaces", code="spaces", value=text)
     if ":" in host:
         host = f"[{host}]"
     netloc = host if port is None or (scheme, port) in (("http", 80), ("https", 443)) else f"{host}:{port}"
@@ -300,7 +315,9 @@ def check_webhook(url: str, settings: Settings) -> str:
     try:
         client.check_url(normal)
     except BlockedFeedError as exc:
-        raise InvalidRegistration("webhook_url", f"alerts cannot be sent there: {exc}") from exc
+        raise InvalidRegistration(
+            "webhook_url", f"alerts cannot be sent there: {exc}", code="blocked", detail=str(exc)
+        ) from exc
     finally:
         client.close()
     return normal

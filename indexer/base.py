@@ -13,6 +13,7 @@ from typing import Any, Protocol
 
 __all__ = [
     "FACET_FIELDS",
+    "LABELLED_FACETS",
     "SORTS",
     "FacetValue",
     "IndexReport",
@@ -35,9 +36,13 @@ FACET_FIELDS: tuple[str, ...] = (
     "source",
     # The completeness tier of docs/normalisation.md §4.2 (Annex I complete, partly derived, incomplete).
     "tier",
+    # ESCO skills the record names (their concept URIs), labelled with the labels the record gives them.
+    "esco_skill",
 )
 # Document field holding each facet's values (the API says `language`, the document `languages`).
-FACET_DOCUMENT_FIELD: dict[str, str] = {"language": "languages", "provider": "provider_id"}
+FACET_DOCUMENT_FIELD: dict[str, str] = {"language": "languages", "provider": "provider_id", "esco_skill": "esco_skills"}
+# Facets whose values are identifiers that the documents label (a provider's name, a skill's label).
+LABELLED_FACETS: tuple[str, ...] = ("provider", "esco_skill")
 SORTS: tuple[str, ...] = ("relevance", "start_date", "-start_date", "ects", "-ects", "title", "updated")
 MAX_SIZE = 100
 

@@ -47,9 +47,11 @@ __all__ = ["create_app"]
 
 logger = logging.getLogger(__name__)
 
-# Pages need nothing but our own stylesheet; JSON-LD data blocks are not scripts, so CSP leaves them be.
+# Pages need our own stylesheet and one script of our own (the search box's autocomplete, which asks the suggest
+# API, hence connect-src); JSON-LD data blocks are not scripts, so CSP leaves them be.
 CONTENT_SECURITY_POLICY = (
-    "default-src 'none'; style-src 'self'; img-src 'self'; form-action 'self'; base-uri 'none'; frame-ancestors 'none'"
+    "default-src 'none'; script-src 'self'; connect-src 'self'; style-src 'self'; img-src 'self'; form-action 'self';"
+    " base-uri 'none'; frame-ancestors 'none'"
 )
 
 

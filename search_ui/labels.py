@@ -19,6 +19,7 @@ from markupsafe import Markup, escape
 
 from indexer.base import FacetValue
 from offerings.quality.completeness import TIER_COMPLETE, TIER_DERIVED, TIER_INCOMPLETE
+from offerings.vocab.isced import isced_f_label
 from search_ui.i18n import country_name, language_name
 from search_ui.problems import is_api_request
 
@@ -51,6 +52,7 @@ FACET_TITLES: dict[str, Any] = {
     "qa_type": _l("Quality assurance"),
     "source": _l("Source"),
     "tier": _l("Record completeness"),
+    "esco_skill": _l("Skills (ESCO)"),
 }
 TIERS: dict[str, Any] = {
     TIER_COMPLETE: _l("EU Annex I complete"),
@@ -223,6 +225,9 @@ def _label(field: str, text: str) -> str:
         return tier_label(text)
     if field == "assessment":
         return assessment_label(text)
+    if field == "isced_f":
+        # English: no maintained package carries ISCED-F's German and French labels (see offerings/vocab/isced.py).
+        return isced_f_label(text)
     return text
 
 

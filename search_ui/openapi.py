@@ -45,6 +45,7 @@ FACET_HELP = {
     "credential_type": "micro_credential, certificate, …",
     "qa_type": "type of quality assurance",
     "source": "source id",
+    "esco_skill": "ESCO skill concept URI, as in the `esco_skill` facet",
 }
 RANGE_HELP = {
     "ects_min": "at least this many ECTS credits",

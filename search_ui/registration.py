@@ -4,7 +4,8 @@
 The work is :mod:`harvesters.registration`'s; this module reads the request and shapes the answer. Bad input
 is a 400 (a body that is not a JSON object, a field of the wrong type) or a 422 naming the field (not a URL,
 not an e-mail address; a feed that is blocked, unreachable or holds nothing we read); an endpoint registered
-already is a 409 pointing at the existing source. The form shows the same messages beside its fields.
+already is a 409 pointing at the existing source. The form shows the same problems in the page's language
+(the API's problem details stay English, as API clients read them).
 """
 
 from __future__ import annotations
@@ -13,6 +14,8 @@ import logging
 from typing import Any
 
 from flask import Blueprint, Response, jsonify, render_template, request, url_for
+from flask_babel import gettext as _
+from flask_babel import lazy_gettext as _l
 
 from harvesters import ownership
 from harvesters import registration as reg
@@ -29,6 +32,36 @@ ui = Blueprint("registration", __name__)
 
 # The members of a registration body: read here, documented from this table (search_ui/openapi_sources.py).
 FIELDS = ("url", "contact_email", "kind", "name", "country", "sets", "webhook_url")
+
+# The form's messages for each (field, code) of harvesters.registration.InvalidRegistration; %(value)s and
+# the others are the values the error quotes. A problem without an entry here is shown as the API says it.
+_MESSAGES: dict[tuple[str, str], Any] = {
+    ("url", "required"): _l("A feed URL is required."),
+    ("url", "too_long"): _l("The URL is longer than %(max)s characters."),
+    ("url", "not_url"): _l("“%(value)s” is not a URL."),
+    ("url", "scheme"): _l("“%(value)s” is not an http or https URL."),
+    ("url", "no_host"): _l("“%(value)s” names no host."),
+    ("url", "credentials"): _l("The URL must not carry a user name or password."),
+    ("url", "spaces"): _l("“%(value)s” contains spaces."),
+    ("contact_email", "required"): _l("A contact e-mail address is required."),
+    ("contact_email", "email"): _l("“%(value)s” is not an e-mail address."),
+    ("kind", "kind"): _l("“%(value)s” is not a kind of feed we know."),
+    ("country", "country"): _l("“%(value)s” is not a country name or an ISO 3166-1 country code."),
+    ("sets", "set"): _l("“%(value)s” is not an OAI-PMH set (setSpec)."),
+    ("name", "too_long"): _l("The name is longer than %(max)s characters."),
+    ("every", "every"): _l("The harvest interval cannot be read: %(detail)s"),
+    ("webhook_url", "blocked"): _l("Alerts cannot be sent to this address: %(detail)s"),
+}
+
+
+def form_message(exc: reg.InvalidRegistration) -> str:
+    """What the form says about ``exc``, in the page's language."""
+    message = _MESSAGES.get((exc.field, exc.code))
+    if message is None and exc.field == "webhook_url":  # checked as a feed URL is, so it reads the same
+        message = _MESSAGES.get(("url", exc.code))
+    if message is None:
+        return exc.message
+    return str(message) % exc.values
 
 
 class BadBody(ValueError):
@@ -166,10 +199,11 @@ def register_page() -> tuple[str, int]:
             return render_template("register.html", form=form, error=None, report=report, source=None), 200
         source, report = reg.register(s.store, s.settings, wanted, status="pending")
     except reg.InvalidRegistration as exc:
-        error = {"field": exc.field, "message": exc.message}
+        error = {"field": exc.field, "message": form_message(exc)}
         return render_template("register.html", form=form, error=error, report=None, source=None), 422
     except reg.AlreadyRegistered as exc:
-        error = {"field": "url", "message": str(exc), "existing": exc.existing.id}
+        message = _("This feed is registered already, as source %(id)s.", id=exc.existing.id)
+        error = {"field": "url", "message": message, "existing": exc.existing.id}
         return render_template("register.html", form=form, error=error, report=None, source=None), 409
     except HarvestError as exc:
         error = {"field": "url", "message": str(exc)}

@@ -1,8 +1,8 @@
 """The HTML UI: search with facets, the offering page as a credit supplement, and harvest status of sources.
 
-Server-rendered Jinja, no JavaScript: facets are checkboxes in one GET form, so they combine and
-every state of a search is a link that can be shared. Bad parameters give a friendly message and
-a 400, never a traceback.
+Server-rendered Jinja; script only enhances (the search box's autocomplete, static/autocomplete.js). Facets
+are checkboxes in one GET form, so they combine and every state of a search is a link that can be shared.
+Bad parameters give a friendly message and a 400, never a traceback.
 """
 
 from __future__ import annotations
@@ -189,6 +189,8 @@ def offering(record_id: str) -> str:
         # Linked by the slug the search gives them (the main-language name, as the index folds it).
         providers=[(pick_text(p.name, lang), provider_slug(pick_text(p.name))) for p in o.provider],
         rows=annex_rows(o),
+        # The record's ESCO skills, by the labels it gives them (else their URI), linked to ESCO.
+        skills=[(pick_text(s.label, lang) or s.uri, s.uri) for s in o.esco_skills if s.uri],
         instances=instance_rows(o),
         prices=price_lines(o),
         notes=provenance_notes(o),

@@ -31,7 +31,7 @@ from urllib.parse import urlsplit, urlunsplit
 
 import config.mappings
 from indexer import document
-from indexer.base import FACET_DOCUMENT_FIELD, FACET_FIELDS, FacetValue, SearchPage, SearchQuery
+from indexer.base import FACET_DOCUMENT_FIELD, FACET_FIELDS, LABELLED_FACETS, FacetValue, SearchPage, SearchQuery
 
 __all__ = [
     "CLIENT_STEM_LANGUAGES",
@@ -90,7 +90,15 @@ FACET_SIZE = 10_000
 MAX_WINDOW = 100_000
 # Fields only the engine needs: indexed, never stored in _source, never returned.
 ENGINE_KEYS = frozenset(
-    {"title_key", "title_text", "provider_facet", "suggest_whole", "suggest_word", *STEM_FIELDS.values()}
+    {
+        "title_key",
+        "title_text",
+        "provider_facet",
+        "esco_skill_facet",
+        "suggest_whole",
+        "suggest_word",
+        *STEM_FIELDS.values(),
+    }
 )
 # Separates key, kind and text in a suggestion entry; clean() removes it from texts.
 _SEP = "\x01"
@@ -98,7 +106,8 @@ _LUCENE_REGEX_SPECIAL = re.compile(r"[^\w]")
 FACET_FIELD: dict[str, str] = {name: FACET_DOCUMENT_FIELD.get(name, name) for name in FACET_FIELDS}
 # Providers are counted on "<provider_id><_SEP><name>" values, so that each count brings its label
 # (a sub-aggregation for the label cost more than all other facets together at 100,000 offerings).
-_COUNTED_FIELD = {**FACET_FIELD, "provider": "provider_facet"}
+# ESCO skills likewise, on "<uri><_SEP><label>" (the label the record gives the skill, else the URI).
+_COUNTED_FIELD = {**FACET_FIELD, "provider": "provider_facet", "esco_skill": "esco_skill_facet"}
 _ASC_MISSING_LAST = {"order": "asc", "missing": "_last"}
 _DESC_MISSING_LAST = {"order": "desc", "missing": "_last"}
 _BY_ID = {"id": {"order": "asc"}}
@@ -160,6 +169,14 @@ def index_document(doc: Mapping[str, Any]) -> dict[str, Any]:
     body["title_text"] = text.title
     if doc.get("provider_id"):
         body["provider_facet"] = _SEP.join((str(doc["provider_id"]), text.provider or str(doc["provider_id"])))
+    labels = _listed(doc.get("esco_skill_labels"))
+    skills = {
+        _SEP.join((str(uri), str(labels[i] if i < len(labels) and labels[i] else uri)))
+        for i, uri in enumerate(_listed(doc.get("esco_skills")))
+        if uri
+    }
+    if skills:
+        body["esco_skill_facet"] = sorted(skills)
     for field, whole in (("suggest_whole", 1), ("suggest_word", 0)):
         body[field] = sorted({_SEP.join((key, kind, t)) for key, kind, t, w in text.suggestions if w == whole})
     languages = tuple(lang for lang in text.languages if lang in CLIENT_STEM_LANGUAGES)
@@ -401,7 +418,7 @@ def _facets(aggregations: Mapping[str, Any], query: SearchQuery) -> dict[str, li
         labels: dict[str, str] = {}
         for bucket in found.get("values", found).get("buckets", []):
             value = str(bucket.get("key_as_string", bucket["key"]))
-            if name == "provider":
+            if name in LABELLED_FACETS:
                 value, _, label = value.partition(_SEP)
                 # An id named differently by two records counts once, under its commonest name.
                 labels.setdefault(value, label)

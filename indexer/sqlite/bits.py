@@ -35,6 +35,8 @@ from indexer.sqlite.sql import CHANGES_KEPT, DUPLICATE_FACET
 __all__ = ["BitmapCache", "FacetBitmaps", "Members", "bitmap_of", "load", "members", "patch", "roaring_of"]
 
 logger = logging.getLogger(__name__)
+# The labels of the labelled facets' values (provider ids, ESCO skill URIs: the two never collide).
+_LABELS = "SELECT value, label FROM labels WHERE field IN ('provider', 'esco_skill')"
 
 # Sortable columns of ``docs`` a range filter may slice (the column names are ours, never user input).
 RANGE_COLUMNS = ("ects", "price", "start_date", "last_date")
@@ -349,7 +351,7 @@ def load(conn: sqlite3.Connection) -> FacetBitmaps:
         everything.bit_count(),
         (time.perf_counter() - started) * 1000,
     )
-    rows = conn.execute("SELECT value, label FROM labels WHERE field = 'provider'")
+    rows = conn.execute(_LABELS)
     labels = {str(value): str(label) for value, label in rows}
     return FacetBitmaps(size, everything, free, values, labels, sets)
 
@@ -420,7 +422,7 @@ def patch(old: FacetBitmaps, conn: sqlite3.Connection, since: int, now: int) -> 
             if joining:
                 documents |= BitMap(joining)
             patched[value] = documents
-    rows = conn.execute("SELECT value, label FROM labels WHERE field = 'provider'")
+    rows = conn.execute(_LABELS)
     labels = {str(value): str(label) for value, label in rows}
     bitmaps = FacetBitmaps(size, everything, free, values, labels, sets)
     # Labels of the fixed vocabularies stay right; a provider's may have changed.

@@ -22,7 +22,7 @@ from dataclasses import dataclass, field, replace
 from typing import Any, Generic, TypeVar
 
 from indexer import document
-from indexer.base import FacetValue, SearchQuery
+from indexer.base import LABELLED_FACETS, FacetValue, SearchQuery
 from indexer.sqlite import sql
 from indexer.sqlite.bits import BitmapCache, FacetBitmaps, Members, bitmap_of, members
 
@@ -138,7 +138,7 @@ def _labelled(bitmaps: FacetBitmaps, counted: dict[str, list[tuple[str, int]]]) 
     """Facet values with their labels, most frequent first, then by label."""
     facets: dict[str, list[FacetValue]] = {}
     for name, rows in counted.items():
-        labels = bitmaps.labels if name == "provider" else {}
+        labels = bitmaps.labels if name in LABELLED_FACETS else {}
         # A label and its sort key are worked out once per index state (1,500 providers per broad query).
         known = bitmaps.label_keys.setdefault(name, {})
         keyed = []

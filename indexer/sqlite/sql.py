@@ -228,6 +228,9 @@ def document_rows(doc: Mapping[str, Any], *, encoded: str | None = None) -> Docu
                 rows.facets.add((name, str(value)))
     if text.provider and doc.get("provider_id"):
         rows.labels.add(("provider", str(doc["provider_id"]), text.provider))
+    for uri, label in zip(listed(doc.get("esco_skills")), listed(doc.get("esco_skill_labels")), strict=False):
+        if uri and label:
+            rows.labels.add(("esco_skill", str(uri), str(label)))
     return rows
 
 

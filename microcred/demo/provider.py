@@ -9,7 +9,9 @@ Records are mutable at runtime (``put``, ``delete``) so tests can exercise incre
 Each offering is disseminated as ``oai_dc`` in the shape microcred's crosswalk reads
 (docs/normalisation.md §3.1): the facts that Dublin Core has no element for (ECTS, EQF level, mode,
 dates, fee) are stated in a line at the end of ``dc:description``, in the offering's language,
-worded so the parsers of §3.7 recover them.
+worded so the parsers of §3.7 recover them. A record that carries its full offering (the well-described
+demo institution, :mod:`microcred.demo.rich`) is disseminated in microcred's native ``mco`` format too,
+so the harvester takes that richer format, as it does from any catalogue offering it.
 """
 
 from __future__ import annotations
@@ -23,6 +25,7 @@ from datetime import UTC, datetime
 from typing import Any, NamedTuple
 from xml.sax.saxutils import escape
 
+from lxml import etree
 from oaipmh import common, error, metadata, server
 
 from microcred.demo.records import (  # re-exported: callers import them from here
@@ -34,6 +37,7 @@ from microcred.demo.records import (  # re-exported: callers import them from he
     synthetic_records,
     utc_naive,
 )
+from offerings.crosswalks.mco import NS as MCO_NS
 
 __all__ = [
     "AREAS",
@@ -49,6 +53,7 @@ __all__ = [
 logger = logging.getLogger(__name__)
 
 OAI_DC = ("oai_dc", "http://www.openarchives.org/OAI/2.0/oai_dc.xsd", "http://www.openarchives.org/OAI/2.0/oai_dc/")
+MCO = ("mco", "https://microcred.eu/ns/mco/1.0/mco.xsd", MCO_NS)
 GRANULARITY = "YYYY-MM-DDThh:mm:ssZ"
 _XML_LANG = "{http://www.w3.org/XML/1998/namespace}lang"
 _EPOCH = datetime(2000, 1, 1)
@@ -75,8 +80,15 @@ def _write_oai_dc(element: Any, meta: common.Metadata) -> None:
                 child.set(_XML_LANG, lang)
 
 
+def _write_mco(element: Any, meta: common.Metadata) -> None:
+    """The native format: the offering's JSON in one ``mco:record`` (as search_ui.oai.formats writes it)."""
+    record = etree.SubElement(element, f"{{{MCO_NS}}}record", nsmap={"mco": MCO_NS})
+    record.text = meta.getMap()["mco_json"]
+
+
 REGISTRY = metadata.MetadataRegistry()
 REGISTRY.registerWriter("oai_dc", _write_oai_dc)
+REGISTRY.registerWriter("mco", _write_mco)
 
 
 class _Entry(NamedTuple):
@@ -91,7 +103,8 @@ def _entry(record: OfferingRecord) -> _Entry:
     header = common.Header(None, record.identifier, record.datestamp, sets, record.deleted)
     meta = None
     if not record.deleted:
-        meta = common.Metadata(None, {**record.dc_fields(), "xml_lang": record.language})
+        extra = {"mco_json": record.offering.to_json().decode()} if record.offering is not None else {}
+        meta = common.Metadata(None, {**record.dc_fields(), "xml_lang": record.language, **extra})
     return _Entry(record, header, meta)
 
 
@@ -236,10 +249,11 @@ class Provider:
         return result
 
     def listMetadataFormats(self, identifier: str | None = None) -> list[tuple[str, str, str]]:
-        """Only ``oai_dc``; an unknown ``identifier`` is ``idDoesNotExist``."""
+        """``oai_dc``, and ``mco`` when the records carry their full offerings; an unknown ``identifier`` is
+        ``idDoesNotExist``."""
         if identifier is not None and identifier not in self._entries:
             raise error.IdDoesNotExistError(f"No record with identifier {identifier}")
-        return [OAI_DC]
+        return [OAI_DC, MCO] if self._native else [OAI_DC]
 
     def listSets(self, **extra: Any) -> list[tuple[str, str, None]]:
         """One set per subject area in use; ``noSetHierarchy`` when no record has an area."""
@@ -260,15 +274,20 @@ class Provider:
 
     def getRecord(self, metadataPrefix: str, identifier: str) -> tuple[Any, Any, None]:
         """One record; deleted records come back as a bare deleted header."""
-        self._check_prefix(metadataPrefix)
+        self._check_prefix(metadataPrefix, native=self._native)
         entry = self._entries.get(identifier)
         if entry is None:
             raise error.IdDoesNotExistError(f"No record with identifier {identifier}")
         return entry.header, entry.metadata, None
 
+    @property
+    def _native(self) -> bool:
+        # Every record or none carries its offering (one institution's feed is built one way).
+        return any(e.record.offering is not None for e in self._entries.values())
+
     @staticmethod
-    def _check_prefix(prefix: str | None) -> None:
-        if prefix != OAI_DC[0]:
+    def _check_prefix(prefix: str | None, *, native: bool = False) -> None:
+        if prefix != OAI_DC[0] and not (native and prefix == MCO[0]):
             raise error.CannotDisseminateFormatError(f"Unknown metadata format: {prefix}")
 
     def _select(
@@ -282,7 +301,7 @@ class Provider:
         # Extra keys can only come from a hand-made resumption token: oaipmh validates plain requests.
         if extra:
             raise error.BadResumptionTokenError("Unexpected arguments in resumption token")
-        self._check_prefix(metadataPrefix)
+        self._check_prefix(metadataPrefix, native=self._native)
         entries = self._snapshot()
         if set is not None and not any(e.record.area for e in entries):
             raise error.NoSetHierarchyError("This repository does not support sets")

@@ -14,8 +14,11 @@ from functools import lru_cache
 from importlib import resources
 from typing import Any
 
+from offerings.model import Offering
+
 __all__ = [
     "AREAS",
+    "AREA_ISCED_F",
     "COUNTRY_NAMES",
     "SYNTHETIC_INSTITUTION",
     "Institution",
@@ -39,6 +42,22 @@ AREAS: dict[str, str] = {
     "digital": "Digital skills and security",
     "engineering": "Engineering and technology",
     "arts": "Arts and cultural heritage",
+}
+
+# The ISCED-F 2013 field of each area, published as a dc:subject code (the oai_dc crosswalk reads a
+# subject that is an ISCED-F code as the offering's field), so the home page can browse by field.
+AREA_ISCED_F: dict[str, str] = {
+    "data-science": "0542",
+    "ai": "0613",
+    "sustainability": "0521",
+    "health": "0913",
+    "education": "0111",
+    "languages": "0231",
+    "law": "0421",
+    "business": "0413",
+    "digital": "0612",
+    "engineering": "0714",
+    "arts": "0222",
 }
 
 # English names, because dc:coverage is read by vocab.country_code, which knows English best.
@@ -146,6 +165,16 @@ class OfferingRecord:
     end_date: date | None = None
     price_eur: float | None = None
     deleted: bool = False
+    isced_f: tuple[str, ...] = ()
+    # The full offering, for a feed that also publishes microcred's native format (microcred.demo.rich).
+    offering: Offering | None = None
+
+    @property
+    def fields(self) -> tuple[str, ...]:
+        """The record's ISCED-F codes: its own, else its area's."""
+        if self.isced_f:
+            return self.isced_f
+        return (AREA_ISCED_F[self.area],) if self.area in AREA_ISCED_F else ()
 
     @classmethod
     def from_dict(cls, data: Mapping[str, Any], *, publisher: str, country: str) -> OfferingRecord:
@@ -156,6 +185,7 @@ class OfferingRecord:
         values = {"publisher": publisher, "country": country, **data}
         values["datestamp"] = parse_datestamp(values["datestamp"])
         values["subjects"] = tuple(values.get("subjects", ()))
+        values["isced_f"] = tuple(values.get("isced_f", ()))
         for key in ("start_date", "end_date"):
             values[key] = date.fromisoformat(values[key]) if values.get(key) else None
         return cls(**values)
@@ -190,7 +220,7 @@ class OfferingRecord:
         return {
             "title": [self.title],
             "description": [f"{self.description}\n{facts}" if facts else self.description],
-            "subject": list(self.subjects),
+            "subject": [*self.subjects, *self.fields],
             "publisher": [self.publisher],
             "coverage": [COUNTRY_NAMES.get(self.country, self.country)],
             "language": [self.language],

@@ -173,10 +173,13 @@ def make_app(providers: Mapping[str, Provider], web: Mapping[str, Any] | None = 
 
 def demo_app(batch_size: int = 10) -> FeedApp:
     """Every bundled demo source: the OAI-PMH feeds and the web catalogue."""
+    from microcred.demo.rich import RICH_SLUG, rich_provider
     from microcred.demo.web import WEB_SLUG, WebCatalogue, demo_web_records
 
     web = {WEB_SLUG: WebCatalogue(demo_web_records(), f"/web/{WEB_SLUG}")}
-    return make_app(load_demo_feeds(batch_size), web)
+    providers = load_demo_feeds(batch_size)
+    providers[RICH_SLUG] = rich_provider(batch_size)  # the well-described one, in the native format too
+    return make_app(providers, web)
 
 
 class _ThreadingWSGIServer(ThreadingMixIn, WSGIServer):

@@ -94,6 +94,9 @@ def search_document(
         # Engines rank it as ended once this is past; the earliest start and the latest end cannot
         # say so when a later instance has a start but no end.
         "last_date": _iso(max((d for i in o.instances if (d := i.end_date or i.start_date)), default=None)),
+        # The label of each of ``esco_skills``, in the same order ("" where the record gives none): the
+        # ESCO skills facet shows them.
+        "esco_skill_labels": [pick_text(s.label) for s in o.esco_skills if s.uri],
     }
 
 

@@ -21,13 +21,17 @@ def test_demo_populates_the_catalogue_and_survives_a_restart(tmp_path: Path) -> 
     server = start_demo(catalogue)
     try:
         sources = {s.id: s for s in catalogue.store.sources.all()}
-        assert {s.kind for s in sources.values()} == {"oai", "web"} and len(sources) == 5
+        assert {s.kind for s in sources.values()} == {"oai", "web"} and len(sources) == 6
         runs = {sid: catalogue.store.sources.runs(sid)[0] for sid in sources}
         assert all(run["status"] == "success" for run in runs.values()), runs
         page = catalogue.engine.search(SearchQuery(q="data", filters={"country": ("NL",)}))
         assert page.total > 0 and page.facets["country"]
         spanish = catalogue.engine.search(SearchQuery(filters={"source": ("demo-universidad-alcarria",)}))
         assert spanish.total == runs["demo-universidad-alcarria"]["added"] > 10
+        # The well-described institution (microcred.demo.rich) reaches the catalogue Annex I complete.
+        rich = catalogue.engine.search(SearchQuery(filters={"source": ("demo-lough-corrib",)}))
+        assert rich.total == 3 and rich.facets["tier"] == [rich.facets["tier"][0]]
+        assert rich.facets["tier"][0].value == "annex1_complete"
         total = catalogue.engine.search(SearchQuery()).total
         assert total >= 60
     finally:

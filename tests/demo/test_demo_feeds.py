@@ -268,6 +268,8 @@ def test_crosswalk_recovers_every_value(server: FeedServer, feeds: dict[str, Pro
                 assert offering.is_free is None
                 assert [(p.amount, p.currency) for p in offering.instances[0].price] == [(record.price_eur, "EUR")]
             assert offering.subjects == list(record.subjects)
+            # The field of education travels as an ISCED-F code among the subjects (the home page browses it).
+            assert record.fields and offering.isced_f == list(record.fields)
             assert offering.provider[0].name == {record.language: provider.institution.name}
             assert offering.issuer_country == [provider.institution.country]
             assert offering.record_url == record.landing_url

@@ -21,6 +21,7 @@ from config import Settings
 from indexer.sqlite import SqliteEngine
 from indexer.sync import sync
 from offerings.model import (
+    Concept,
     Instance,
     LearningOutcome,
     Offering,
@@ -78,6 +79,8 @@ ROWS: tuple[tuple[Any, ...], ...] = (
     ("it-1", "Storia dell'arte", "IT", ["it"], ["onsite"], None, None, None, None),
 )
 WITHDRAWN = "nl-gone"
+ESCO_DIGITAL_CONTENT = "http://data.europa.eu/esco/skill/5fd5c985-eaaa-47aa-8314-62359c54505a"
+ESCO_COLLABORATION = "http://data.europa.eu/esco/skill/326809fc-238d-40c2-881e-40042f7f2f0d"
 MINIMAL = "it-1"  # an offering with almost nothing stated: the supplement shows "not stated"
 
 
@@ -141,6 +144,13 @@ def fixture_offerings() -> list[Offering]:
     }
     first.subjects = ["data science", "statistics"]
     first.isced_f = ["0541"]
+    # ESCO skills as the Commission's ELM sample labels them (on fr-1; fr-2 shares one, unlabelled).
+    by_key = {o.original_identifier: o for o in offerings}
+    by_key["fr-1"].esco_skills = [
+        Concept(uri=ESCO_DIGITAL_CONTENT, label={"en": "develop digital content"}),
+        Concept(uri=ESCO_COLLABORATION, label={"en": "establish collaborative relations"}),
+    ]
+    by_key["fr-2"].esco_skills = [Concept(uri=ESCO_DIGITAL_CONTENT)]
     return offerings
 
 

@@ -188,6 +188,28 @@ def test_the_form_names_bad_input_and_never_fails(client: FlaskClient, store: St
     assert store.sources.all() == []
 
 
+@pytest.mark.parametrize(
+    ("lang", "scheme", "required"),
+    [
+        ("de", "ist keine http- oder https-URL", "Eine Kontakt-E-Mail-Adresse ist erforderlich."),
+        ("fr", "n’est pas une URL http ou https", "Une adresse e-mail de contact est requise."),
+    ],
+)
+def test_the_form_names_bad_input_in_the_page_language(
+    client: FlaskClient, store: Store, lang: str, scheme: str, required: str
+) -> None:
+    token = _csrf(client, f"/register?lang={lang}")
+    page = client.post("/register", data={"csrf_token": token, "url": "ftp://example.org/x", "action": "register"})
+    assert page.status_code == 422
+    assert scheme in page.get_data(as_text=True)
+    page = client.post("/register", data={"csrf_token": token, "url": "http://example.org/oai", "action": "register"})
+    assert page.status_code == 422 and required in page.get_data(as_text=True)
+    # The API says it in English, for the programs that read it.
+    answer = client.post("/api/v1/sources", json={"url": "ftp://example.org/x", "contact_email": "a@b.example"})
+    assert answer.status_code == 422 and "is not an http or https URL" in answer.get_json()["detail"]
+    assert store.sources.all() == []
+
+
 def test_the_form_refuses_a_post_without_its_csrf_token(client: FlaskClient, store: Store) -> None:
     client.get("/register")
     page = client.post("/register", data={"url": "http://example.org/oai", "contact_email": "a@b.eu"})
