@@ -15,7 +15,6 @@ threads (a web server's) is not safe. What the worker prepares is exactly what
 from __future__ import annotations
 
 import logging
-import os
 import sqlite3
 from collections import deque
 from collections.abc import Iterable, Iterator
@@ -27,15 +26,7 @@ from typing import Any
 
 from indexer.sqlite import sql
 
-__all__ = [
-    "DOCUMENT_ERRORS",
-    "IN_FLIGHT",
-    "PARALLEL_AFTER",
-    "Prepared",
-    "prepare_chunk",
-    "prepared_chunks",
-    "spare_core",
-]
+__all__ = ["DOCUMENT_ERRORS", "IN_FLIGHT", "PARALLEL_AFTER", "Prepared", "prepare_chunk", "prepared_chunks"]
 
 logger = logging.getLogger(__name__)
 
@@ -70,18 +61,6 @@ def prepare_chunk(chunk: list[Any]) -> list[Prepared]:
     return prepared
 
 
-def spare_core() -> bool:
-    """Whether another core is idle enough for the worker: at least two, and a load average below all
-    but one of them. On a busy machine the worker only competes with this process (measured at
-    100,000 documents under a load of 6-8 on 2 cores: 50% more wall time, for 15-20% less CPU here)."""
-    cores = os.cpu_count() or 1
-    try:
-        load = os.getloadavg()[0]
-    except (AttributeError, OSError):  # pragma: no cover - no load average (Windows)
-        return False
-    return cores >= 2 and load <= cores - 1
-
-
 def _in_worker(chunk: list[Any]) -> list[Prepared]:
     """:func:`prepare_chunk`, as the worker process runs it (named apart so that it is plain which ran where)."""
     return prepare_chunk(chunk)
@@ -91,13 +70,12 @@ def prepared_chunks(documents: Iterable[Any], chunk_size: int, *, parallel: bool
     """``documents`` prepared ``chunk_size`` at a time, in order.
 
     With ``parallel``, chunks after the first :data:`PARALLEL_AFTER` documents are prepared by a
-    worker process, :data:`IN_FLIGHT` chunks ahead of the caller, from the first chunk at which a core
-    is spare (:func:`spare_core`). A worker's exception is raised
+    worker process, :data:`IN_FLIGHT` chunks ahead of the caller. A worker's exception is raised
     here, as it would have been in this process.
     """
     iterator = iter(documents)
     done = 0
-    while not parallel or done < PARALLEL_AFTER or not spare_core():
+    while not parallel or done < PARALLEL_AFTER:
         chunk = list(islice(iterator, chunk_size))
         if not chunk:
             return

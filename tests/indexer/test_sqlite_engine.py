@@ -196,7 +196,6 @@ def test_a_rebuild_prepared_in_a_worker_process_writes_what_one_prepared_here_wr
     here = SqliteEngine(tmp_path / "here")
     expected = here.rebuild(iter(docs), last_seq=1)
     monkeypatch.setattr(prepare, "PARALLEL_AFTER", 80)
-    monkeypatch.setattr(prepare, "spare_core", lambda: True)
     started: list[int] = []
     real_prepare = prepare.prepare_chunk
     monkeypatch.setattr(prepare, "prepare_chunk", lambda chunk: started.append(len(chunk)) or real_prepare(chunk))
@@ -221,7 +220,6 @@ def test_a_worker_process_failure_fails_the_rebuild_and_keeps_the_old_generation
 
     monkeypatch.setattr(engine_module, "BUILD_CHUNK", 40)
     monkeypatch.setattr(prepare, "PARALLEL_AFTER", 40)
-    monkeypatch.setattr(prepare, "spare_core", lambda: True)
     engine = SqliteEngine(tmp_path / "search")
     docs: list[Any] = documents(200)
     engine.rebuild(iter(docs[:10]), last_seq=1)
@@ -262,28 +260,9 @@ def test_a_rebuild_whose_worker_dies_prepares_the_rest_itself(tmp_path: Path, mo
     here = SqliteEngine(tmp_path / "here")
     here.rebuild(iter(docs), last_seq=1)
     monkeypatch.setattr(prepare, "PARALLEL_AFTER", 40)
-    monkeypatch.setattr(prepare, "spare_core", lambda: True)
     monkeypatch.setattr(prepare, "_in_worker", _dying_worker)
     engine = SqliteEngine(tmp_path / "search")
     assert engine.rebuild(iter(docs), last_seq=1).indexed == len(docs)
     assert _tables(engine) == _tables(here)
     here.close()
-    engine.close()
-
-
-def test_a_busy_machine_prepares_every_document_here(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
-    """Without a spare core the worker would only compete with the writer: no process is started."""
-    from bench.engines import documents
-    from indexer.sqlite import engine as engine_module
-    from indexer.sqlite import prepare
-
-    monkeypatch.setattr(engine_module, "BUILD_CHUNK", 40)
-    monkeypatch.setattr(prepare, "PARALLEL_AFTER", 40)
-    monkeypatch.setattr(prepare, "spare_core", lambda: False)
-    prepared: list[int] = []
-    real_prepare = prepare.prepare_chunk
-    monkeypatch.setattr(prepare, "prepare_chunk", lambda chunk: prepared.append(len(chunk)) or real_prepare(chunk))
-    engine = SqliteEngine(tmp_path / "search")
-    assert engine.rebuild(iter(documents(200)), last_seq=1).indexed == 200
-    assert prepared == [40] * 5
     engine.close()
