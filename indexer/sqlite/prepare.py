@@ -19,7 +19,6 @@ import sqlite3
 from collections import deque
 from collections.abc import Iterable, Iterator
 from concurrent.futures import Future, ProcessPoolExecutor
-from concurrent.futures.process import BrokenProcessPool
 from itertools import islice
 from multiprocessing import get_context
 from typing import Any
@@ -84,29 +83,18 @@ def prepared_chunks(documents: Iterable[Any], chunk_size: int, *, parallel: bool
     logger.debug("preparing documents after the first %d in a worker process", done)
     pool = ProcessPoolExecutor(max_workers=1, mp_context=get_context("spawn"))
     try:
-        # Each chunk is kept with its future: should the worker die, this process prepares it.
-        pending: deque[tuple[list[Any], Future[list[Prepared]] | None]] = deque()
-        broken = exhausted = False
+        pending: deque[Future[list[Prepared]]] = deque()
+        exhausted = False
         while True:
             while not exhausted and len(pending) < IN_FLIGHT:
                 chunk = list(islice(iterator, chunk_size))
                 if chunk:
-                    pending.append((chunk, None if broken else pool.submit(_in_worker, chunk)))
+                    pending.append(pool.submit(_in_worker, chunk))
                 else:
                     exhausted = True
             if not pending:
                 return
-            chunk, future = pending.popleft()
-            if future is not None:
-                try:
-                    yield future.result()
-                    continue
-                except BrokenProcessPool:
-                    # E.g. a __main__ without the `if __name__ == "__main__"` guard that spawn needs.
-                    logger.warning("the worker preparing documents died; preparing them here", exc_info=True)
-                    broken = True
-                    pending = deque((queued, None) for queued, _future in pending)
-            yield prepare_chunk(chunk)
+            yield pending.popleft().result()
     finally:
         # The caller may stop early (a write failed): what is still queued is of no use.
         pool.shutdown(wait=True, cancel_futures=True)

@@ -241,28 +241,3 @@ class _Exploding(dict):  # type: ignore[type-arg]
 
     def __reduce__(self) -> Any:
         return (_Exploding, (dict(self),))
-
-
-def _dying_worker(chunk: list[Any]) -> Any:
-    """In place of the worker's function: the worker process dies (as one killed by the OOM killer)."""
-    import os
-
-    os._exit(3)
-
-
-def test_a_rebuild_whose_worker_dies_prepares_the_rest_itself(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
-    from bench.engines import documents
-    from indexer.sqlite import engine as engine_module
-    from indexer.sqlite import prepare
-
-    docs = documents(200)
-    monkeypatch.setattr(engine_module, "BUILD_CHUNK", 40)
-    here = SqliteEngine(tmp_path / "here")
-    here.rebuild(iter(docs), last_seq=1)
-    monkeypatch.setattr(prepare, "PARALLEL_AFTER", 40)
-    monkeypatch.setattr(prepare, "_in_worker", _dying_worker)
-    engine = SqliteEngine(tmp_path / "search")
-    assert engine.rebuild(iter(docs), last_seq=1).indexed == len(docs)
-    assert _tables(engine) == _tables(here)
-    here.close()
-    engine.close()
