@@ -50,8 +50,6 @@ BUILD_CHUNK = 2000
 # value's last leaf page (~1,600 values), and with SQLite's default of 2 MiB those pages left the
 # cache between chunks.
 BUILD_CACHE_KIB = 256 * 1024
-# Helper threads of SQLite's sorter while a rebuild creates its secondary indexes.
-SORT_THREADS = 2
 # The secondary indexes of the schema (one statement a line), created after a rebuild's documents:
 # one sort per index, rather than a B-tree insert per row at a random place.
 _SECONDARY_INDEX = re.compile(r"^CREATE INDEX [^;]*;$", re.MULTILINE)
@@ -251,9 +249,6 @@ class SqliteEngine:
             conn.execute("PRAGMA journal_mode=MEMORY")
             conn.execute("PRAGMA synchronous=OFF")
             conn.execute(f"PRAGMA cache_size=-{BUILD_CACHE_KIB}")
-            # The secondary indexes are sorted after the documents, when the preparing worker
-            # (indexer.sqlite.prepare) has finished: the sorter may then use the other core.
-            conn.execute(f"PRAGMA threads={SORT_THREADS}")
             conn.executescript(_SECONDARY_INDEX.sub("", sql.SCHEMA))
             conn.execute("BEGIN")
             report = self._write_all(conn, documents, chunk_size=BUILD_CHUNK)
