@@ -28,7 +28,7 @@ from typing import TYPE_CHECKING, Any, ClassVar
 
 from indexer import document
 from indexer.base import IndexReport, SearchPage, SearchQuery
-from indexer.sqlite import prepare, sql, writes
+from indexer.sqlite import sql, writes
 from indexer.sqlite.files import Generations
 from indexer.sqlite.search import Caches, answer
 from offerings.errors import BackendUnavailable
@@ -55,12 +55,11 @@ BUILD_CHUNK = 2000
 # value's last leaf page (~1,600 values), and with SQLite's default of 2 MiB those pages left the
 # cache between chunks.
 BUILD_CACHE_KIB = 256 * 1024
-# Helper threads of SQLite's sorter while a rebuild creates its secondary indexes.
-SORT_THREADS = 2
 # The secondary indexes of the schema (one statement a line), created after a rebuild's documents:
 # one sort per index, rather than a B-tree insert per row at a random place.
 _SECONDARY_INDEX = re.compile(r"^CREATE INDEX [^;]*;$", re.MULTILINE)
-_DOCUMENT_ERRORS = prepare.DOCUMENT_ERRORS
+# What a single bad document can raise while being written; anything else fails the whole call.
+_DOCUMENT_ERRORS = (sqlite3.IntegrityError, sqlite3.DataError, ValueError, TypeError, OverflowError)
 
 
 class SqliteEngine:
@@ -140,11 +139,9 @@ class SqliteEngine:
         touched: set[int] | None = None,
         *,
         chunk_size: int = WRITE_CHUNK,
-        parallel: bool = False,
     ) -> IndexReport:
         """Write documents; a bad document is reported and skipped, never fatal. The numbers of the
-        documents written go into ``touched``. With ``parallel`` (a rebuild), the rows of most
-        documents are derived in a worker process (:mod:`indexer.sqlite.prepare`).
+        documents written go into ``touched``.
 
         Documents are written WRITE_CHUNK at a time under one savepoint, with a statement per table
         (:func:`~indexer.sqlite.writes.write_chunk`), and only a chunk in which a document failed is
@@ -154,14 +151,15 @@ class SqliteEngine:
         """
         report = IndexReport()
         found = touched if touched is not None else set()
-        for chunk in prepare.prepared_chunks(documents, chunk_size, parallel=parallel):
+        iterator = iter(documents)
+        while chunk := list(islice(iterator, chunk_size)):
             prepared: list[tuple[Any, sql.DocumentRows]] = []
-            for doc_id, document_rows, refusal in chunk:
-                if document_rows is None:
-                    assert refusal is not None
-                    self._refused(report, doc_id, refusal)
-                else:
-                    prepared.append((doc_id, document_rows))
+            for doc in chunk:
+                doc_id = doc.get("id") if isinstance(doc, dict) else None
+                try:
+                    prepared.append((doc_id, sql.document_rows(doc)))
+                except _DOCUMENT_ERRORS as exc:
+                    self._refused(report, doc_id, exc)
             conn.execute("SAVEPOINT chunk")
             try:
                 written = writes.write_chunk(conn, [rows for _doc_id, rows in prepared])
@@ -271,12 +269,9 @@ class SqliteEngine:
             conn.execute("PRAGMA journal_mode=MEMORY")
             conn.execute("PRAGMA synchronous=OFF")
             conn.execute(f"PRAGMA cache_size=-{BUILD_CACHE_KIB}")
-            # The secondary indexes are sorted after the documents, when the preparing worker
-            # (indexer.sqlite.prepare) has finished: the sorter may then use the other core.
-            conn.execute(f"PRAGMA threads={SORT_THREADS}")
             conn.executescript(_SECONDARY_INDEX.sub("", sql.SCHEMA))
             conn.execute("BEGIN")
-            report = self._write_all(conn, documents, chunk_size=BUILD_CHUNK, parallel=True)
+            report = self._write_all(conn, documents, chunk_size=BUILD_CHUNK)
             conn.execute("INSERT OR REPLACE INTO meta (key, value) VALUES ('last_seq', ?)", (str(int(last_seq)),))
             for statement in _SECONDARY_INDEX.findall(sql.SCHEMA):
                 conn.execute(statement)

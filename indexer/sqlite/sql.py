@@ -179,8 +179,6 @@ class DocumentRows:
     facets: set[tuple[str, str]] = field(default_factory=set)
     suggestions: set[tuple[str, str, str, int]] = field(default_factory=set)
     labels: set[tuple[str, str, str]] = field(default_factory=set)
-    # The stem columns (see stem_columns), when worked out ahead of writing (indexer.sqlite.prepare).
-    stemmed: tuple[str, str, str] | None = None
 
 
 @dataclass(slots=True)
@@ -236,8 +234,6 @@ def document_rows(doc: Mapping[str, Any], *, encoded: str | None = None) -> Docu
 
 def stem_columns(rows: DocumentRows) -> tuple[str, str, str]:
     """The ``title_stems``, ``skills_stems`` and ``description_stems`` values of a document."""
-    if rows.stemmed is not None:
-        return rows.stemmed
     title, skills, description, _provider = rows.fts
     return stems(title, rows.languages), stems(skills, rows.languages), stems(description, rows.languages)
 
