@@ -111,17 +111,21 @@ def _normalise(url: str) -> int:
     return count
 
 
-def _worker_peak_rss(stop: threading.Event, peak: list[int]) -> None:
+def _watch_workers(stop: threading.Event, peak: list[int], cpu: dict[int, float]) -> None:
     """Until ``stop``: the largest peak RSS (KiB) of this process's multiprocessing children (the
-    normalising worker), read from /proc every half second."""
+    normalising worker) and the CPU seconds each has used, read from /proc every half second."""
     import multiprocessing
+    import os
 
+    ticks = os.sysconf("SC_CLK_TCK")
     while not stop.wait(0.5):
         for child in multiprocessing.active_children():
             try:
                 status = Path(f"/proc/{child.pid}/status").read_text()
+                stat = Path(f"/proc/{child.pid}/stat").read_text().rsplit(")", 1)[1].split()
             except OSError:
                 continue
+            cpu[child.pid] = (int(stat[11]) + int(stat[12])) / ticks  # utime and stime, after the name
             for line in status.splitlines():
                 if line.startswith("VmHWM:"):
                     peak[0] = max(peak[0], int(line.split()[1]))
@@ -168,8 +172,8 @@ def measure(mode: str, records: int, latency: float = 0.0) -> dict[str, float | 
         stdout=subprocess.PIPE,
         text=True,
     )
-    stop, worker_peak = threading.Event(), [0]
-    sampler = threading.Thread(target=_worker_peak_rss, args=(stop, worker_peak), daemon=True)
+    stop, worker_peak, worker_cpu = threading.Event(), [0], dict[int, float]()
+    sampler = threading.Thread(target=_watch_workers, args=(stop, worker_peak, worker_cpu), daemon=True)
     sampler.start()
     try:
         url = server.stdout.readline().strip()
@@ -187,7 +191,8 @@ def measure(mode: str, records: int, latency: float = 0.0) -> dict[str, float | 
         stop.set()
         server.stdin.close()
         server.wait(timeout=30)
-    rss_kib = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss
+    usage = resource.getrusage(resource.RUSAGE_SELF)
+    rss_kib = usage.ru_maxrss
     return {
         "mode": mode,
         "records": seen,
@@ -195,6 +200,10 @@ def measure(mode: str, records: int, latency: float = 0.0) -> dict[str, float | 
         "records_per_second": round(seen / elapsed, 1),
         "peak_rss_mib": round(rss_kib / 1024, 1),
         "worker_peak_rss_mib": round(worker_peak[0] / 1024, 1),
+        # CPU a record, whatever else the machine runs: the harvesting process's (setting up included)
+        # and the worker's (last read up to half a second before it stopped).
+        "cpu_ms_per_record": round(1000 * (usage.ru_utime + usage.ru_stime) / max(seen, 1), 3),
+        "worker_cpu_ms_per_record": round(1000 * sum(worker_cpu.values()) / max(seen, 1), 3),
     }
 
 
