@@ -90,7 +90,17 @@ def assign(conn: Connection, batch: Sequence[Offering]) -> tuple[list[tuple[str 
     keys = {o.record_id: k for o, k in zip(batch, computed, strict=True)}
     urls = {u for u, _ in keys.values() if u}
     titles = {t for _, t in keys.values() if t}
-    known: list[tuple[str, str, str | None, str | None]] = []
+    # (source, cluster) of the live records holding each key, and of this batch's records as they get one:
+    # a record's candidates are looked up by its two keys, not found by scanning every record known.
+    by_url: dict[str, list[tuple[str, str]]] = {}
+    by_title: dict[str, list[tuple[str, str]]] = {}
+
+    def known(source: str, cluster: str, url: str | None, title: str | None) -> None:
+        if url:
+            by_url.setdefault(url, []).append((source, cluster))
+        if title:
+            by_title.setdefault(title, []).append((source, cluster))
+
     if urls or titles:
         query = select(
             records.c.id, records.c.source_id, records.c.cluster, records.c.match_url, records.c.match_title
@@ -98,22 +108,20 @@ def assign(conn: Connection, batch: Sequence[Offering]) -> tuple[list[tuple[str 
             records.c.deleted.is_(False),
             or_(records.c.match_url.in_(urls or {""}), records.c.match_title.in_(titles or {""})),
         )
-        known = [(r.source_id, r.cluster or r.id, r.match_url, r.match_title) for r in conn.execute(query)]
+        for r in conn.execute(query):
+            known(r.source_id, r.cluster or r.id, r.match_url, r.match_title)
     assigned: list[str | None] = []
     for offering in batch:
         if offering.deleted:
             assigned.append(offering.cluster_id)
             continue
         url, title = keys[offering.record_id]
-        clusters = sorted(
-            cluster
-            for source, cluster, known_url, known_title in known
-            if source != offering.source_id and ((url and url == known_url) or (title and title == known_title))
-        )
-        cluster = clusters[0] if clusters else offering.record_id
+        candidates = [*(by_url.get(url, ()) if url else ()), *(by_title.get(title, ()) if title else ())]
+        # The lowest cluster id among the other sources' records sharing a key.
+        cluster = min((c for source, c in candidates if source != offering.source_id), default=offering.record_id)
         assigned.append(cluster)
         # Later records of the same batch see this one as stored.
-        known.append((offering.source_id, cluster, url, title))
+        known(offering.source_id, cluster, url, title)
     return computed, assigned
 
 

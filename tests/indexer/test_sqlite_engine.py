@@ -167,3 +167,20 @@ def test_a_document_failing_mid_write_is_refused_whole_and_the_rest_written(tmp_
     assert engine.search(SearchQuery(q="Zyxwvut", size=1)).total == len(docs) - 1
     assert engine.search(SearchQuery(q="Replaced")).total == 0
     engine.close()
+
+
+def test_a_write_leaves_the_pooled_connection_as_it_found_it(tmp_path: Path) -> None:
+    """A write raises the connection's page cache and checkpoint interval for itself only: the connection
+    goes back to the pool of readers with SQLite's defaults (a reader holding 64 MiB each would not do)."""
+    from bench.engines import documents
+    from indexer.sqlite import engine as engine_module
+
+    engine = SqliteEngine(tmp_path / "search")
+    with engine.files.lend() as (_name, conn):
+        defaults = [conn.execute(f"PRAGMA {name}").fetchone()[0] for name in ("cache_size", "wal_autocheckpoint")]
+    assert engine.upsert(documents(50)).indexed == 50
+    assert engine.delete([documents(1)[0]["id"]]) == 1
+    with engine.files.lend() as (_name, conn):
+        after = [conn.execute(f"PRAGMA {name}").fetchone()[0] for name in ("cache_size", "wal_autocheckpoint")]
+    assert after == defaults
+    assert defaults != [-engine_module.WRITE_CACHE_KIB, engine_module.WRITE_CHECKPOINT_PAGES]

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import dataclasses
 from datetime import timedelta
+from pathlib import Path
 
 import pytest
 from sqlalchemy import inspect
@@ -12,6 +13,7 @@ from offerings.errors import NotFound, StoreError
 from offerings.model import Instance
 from offerings.store import Source, Store, utcnow
 from offerings.store import landing as landing_store
+from offerings.store.records import WRITE_CACHE_KIB
 from offerings.store.tables import metadata
 from tests import factories
 
@@ -40,6 +42,21 @@ def test_upsert_outcomes_and_sequence(store: Store, src: Source) -> None:
     assert store.upsert(factories.offering(1, title={"en": "Course one, revised"})) == "updated"
     assert store.max_seq() == 3
     assert store.get(factories.offering(1).record_id).offering.main_title == "Course one, revised"
+
+
+def test_a_write_gives_its_connection_back_with_the_page_cache_it_had(tmp_path: Path) -> None:
+    """The store raises a SQLite connection's page cache while it writes a batch, and only then (the
+    connection goes back to a pool that readers share)."""
+    store = Store(f"sqlite:///{tmp_path / 'store.db'}")
+    store.sources.add(Source(id="src", url="http://127.0.0.1/oai"))
+    with store.engine.connect() as conn:
+        before = conn.exec_driver_sql("PRAGMA cache_size").scalar()
+    assert before != -WRITE_CACHE_KIB
+    offerings = [(factories.offering(n, source="src"), None) for n in range(3)]
+    assert store.upsert_many(offerings) == ["added"] * 3
+    with store.engine.connect() as conn:
+        assert conn.exec_driver_sql("PRAGMA cache_size").scalar() == before
+    store.close()
 
 
 def test_source_dates_are_kept_verbatim_whatever_their_length(store: Store, src: Source) -> None:
