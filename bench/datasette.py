@@ -72,6 +72,7 @@ ARRAY_FACETS: dict[str, str] = {
     "mode": "mode",
     "isced_f": "isced_f",
     "qa_type": "qa_type",
+    "esco_skill": "esco_skills",
 }
 # Facets with one value per document, API name → column.
 PLAIN_FACETS: dict[str, str] = {
@@ -103,7 +104,7 @@ SCALAR_COLUMNS = (
     "updated",
     "url",
 )
-LIST_COLUMNS = ("country", "languages", "mode", "isced_f", "qa_type", "subjects", "skills")
+LIST_COLUMNS = ("country", "languages", "mode", "isced_f", "qa_type", "esco_skills", "subjects", "skills")
 # microcred's sorts as Datasette sort parameters; "relevance" has no equivalent with a text query.
 SORTS: dict[str, tuple[str, str]] = {
     "start_date": ("_sort", "start_date"),

@@ -108,7 +108,14 @@ def test_translation_uses_datasette_filters_and_where_for_several_values_of_a_li
     assert ("ects_credits__lte", "10") in params
     assert ("free__exact", "1") in params
     assert ("_sort_desc", "ects_credits") in params
-    assert [v for k, v in params if k == "_facet_array"] == ["country", "languages", "mode", "isced_f", "qa_type"]
+    assert [v for k, v in params if k == "_facet_array"] == [
+        "country",
+        "languages",
+        "mode",
+        "isced_f",
+        "qa_type",
+        "esco_skills",
+    ]
     assert [v for k, v in params if k == "_facet"] == list(ds.PLAIN_FACETS.values())
 
 

@@ -11,6 +11,7 @@ import pytest
 from indexer.base import SearchQuery
 from microcred.demo import load_demo_feeds
 from microcred.demo.records import OfferingRecord
+from microcred.demo.rich import rich_records
 from microcred.demo.setup import start_demo
 from microcred.demo.web import demo_web_records
 from microcred.wiring import Catalogue, demo_settings
@@ -38,6 +39,7 @@ def _truth() -> dict[str, OfferingRecord]:
     """The demo's own data, by the identifier a harvested record keeps (OAI identifier, or web page key)."""
     found = {r.identifier: r for p in load_demo_feeds().values() for r in p.records() if not r.deleted}
     found |= {f"web:{r.identifier.rsplit(':', 1)[-1]}": r for r in demo_web_records()}
+    found |= {r.identifier: r for r in rich_records()}  # the well-described institution, harvested as mco
     return found
 
 
