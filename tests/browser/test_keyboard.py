@@ -36,6 +36,15 @@ def test_browse_a_field_from_the_home_page(site: LiveSite, any_width: Page) -> N
     page = any_width
     page.goto(site.at("/"))
     assert page.locator(".browse [aria-labelledby=browse-fields] a").count(), "the demo has no fields to browse"
+    # The search box is the page's main action: first in the reading and tab order, and first on the screen.
+    box, lists = page.locator("#q"), page.locator(".browse")
+    follows = box.evaluate(
+        "(box, lists) => !!(box.compareDocumentPosition(lists) & Node.DOCUMENT_POSITION_FOLLOWING)",
+        lists.element_handle(),
+    )
+    assert follows, "the browse lists come before the search box"
+    box_at, lists_at = box.bounding_box(), lists.bounding_box()
+    assert box_at and lists_at and box_at["y"] + box_at["height"] <= lists_at["y"], (box_at, lists_at)
     press_on(page, ".browse [aria-labelledby=browse-fields] a")
     assert urlsplit(page.url).path == "/search"
     fields = _query(page).get("isced_f")
