@@ -41,7 +41,9 @@ def probe(url: str, settings: Settings, *, kind: str = "auto") -> dict[str, Any]
             the message says which, in words an HEI can act on.
     """
     if kind not in ("auto", "oai", "web", "feed"):
-        raise HarvestError(f"sources of kind {kind!r} are not supported; use --kind oai, web, feed or auto")
+        raise HarvestError(
+            f"sources of kind {kind!r} are not supported; use --kind oai, web, feed or auto", code="kind", value=kind
+        )
     feed = FeedClient(settings)
     try:
         feed.check_url(url)
@@ -51,7 +53,11 @@ def probe(url: str, settings: Settings, *, kind: str = "auto") -> dict[str, Any]
                 return _probe_oai(url, feed)
             except FeedError as exc:
                 if kind == "oai" or _unreachable(exc):
-                    raise HarvestError(f"{url} did not answer an OAI-PMH Identify request: {exc}") from exc
+                    raise HarvestError(
+                        f"{url} did not answer an OAI-PMH Identify request: {exc}",
+                        code="unreachable" if _unreachable(exc) else "not_oai",
+                        url=url,
+                    ) from exc
                 oai_failure = exc
                 logger.info("%s is not OAI-PMH (%s); trying it as a catalogue document or web site", url, exc)
         try:
@@ -63,10 +69,16 @@ def probe(url: str, settings: Settings, *, kind: str = "auto") -> dict[str, Any]
             return probe_web(url, feed, settings, first=first)
         except FeedError as exc:
             if oai_failure is None:
-                raise HarvestError(f"{url} cannot be read as a {kind} source: {exc}") from exc
+                raise HarvestError(
+                    f"{url} cannot be read as a {kind} source: {exc}",
+                    code="unreachable" if _unreachable(exc) else "unreadable",
+                    url=url,
+                ) from exc
             raise HarvestError(
                 f"{url} did not answer an OAI-PMH Identify request ({oai_failure}), "
-                f"and is not a catalogue document, web page or sitemap we can read either ({exc})"
+                f"and is not a catalogue document, web page or sitemap we can read either ({exc})",
+                code="not_a_source",
+                url=url,
             ) from exc
     finally:
         feed.close()
@@ -82,10 +94,16 @@ def _probe_document(url: str, content: bytes, *, required: bool) -> dict[str, An
     if report is None and required:
         raise HarvestError(
             f"{url} is not a catalogue document microcred reads "
-            "(XCRI-CAP, ELM, EWP Courses, CTDL or schema.org JSON-LD)"
+            "(XCRI-CAP, ELM, EWP Courses, CTDL or schema.org JSON-LD)",
+            code="not_a_document",
+            url=url,
         )
     if report is not None and not report.get("ok"):
-        raise HarvestError(f"{url} is a catalogue document that cannot be read: {report.get('error') or report}")
+        raise HarvestError(
+            f"{url} is a catalogue document that cannot be read: {report.get('error') or report}",
+            code="bad_document",
+            url=url,
+        )
     return report
 
 

@@ -330,9 +330,12 @@ def _probe_with_preview(registration: Registration, settings: Settings) -> dict[
     else:
         report["preview"] = [_plain_preview(item) for item in report.get("preview") or []]
     if not report.get("readable_formats"):
+        offered = ", ".join(report.get("formats") or [])
         raise HarvestError(
-            f"{registration.url} offers nothing microcred can read "
-            f"(formats offered: {', '.join(report.get('formats') or []) or 'none'})"
+            f"{registration.url} offers nothing microcred can read (formats offered: {offered or 'none'})",
+            code="nothing_readable" if offered else "no_formats",
+            url=registration.url,
+            formats=offered,
         )
     return report
 

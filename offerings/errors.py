@@ -45,7 +45,19 @@ class ConfigError(CatalogueError):
 
 
 class HarvestError(CatalogueError):
-    """A source cannot be harvested; the run fails and is recorded."""
+    """A source cannot be harvested; the run fails and is recorded.
+
+    The message is English, for logs and the API. ``code`` (with the ``values`` it quotes) names the
+    reason for the pages that say it in the reader's language; "" when no page needs to.
+    """
+
+    code: str = ""
+
+    def __init__(self, message: str = "", *, code: str = "", **values: str) -> None:
+        super().__init__(message)
+        if code:
+            self.code = code
+        self.values = values
 
 
 class FeedError(HarvestError):
@@ -54,6 +66,8 @@ class FeedError(HarvestError):
 
 class BlockedFeedError(HarvestError):
     """The feed URL, or a redirect from it, targets an address or scheme feeds may not use."""
+
+    code = "blocked"
 
 
 class CrosswalkError(CatalogueError):

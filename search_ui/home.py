@@ -43,7 +43,8 @@ def _fields(values: list[Any]) -> list[dict[str, Any]]:
                 "code": broad,
                 "label": isced_f_label(broad),
                 "count": total,
-                "url": url_for("ui.search", isced_f=list(codes)),
+                # The broad code itself: the search widens it to the codes under it, and the link stays short.
+                "url": url_for("ui.search", isced_f=broad),
                 "narrower": [
                     {
                         "code": v.value,

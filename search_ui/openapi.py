@@ -41,7 +41,7 @@ FACET_HELP = {
     "language": "ISO 639-1 language of instruction",
     "mode": "online, onsite, blended, work_based",
     "schedule": "full_time, part_time, self_paced",
-    "isced_f": "ISCED-F 2013 field code",
+    "isced_f": "ISCED-F 2013 field code; a broad or narrow field (05, 054) also matches the codes under it",
     "credential_type": "micro_credential, certificate, …",
     "qa_type": "type of quality assurance",
     "source": "source id",

@@ -18,11 +18,13 @@ from werkzeug.datastructures import MultiDict
 from indexer.base import FACET_FIELDS, MAX_SIZE, SORTS, SearchQuery
 from offerings import vocab
 from offerings.errors import InvalidQuery
+from offerings.vocab.isced import isced_f_within
 
 __all__ = [
     "MAX_WINDOW",
     "NOT_COMMA_SEPARATED",
     "SEARCH_PARAMETERS",
+    "given_filters",
     "parse_bool",
     "parse_int",
     "parse_search",
@@ -174,7 +176,12 @@ def _filter_value(name: str, raw: str) -> str:
     return raw
 
 
-def _filters(args: MultiDict[str, str]) -> dict[str, tuple[str, ...]]:
+def given_filters(args: MultiDict[str, str]) -> dict[str, tuple[str, ...]]:
+    """The filter values as the query string gives them (validated, normalised, not yet widened).
+
+    Raises:
+        InvalidQuery: a bad value, or too many, naming the parameter.
+    """
     filters: dict[str, tuple[str, ...]] = {}
     for name in FACET_FIELDS:
         values = [_filter_value(name, raw) for raw in _split(args, name)]
@@ -182,6 +189,16 @@ def _filters(args: MultiDict[str, str]) -> dict[str, tuple[str, ...]]:
             raise InvalidQuery(name, f"at most {MAX_VALUES} values")
         if values:
             filters[name] = tuple(dict.fromkeys(values))
+    return filters
+
+
+def _filters(args: MultiDict[str, str]) -> dict[str, tuple[str, ...]]:
+    """The filters the engine is asked: an ISCED-F field also matches the finer codes under it, so that
+    ``isced_f=05`` (a broad field, one short shareable link) finds the offerings filed under 0541."""
+    filters = given_filters(args)
+    if "isced_f" in filters:
+        wide = (code for given in filters["isced_f"] for code in isced_f_within(given))
+        filters["isced_f"] = tuple(dict.fromkeys(wide))
     return filters
 
 

@@ -54,6 +54,45 @@ _MESSAGES: dict[tuple[str, str], Any] = {
 }
 
 
+# The form's messages for each code of a feed that cannot be used (offerings.errors.HarvestError.code, set by
+# harvesters.probe and harvesters.registration); %(url)s and the others are the error's values. They say what
+# the HEI can do; the English detail (the server's answer, the network error) stays in the API and the logs.
+_FEED_MESSAGES: dict[str, Any] = {
+    "blocked": _l(
+        "“%(url)s” points to an address or port that feeds may not use, such as a private or local network "
+        "address. Give the feed’s public address."
+    ),
+    "unreachable": _l(
+        "%(url)s did not answer: the host cannot be reached. Check the address, and that the server accepts "
+        "connections from the internet."
+    ),
+    "not_oai": _l("%(url)s did not answer an OAI-PMH Identify request. Check the OAI-PMH base URL."),
+    "unreadable": _l("%(url)s answered, but not with anything we can read. Check the address."),
+    "not_a_source": _l(
+        "%(url)s is neither an OAI-PMH endpoint nor a catalogue document, web page or sitemap that we can read."
+    ),
+    "not_a_document": _l(
+        "%(url)s is not a catalogue document we read (XCRI-CAP, ELM, EWP Courses, CTDL or schema.org JSON-LD)."
+    ),
+    "bad_document": _l("%(url)s is a catalogue document, but it cannot be read: it is not well-formed."),
+    "nothing_readable": _l("%(url)s offers nothing we can read (formats offered: %(formats)s)."),
+    "no_formats": _l("%(url)s offers no metadata format at all."),
+    "kind": _l("“%(value)s” is not a kind of feed we know."),
+}
+
+
+def feed_message(exc: HarvestError) -> str:
+    """What the form says about a feed that cannot be used, in the page's language."""
+    message = _FEED_MESSAGES.get(exc.code)
+    if message is None:
+        return str(exc)
+    values = {"url": "", **getattr(exc, "values", {})}
+    if exc.code == "blocked" and not values["url"]:
+        # Blocked errors come from the HTTP client, which names no value; the form knows what was typed.
+        values["url"] = request.form.get("url", "").strip()
+    return str(message) % values
+
+
 def form_message(exc: reg.InvalidRegistration) -> str:
     """What the form says about ``exc``, in the page's language."""
     message = _MESSAGES.get((exc.field, exc.code))
@@ -206,7 +245,7 @@ def register_page() -> tuple[str, int]:
         error = {"field": "url", "message": message, "existing": exc.existing.id}
         return render_template("register.html", form=form, error=error, report=None, source=None), 409
     except HarvestError as exc:
-        error = {"field": "url", "message": str(exc)}
+        error = {"field": "url", "message": feed_message(exc)}
         return render_template("register.html", form=form, error=error, report=None, source=None), 422
     proof = ownership.start(s.store, s.settings, source, report)
     return render_template("register.html", form=form, error=None, report=report, source=source, proof=proof), 201

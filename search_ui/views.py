@@ -16,16 +16,17 @@ from flask import Blueprint, render_template, request, url_for
 from flask_babel import lazy_gettext as _l
 from werkzeug.datastructures import MultiDict
 
-from indexer.base import FACET_FIELDS, SearchPage, SearchQuery
+from indexer.base import FACET_FIELDS, SearchPage
 from offerings.errors import InvalidQuery
 from offerings.export.schema_org import course_jsonld
 from offerings.export.search import provider_slug
 from offerings.model import pick_text
 from offerings.store import report as quality_report
+from offerings.vocab.isced import isced_f_within
 from search_ui import services
 from search_ui.api import cluster_dict, listed_sources, live_record, source_dict, sources_by_id
 from search_ui.labels import code_label, relabel_facets
-from search_ui.params import MAX_WINDOW, NOT_COMMA_SEPARATED, parse_search
+from search_ui.params import MAX_WINDOW, NOT_COMMA_SEPARATED, given_filters, parse_search
 from search_ui.quality_page import quality_section
 from search_ui.records import results_with_sources
 from search_ui.supplement import annex_rows, instance_rows, price_lines, provenance_notes
@@ -64,20 +65,36 @@ def _pairs(args: MultiDict[str, str], *, drop: tuple[str, str] | None = None) ->
     return [(k, v) for k, v in args.items(multi=True) if v.strip() and k != "page" and (k, v) != drop]
 
 
-def _facets(page: SearchPage, query: SearchQuery) -> list[dict[str, Any]]:
-    """Facets for the template, with the chosen values ticked and kept even when their count is 0."""
+def _facets(page: SearchPage, chosen_filters: dict[str, tuple[str, ...]]) -> list[dict[str, Any]]:
+    """Facets for the template, with the chosen values ticked and kept even when their count is 0.
+
+    ``chosen_filters`` are the values as the query string gives them: a broad ISCED-F field stays one
+    ticked value, not the finer codes the engine was asked for.
+    """
     shown = []
     for name in FACET_FIELDS:
-        chosen = set(query.filters.get(name, ()))
+        chosen = chosen_filters.get(name, ())
         values = [
             {"value": v.value, "label": v.label, "count": v.count, "checked": v.value in chosen}
             for v in page.facets.get(name, [])
         ]
         listed = {v["value"] for v in values}
-        values += [{"value": c, "label": code_label(name, c), "count": 0, "checked": True} for c in chosen - listed]
+        values += [
+            # A field with finer codes under it has no count of its own in the facet: none is shown, not 0.
+            {"value": c, "label": code_label(name, c), "count": _unlisted_count(name, c), "checked": True}
+            for c in chosen
+            if c not in listed
+        ]
         if values:
             shown.append({"name": name, "values": values, "open": bool(chosen) or len(values) <= 8})
     return shown
+
+
+def _unlisted_count(name: str, value: str) -> int | None:
+    """The count shown beside a chosen value the facet does not list: 0, or None for a wider ISCED-F field."""
+    if name == "isced_f" and len(isced_f_within(value)) > 1:
+        return None
+    return 0
 
 
 def _active_filters(args: MultiDict[str, str], facets: list[dict[str, Any]]) -> list[dict[str, str]]:
@@ -155,7 +172,7 @@ def search_page(
     page.facets = relabel_facets(page.facets, {source.id: source.name for source in sources.values()})
     # Each result lists every source of its offering ("also offered via ..."): one store query a page.
     page.results = results_with_sources(page.results, store, sources)
-    facets = [f for f in _facets(page, query) if f["name"] not in fixed]
+    facets = [f for f in _facets(page, given_filters(engine_args)) if f["name"] not in fixed]
     first = (page.page - 1) * page.size + 1
     api_values: dict[str, Any] = engine_args.to_dict(flat=False)  # url_for takes each parameter's list of values
     context.update(

@@ -10,7 +10,7 @@ from __future__ import annotations
 
 import re
 
-__all__ = ["ISCED_F", "ISCED_F_URI", "isced_f_code", "isced_f_label", "isced_f_uri"]
+__all__ = ["ISCED_F", "ISCED_F_URI", "isced_f_code", "isced_f_label", "isced_f_uri", "isced_f_within"]
 
 ISCED_F_URI = "http://data.europa.eu/snb/isced-f/{code}"
 
@@ -321,3 +321,14 @@ def isced_f_uri(code: str) -> str:
 def isced_f_label(code: str) -> str:
     """The English label of an ISCED-F code (the code itself when unknown)."""
     return ISCED_F.get(code, code)
+
+
+def isced_f_within(code: str) -> tuple[str, ...]:
+    """``code`` and every ISCED-F code under it ("05" → "05", "050", "0500", "051", "0511", ...).
+
+    Records carry the finest code they know; a search for a broad or narrow field asks for all of these.
+    A code the classification does not hold stands for itself only.
+    """
+    if code not in ISCED_F:
+        return (code,)
+    return (code, *(c for c in ISCED_F if c != code and c.startswith(code)))

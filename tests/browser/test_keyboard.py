@@ -36,13 +36,29 @@ def test_browse_a_field_from_the_home_page(site: LiveSite, any_width: Page) -> N
     page = any_width
     page.goto(site.at("/"))
     assert page.locator(".browse [aria-labelledby=browse-fields] a").count(), "the demo has no fields to browse"
+    # The search box is the page's main action: first in the reading and tab order, and first on the screen.
+    box, lists = page.locator("#q"), page.locator(".browse")
+    follows = box.evaluate(
+        "(box, lists) => !!(box.compareDocumentPosition(lists) & Node.DOCUMENT_POSITION_FOLLOWING)",
+        lists.element_handle(),
+    )
+    assert follows, "the browse lists come before the search box"
+    box_at, lists_at = box.bounding_box(), lists.bounding_box()
+    assert box_at and lists_at and box_at["y"] + box_at["height"] <= lists_at["y"], (box_at, lists_at)
+    broad = page.locator(".browse [aria-labelledby=browse-fields] > ul > li > a").first
+    name = broad.inner_text().strip()
     press_on(page, ".browse [aria-labelledby=browse-fields] a")
     assert urlsplit(page.url).path == "/search"
+    # The link names the broad field itself (a short link to share); the search widens it to the codes under it.
     fields = _query(page).get("isced_f")
-    assert fields, page.url
+    assert fields and len(fields) == 1 and len(fields[0]) == 2, page.url
     assert page.locator(".result").count() > 0
-    # A broad field searches the codes found under it: one removable filter each.
-    assert page.locator(".active-filters a").count() == len(fields)
+    # One removable filter, for the field, and removing it removes the whole field.
+    chips = page.locator(".active-filters a")
+    assert chips.count() == 1 and name in chips.inner_text(), chips.all_inner_texts()
+    press_on(page, ".active-filters a")
+    assert "isced_f" not in _query(page), page.url
+    assert page.locator(".active-filters a").count() == 0
 
 
 def test_search_facet_paginate_and_open(site: LiveSite, any_width: Page) -> None:

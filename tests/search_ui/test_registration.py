@@ -4,8 +4,10 @@ SQLite store and the real app: preview, pending, duplicates refused, bad input n
 from __future__ import annotations
 
 import re
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from pathlib import Path
+from typing import Any
+from urllib.parse import parse_qs
 
 import pytest
 from flask import Flask
@@ -13,7 +15,7 @@ from flask.testing import FlaskClient
 
 from config import Settings
 from harvesters.registration import InvalidRegistration, normalise_url
-from microcred.demo.server import FeedServer
+from microcred.demo.server import FeedServer, serve
 from offerings.store import Store
 from search_ui import create_app
 from tests.conftest import make_settings
@@ -255,3 +257,93 @@ def test_probes_are_rate_limited_per_client(tmp_path: Path, store: Store) -> Non
     assert page.status_code == 200 and token  # reading the form costs nothing
     refused_form = client.post("/register", data={"csrf_token": token.group(1), "url": body["url"], "action": "check"})
     assert refused_form.status_code == 429 and "try again later" in refused_form.get_data(as_text=True)
+
+
+_OAI_HEAD = (
+    '<?xml version="1.0" encoding="UTF-8"?><OAI-PMH xmlns="http://www.openarchives.org/OAI/2.0/">'
+    "<responseDate>2026-01-01T00:00:00Z</responseDate><request>http://127.0.0.1/oai</request>"
+)
+_FOREIGN = {
+    "Identify": "<Identify><repositoryName>Foreign</repositoryName><baseURL>http://127.0.0.1/oai</baseURL>"
+    "<protocolVersion>2.0</protocolVersion><adminEmail>a@b.example</adminEmail>"
+    "<earliestDatestamp>2020-01-01</earliestDatestamp><deletedRecord>no</deletedRecord>"
+    "<granularity>YYYY-MM-DD</granularity></Identify>",
+    "ListMetadataFormats": "<ListMetadataFormats><metadataFormat><metadataPrefix>marc21</metadataPrefix>"
+    "<schema>http://example.org/marc.xsd</schema><metadataNamespace>http://example.org/marc</metadataNamespace>"
+    "</metadataFormat></ListMetadataFormats>",
+}
+
+
+def _unusable_feeds(environ: dict[str, Any], start_response: Callable[..., Any]) -> list[bytes]:
+    """Feeds that answer, but not usefully: an OAI-PMH repository offering only a format we do not read
+    (/foreign), and a plain-text page that is no kind of source (/notes)."""
+    if environ["PATH_INFO"] == "/foreign":
+        verb = parse_qs(environ.get("QUERY_STRING", "")).get("verb", [""])[0]
+        body = (_OAI_HEAD + _FOREIGN.get(verb, '<error code="badVerb">no</error>') + "</OAI-PMH>").encode()
+        start_response("200 OK", [("Content-Type", "text/xml; charset=utf-8")])
+        return [body]
+    start_response("200 OK", [("Content-Type", "text/plain; charset=utf-8")])
+    return [b"Our courses are listed on paper at the front desk."]
+
+
+@pytest.fixture
+def unusable() -> Iterator[str]:
+    """The base URL of :func:`_unusable_feeds`, served on loopback."""
+    server = serve(_unusable_feeds, host="127.0.0.1", port=0)
+    yield server.base_url
+    server.stop()
+
+
+# What the form says, in German and French, for each way a real feed fails.
+_FEED_FAILURES = {
+    "de": {
+        "unreachable": "hat nicht geantwortet: Der Host ist nicht erreichbar.",
+        "nothing_readable": "bietet nichts, was wir lesen können (angebotene Formate: marc21).",
+        "not_a_source": "ist weder ein OAI-PMH-Endpunkt noch",
+        "not_a_document": "ist kein Katalogdokument, das wir lesen",
+        "blocked": "verweist auf eine Adresse oder einen Port, die Feeds nicht verwenden dürfen",
+    },
+    "fr": {
+        "unreachable": "n’a pas répondu : l’hôte est injoignable.",
+        "nothing_readable": "ne propose rien que nous sachions lire (formats proposés : marc21).",
+        "not_a_source": "n’est ni un point d’accès OAI-PMH",
+        "not_a_document": "n’est pas un document de catalogue que nous lisons",
+        "blocked": "pointe vers une adresse ou un port que les flux ne peuvent pas utiliser",
+    },
+}
+
+
+@pytest.mark.parametrize("lang", ["de", "fr"])
+def test_the_form_says_why_a_feed_cannot_be_used_in_the_page_language(
+    tmp_path: Path,
+    client: FlaskClient,
+    store: Store,
+    unusable: str,
+    feed_server: FeedServer,  # noqa: F811
+    lang: str,
+) -> None:
+    said = _FEED_FAILURES[lang]
+    token = _csrf(client, f"/register?lang={lang}")
+    tries = {
+        "unreachable": ("http://127.0.0.1:9/oai", "auto"),  # the discard port: nothing listens there
+        "nothing_readable": (f"{unusable}/foreign", "auto"),
+        "not_a_source": (f"{unusable}/notes", "auto"),
+        "not_a_document": (f"{unusable}/notes", "feed"),
+    }
+    for code, (url, kind) in tries.items():
+        form = {"csrf_token": token, "url": url, "kind": kind, "action": "check"}
+        page = client.post("/register", data=form)
+        assert page.status_code == 422, code
+        text = page.get_data(as_text=True)
+        assert said[code] in text, (code, text[text.find("error-summary") :][:400])
+        assert 'aria-invalid="true"' in text
+    # A private address, where the allowance that lets the other tests use loopback is off.
+    strict = create_app(make_settings(tmp_path, allow_private_feeds=False), store=store).test_client()
+    token = _csrf(strict, f"/register?lang={lang}")
+    form = {"csrf_token": token, "url": feed_server.url_for(NL), "action": "check"}
+    page = strict.post("/register", data=form)
+    assert page.status_code == 422 and said["blocked"] in page.get_data(as_text=True)
+    # The API says the same in English, for the programs that read it.
+    answer = client.post("/api/v1/sources/check", json={"url": f"{unusable}/foreign"})
+    assert answer.status_code == 422 and "offers nothing microcred can read" in answer.get_json()["detail"]
+    assert store.sources.all() == []

@@ -8,6 +8,7 @@ from flask.testing import FlaskClient
 
 from offerings.export.search import provider_slug
 from offerings.model import pick_text
+from offerings.vocab.isced import isced_f_within
 from tests.search_ui.conftest import PROVIDERS
 
 
@@ -38,3 +39,33 @@ def test_home_in_german_and_still_a_search_page(client: FlaskClient) -> None:
     html = home(client, "/?lang=de")
     assert "Nach Fachgebiet" in html and ">Niederlande</a>" in html
     assert 'action="/search"' in html and "20 Angebote" in html
+
+
+def test_a_broad_field_is_one_short_link_and_one_filter(client: FlaskClient) -> None:
+    fields = home(client)
+    # The broad field links to its own code, not to the list of codes found under it.
+    assert re.search(r'<a href="/search\?isced_f=05">Natural sciences, mathematics and statistics</a>', fields)
+    html = home(client, "/search?isced_f=05")
+    # nl-1 is filed under 0541 only: the broad field finds it all the same.
+    assert "1 offering" in html
+    chips = re.findall(r'<ul class="active-filters".*?</ul>', html, re.S)
+    assert len(chips) == 1 and chips[0].count("<li>") == 1, chips
+    assert "Natural sciences, mathematics and statistics" in chips[0] and 'href="/search"' in chips[0]
+    # The facet ticks the field once, with no made-up count of 0.
+    ticked = re.findall(r'name="isced_f" value="([^"]+)"[^>]*checked', html)
+    assert ticked == ["05"], ticked
+    assert "Natural sciences, mathematics and statistics</label>" in html
+
+
+def test_the_api_widens_a_field_as_the_page_does(client: FlaskClient) -> None:
+    assert client.get("/api/v1/offerings?isced_f=05").get_json()["total"] == 1
+    assert client.get("/api/v1/offerings?isced_f=054").get_json()["total"] == 1
+    assert client.get("/api/v1/offerings?isced_f=06").get_json()["total"] == 0
+
+
+def test_isced_f_within_lists_the_codes_under_a_field() -> None:
+    within = isced_f_within("05")
+    assert within[0] == "05" and {"054", "0541", "058", "0588"} <= set(within)
+    assert not any(code.startswith("06") for code in within)
+    assert isced_f_within("0541") == ("0541",)
+    assert isced_f_within("x1") == ("x1",)
