@@ -31,9 +31,10 @@ from offerings.model import Offering, with_cluster
 from offerings.normalise import Normalised
 from offerings.quality import assess
 from offerings.store import clusters as store_clusters
+from offerings.store import sets as store_sets
 from offerings.store.keys import KeyRing
 from offerings.store.sources import Source, SourceRegistry, utcnow
-from offerings.store.tables import counters, records
+from offerings.store.tables import counters, record_sets, records
 
 __all__ = ["ClusterMember", "IndexChange", "RunCounts", "Source", "StoredRecord", "Store", "utcnow"]
 
@@ -275,6 +276,8 @@ class Store:
             outcomes: list[str] = []
             inserts: list[dict[str, Any]] = []
             updates: list[dict[str, Any]] = []
+            inserted: list[Offering] = []
+            updated: list[Offering] = []
             for item, keys, cluster in zip(batch, match_keys, clusters, strict=True):
                 offering = item.offering
                 document = with_cluster(offering.to_json(), offering, cluster)
@@ -287,9 +290,11 @@ class Store:
                 values = _record_values(item, document, digest, now, keys, cluster, today)
                 if before is None:
                     inserts.append(values | {"created_at": now})
+                    inserted.append(offering)
                     outcomes.append("deleted" if offering.deleted else "added")
                 else:
                     updates.append(values | {"b_id": offering.record_id})
+                    updated.append(offering)
                     outcomes.append("deleted" if offering.deleted else "updated")
                 existing[offering.record_id] = (digest, offering.deleted)
             writes = [*inserts, *updates]
@@ -302,6 +307,8 @@ class Store:
                 conn.execute(records.insert(), inserts)
             if updates:
                 conn.execute(update(records).where(records.c.id == bindparam("b_id")), updates)
+            store_sets.write(conn, inserted, replace=False)
+            store_sets.write(conn, updated, replace=True)
             representatives.intersection_update(values["id"] for values in updates)
             store_clusters.succeed(conn, representatives, lambda count: self._next_seq(conn, count), now)
         return outcomes
@@ -394,6 +401,34 @@ class Store:
         query = select(func.count()).select_from(records).where(*_window(start, end))
         with self.engine.connect() as conn:
             return int(conn.execute(query).scalar_one())
+
+    def changes_in_set(
+        self, spec: str, seq: int, *, start: datetime | None = None, end: datetime | None = None, limit: int = 1000
+    ) -> list[StoredRecord]:
+        """Like :meth:`changes_between`, only the records in set ``spec`` (tombstones included; see
+        :mod:`offerings.store.sets`): a keyset page of one OAI-PMH set, read through its membership rows."""
+        query = (
+            select(*_WITHOUT_RAW)
+            .join(record_sets, record_sets.c.record_id == records.c.id)
+            .where(record_sets.c.spec == spec, records.c.seq > seq, *_window(start, end))
+            .order_by(records.c.seq)
+            .limit(limit)
+        )
+        with self.engine.connect() as conn:
+            return [_stored(row) for row in conn.execute(query).mappings()]
+
+    def count_in_set(self, spec: str, *, start: datetime | None = None, end: datetime | None = None) -> int:
+        """How many records (tombstones included) of set ``spec`` last changed in ``[start, end)``."""
+        query = select(func.count()).select_from(record_sets).where(record_sets.c.spec == spec)
+        if start is not None or end is not None:
+            query = query.join(records, records.c.id == record_sets.c.record_id).where(*_window(start, end))
+        with self.engine.connect() as conn:
+            return int(conn.execute(query).scalar_one())
+
+    def set_specs(self, record_ids: Iterable[str]) -> dict[str, list[str]]:
+        """The sets each of ``record_ids`` is stored in, in header order (a record in none is absent)."""
+        with self.engine.connect() as conn:
+            return store_sets.stored_specs(conn, record_ids)
 
     def last_change(self) -> datetime | None:
         """When the newest change was made (the row with the highest sequence number); None for an empty store."""
