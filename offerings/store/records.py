@@ -36,7 +36,7 @@ from offerings.store.keys import KeyRing
 from offerings.store.sources import Source, SourceRegistry, utcnow
 from offerings.store.tables import counters, record_sets, records
 
-__all__ = ["ClusterMember", "IndexChange", "RunCounts", "Source", "StoredRecord", "Store", "utcnow"]
+__all__ = ["ClusterMember", "IndexChange", "RunCounts", "Source", "StoredDocument", "StoredRecord", "Store", "utcnow"]
 
 logger = logging.getLogger(__name__)
 MIGRATIONS = Path(__file__).with_name("migrations")
@@ -76,6 +76,21 @@ class StoredRecord:
     updated_at: datetime
     raw: bytes | None = None
     cluster: str | None = None
+
+
+@dataclass(slots=True, frozen=True)
+class StoredDocument:
+    """A live record as :meth:`Store.iter_live_documents` reads it: its offering's stored JSON, decoded
+    (:meth:`Offering.to_dict` form, as the store wrote it), and the columns beside it."""
+
+    id: str
+    source_id: str
+    seq: int
+    document: dict[str, Any]
+    completeness: int
+    tier: str
+    quality: dict[str, Any]
+    updated_at: datetime
 
 
 @dataclass(slots=True, frozen=True)
@@ -507,6 +522,48 @@ class Store:
             )
             with self.engine.connect() as conn:
                 rows = [_stored(row) for row in conn.execute(query).mappings()]
+            if not rows:
+                return
+            yield from rows
+            seq = rows[-1].seq
+
+    def iter_live_documents(self, upto: int, *, batch: int = 1000) -> Iterator[StoredDocument]:
+        """:meth:`iter_live`, each record as its stored JSON decoded (a :class:`StoredDocument`), without
+        building its :class:`Offering`: the export's read, which writes the JSON out again."""
+        # The JSON and the timestamp as the driver gives them, decoded here: SQLAlchemy's per-row type
+        # processing was most of this read (see index_changes).
+        columns = [
+            records.c.id,
+            records.c.source_id,
+            records.c.seq,
+            type_coerce(records.c.document, _Verbatim).label("document"),
+            records.c.completeness,
+            records.c.tier,
+            type_coerce(records.c.quality, _Verbatim).label("quality"),
+            type_coerce(records.c.updated_at, _Verbatim).label("updated_at"),
+        ]
+        seq = 0
+        while True:
+            query = (
+                select(*columns)
+                .where(records.c.seq > seq, records.c.seq <= upto, records.c.deleted.is_(False))
+                .order_by(records.c.seq)
+                .limit(batch)
+            )
+            with self.engine.connect() as conn:
+                rows = [
+                    StoredDocument(
+                        id=row.id,
+                        source_id=row.source_id,
+                        seq=row.seq,
+                        document=_json_value(row.document),
+                        completeness=row.completeness,
+                        tier=row.tier,
+                        quality=_json_value(row.quality) or {},
+                        updated_at=_timestamp(row.updated_at),
+                    )
+                    for row in conn.execute(query)
+                ]
             if not rows:
                 return
             yield from rows
