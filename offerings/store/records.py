@@ -322,8 +322,8 @@ class Store:
                 conn.execute(records.insert(), inserts)
             if updates:
                 conn.execute(update(records).where(records.c.id == bindparam("b_id")), updates)
-            store_sets.write(conn, inserted, replace=False)
-            store_sets.write(conn, updated, replace=True)
+            store_sets.write(conn, zip(inserted, (v["seq"] for v in inserts), strict=True), replace=False)
+            store_sets.write(conn, zip(updated, (v["seq"] for v in updates), strict=True), replace=True)
             representatives.intersection_update(values["id"] for values in updates)
             store_clusters.succeed(conn, representatives, lambda count: self._next_seq(conn, count), now)
         return outcomes
@@ -422,11 +422,13 @@ class Store:
     ) -> list[StoredRecord]:
         """Like :meth:`changes_between`, only the records in set ``spec`` (tombstones included; see
         :mod:`offerings.store.sets`): a keyset page of one OAI-PMH set, read through its membership rows."""
+        # A range of the set's (spec, seq) index, in its order: the page reads its own rows, not the set.
         query = (
             select(*_WITHOUT_RAW)
-            .join(record_sets, record_sets.c.record_id == records.c.id)
-            .where(record_sets.c.spec == spec, records.c.seq > seq, *_window(start, end))
-            .order_by(records.c.seq)
+            .select_from(record_sets)
+            .join(records, records.c.id == record_sets.c.record_id)
+            .where(record_sets.c.spec == spec, record_sets.c.seq > seq, *_window(start, end))
+            .order_by(record_sets.c.seq)
             .limit(limit)
         )
         with self.engine.connect() as conn:

@@ -36,26 +36,28 @@ def set_specs(offering: Offering) -> list[str]:
     return specs + [f"country:{code}" for code in offering.countries]
 
 
-def rows(record_id: str, specs: Iterable[str]) -> list[dict[str, object]]:
+def rows(record_id: str, seq: int, specs: Iterable[str]) -> list[dict[str, object]]:
     """The ``record_sets`` rows of one record: each set once, in the order :func:`set_specs` gives them."""
     unique = dict.fromkeys(specs)  # a record listing a country twice is in its set once
-    return [{"record_id": record_id, "spec": spec, "position": n} for n, spec in enumerate(unique)]
+    return [{"record_id": record_id, "spec": spec, "position": n, "seq": seq} for n, spec in enumerate(unique)]
 
 
-def write(conn: Connection, offerings: Iterable[Offering], *, replace: bool) -> None:
-    """Record the sets of ``offerings`` just written, inside the store's write transaction.
+def write(conn: Connection, written: Iterable[tuple[Offering, int]], *, replace: bool) -> None:
+    """Record the sets of offerings just written (each with its new sequence number), inside the store's
+    write transaction.
 
     ``replace``: the records were stored before, and their old sets go. A tombstone's sets are left as
-    they were (see the module docstring), so a deleted offering writes nothing here.
+    they were (see the module docstring; the trigger of migration 0011 moves their rows to its new sequence
+    number), so a deleted offering writes nothing here.
     """
-    live = [offering for offering in offerings if not offering.deleted]
+    live = [(offering, seq) for offering, seq in written if not offering.deleted]
     if not live:
         return
     if replace:
-        ids = [offering.record_id for offering in live]
+        ids = [offering.record_id for offering, _ in live]
         for start in range(0, len(ids), 500):
             conn.execute(delete(record_sets).where(record_sets.c.record_id.in_(ids[start : start + 500])))
-    values = [row for offering in live for row in rows(offering.record_id, set_specs(offering))]
+    values = [row for offering, seq in live for row in rows(offering.record_id, seq, set_specs(offering))]
     if values:
         conn.execute(record_sets.insert(), values)
 

@@ -136,7 +136,11 @@ record_sets = Table(
     Column("spec", String(100), primary_key=True),  # "provider:<slug>" (80 characters at most) or "country:<code>"
     Column("record_id", String(150), ForeignKey("records.id", ondelete="CASCADE"), primary_key=True),
     Column("position", Integer, nullable=False),  # order of the record's sets in its OAI header
+    # The record's change sequence number, kept equal to records.seq by a trigger (migration 0011) whatever
+    # writes it: a page of a set is then a range of this index, as a page of the whole list is of records'.
+    Column("seq", Integer, nullable=False),
     Index("ix_record_sets_record", "record_id"),
+    Index("ix_record_sets_spec_seq", "spec", "seq"),
 )
 
 counters = Table(

@@ -133,3 +133,20 @@ def test_get_record_of_an_emptied_tombstone_names_its_sets(repository: Repositor
     header = repository.get_record(ID_PREFIX + gone, "oai_dc", str).find(f"{OAI}record/{OAI}header")
     assert header.get("status") == "deleted"
     assert [s.text for s in header.iter(f"{OAI}setSpec")] == ["provider:uni-alpha", "country:NL"]
+
+
+def test_set_rows_follow_every_write_of_a_sequence_number(repository: Repository, store: Store) -> None:
+    from sqlalchemy import select
+
+    from offerings.store.tables import record_sets
+
+    # Written by upserts, tombstones and a direct update alike (the trigger of migration 0011).
+    with store.engine.begin() as conn:
+        conn.execute(update(records).where(records.c.id == factories.offering(1).record_id).values(seq=10_000))
+    query = select(record_sets.c.seq, records.c.seq.label("record_seq")).join(
+        records, records.c.id == record_sets.c.record_id
+    )
+    with store.engine.connect() as conn:
+        found = conn.execute(query).all()
+    assert len(found) > 60 and all(row.seq == row.record_seq for row in found)
+    assert 10_000 in {row.seq for row in found}
