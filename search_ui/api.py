@@ -25,7 +25,7 @@ from search_ui.http import last_modified, link_header, page_links, sources_tag
 from search_ui.labels import relabel_facets
 from search_ui.params import parse_int, parse_search, reject_unknown, single
 from search_ui.problems import Gone
-from search_ui.records import isotime, record_dict, results_with_sources, source_ref
+from search_ui.records import document_dict, isotime, record_dict, results_with_sources, source_ref
 
 __all__ = ["QUERY_PARAMETERS", "bp", "listed_sources", "live_record", "source_dict", "source_names", "sources_by_id"]
 
@@ -271,8 +271,9 @@ def _export_lines(store: Store, cursor: int, sources: dict[str, Source]) -> Iter
     dumps = current_app.json.dumps
     # Keyset pages bounded by the cursor: nothing is remembered between pages, and a record changed while we
     # stream moves past the cursor, out of the range, so it never comes twice (the change feed brings it).
-    for record in store.iter_live(cursor, batch=EXPORT_BATCH):
-        yield dumps(record_dict(record, sources)) + "\n"
+    # Each line from the record's stored JSON, decoded, without building its Offering (document_dict).
+    for stored in store.iter_live_documents(cursor, batch=EXPORT_BATCH):
+        yield dumps(document_dict(stored, sources)) + "\n"
 
 
 @bp.get("/export.jsonl")

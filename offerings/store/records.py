@@ -31,11 +31,12 @@ from offerings.model import Offering, with_cluster
 from offerings.normalise import Normalised
 from offerings.quality import assess
 from offerings.store import clusters as store_clusters
+from offerings.store import sets as store_sets
 from offerings.store.keys import KeyRing
 from offerings.store.sources import Source, SourceRegistry, utcnow
-from offerings.store.tables import counters, records
+from offerings.store.tables import counters, record_sets, records
 
-__all__ = ["ClusterMember", "IndexChange", "RunCounts", "Source", "StoredRecord", "Store", "utcnow"]
+__all__ = ["ClusterMember", "IndexChange", "RunCounts", "Source", "StoredDocument", "StoredRecord", "Store", "utcnow"]
 
 logger = logging.getLogger(__name__)
 MIGRATIONS = Path(__file__).with_name("migrations")
@@ -75,6 +76,21 @@ class StoredRecord:
     updated_at: datetime
     raw: bytes | None = None
     cluster: str | None = None
+
+
+@dataclass(slots=True, frozen=True)
+class StoredDocument:
+    """A live record as :meth:`Store.iter_live_documents` reads it: its offering's stored JSON, decoded
+    (:meth:`Offering.to_dict` form, as the store wrote it), and the columns beside it."""
+
+    id: str
+    source_id: str
+    seq: int
+    document: dict[str, Any]
+    completeness: int
+    tier: str
+    quality: dict[str, Any]
+    updated_at: datetime
 
 
 @dataclass(slots=True, frozen=True)
@@ -275,6 +291,8 @@ class Store:
             outcomes: list[str] = []
             inserts: list[dict[str, Any]] = []
             updates: list[dict[str, Any]] = []
+            inserted: list[Offering] = []
+            updated: list[Offering] = []
             for item, keys, cluster in zip(batch, match_keys, clusters, strict=True):
                 offering = item.offering
                 document = with_cluster(offering.to_json(), offering, cluster)
@@ -287,9 +305,11 @@ class Store:
                 values = _record_values(item, document, digest, now, keys, cluster, today)
                 if before is None:
                     inserts.append(values | {"created_at": now})
+                    inserted.append(offering)
                     outcomes.append("deleted" if offering.deleted else "added")
                 else:
                     updates.append(values | {"b_id": offering.record_id})
+                    updated.append(offering)
                     outcomes.append("deleted" if offering.deleted else "updated")
                 existing[offering.record_id] = (digest, offering.deleted)
             writes = [*inserts, *updates]
@@ -302,6 +322,8 @@ class Store:
                 conn.execute(records.insert(), inserts)
             if updates:
                 conn.execute(update(records).where(records.c.id == bindparam("b_id")), updates)
+            store_sets.write(conn, zip(inserted, (v["seq"] for v in inserts), strict=True), replace=False)
+            store_sets.write(conn, zip(updated, (v["seq"] for v in updates), strict=True), replace=True)
             representatives.intersection_update(values["id"] for values in updates)
             store_clusters.succeed(conn, representatives, lambda count: self._next_seq(conn, count), now)
         return outcomes
@@ -395,6 +417,36 @@ class Store:
         with self.engine.connect() as conn:
             return int(conn.execute(query).scalar_one())
 
+    def changes_in_set(
+        self, spec: str, seq: int, *, start: datetime | None = None, end: datetime | None = None, limit: int = 1000
+    ) -> list[StoredRecord]:
+        """Like :meth:`changes_between`, only the records in set ``spec`` (tombstones included; see
+        :mod:`offerings.store.sets`): a keyset page of one OAI-PMH set, read through its membership rows."""
+        # A range of the set's (spec, seq) index, in its order: the page reads its own rows, not the set.
+        query = (
+            select(*_WITHOUT_RAW)
+            .select_from(record_sets)
+            .join(records, records.c.id == record_sets.c.record_id)
+            .where(record_sets.c.spec == spec, record_sets.c.seq > seq, *_window(start, end))
+            .order_by(record_sets.c.seq)
+            .limit(limit)
+        )
+        with self.engine.connect() as conn:
+            return [_stored(row) for row in conn.execute(query).mappings()]
+
+    def count_in_set(self, spec: str, *, start: datetime | None = None, end: datetime | None = None) -> int:
+        """How many records (tombstones included) of set ``spec`` last changed in ``[start, end)``."""
+        query = select(func.count()).select_from(record_sets).where(record_sets.c.spec == spec)
+        if start is not None or end is not None:
+            query = query.join(records, records.c.id == record_sets.c.record_id).where(*_window(start, end))
+        with self.engine.connect() as conn:
+            return int(conn.execute(query).scalar_one())
+
+    def set_specs(self, record_ids: Iterable[str]) -> dict[str, list[str]]:
+        """The sets each of ``record_ids`` is stored in, in header order (a record in none is absent)."""
+        with self.engine.connect() as conn:
+            return store_sets.stored_specs(conn, record_ids)
+
     def last_change(self) -> datetime | None:
         """When the newest change was made (the row with the highest sequence number); None for an empty store."""
         query = select(records.c.updated_at).order_by(records.c.seq.desc()).limit(1)
@@ -472,6 +524,48 @@ class Store:
             )
             with self.engine.connect() as conn:
                 rows = [_stored(row) for row in conn.execute(query).mappings()]
+            if not rows:
+                return
+            yield from rows
+            seq = rows[-1].seq
+
+    def iter_live_documents(self, upto: int, *, batch: int = 1000) -> Iterator[StoredDocument]:
+        """:meth:`iter_live`, each record as its stored JSON decoded (a :class:`StoredDocument`), without
+        building its :class:`Offering`: the export's read, which writes the JSON out again."""
+        # The JSON and the timestamp as the driver gives them, decoded here: SQLAlchemy's per-row type
+        # processing was most of this read (see index_changes).
+        columns = [
+            records.c.id,
+            records.c.source_id,
+            records.c.seq,
+            type_coerce(records.c.document, _Verbatim).label("document"),
+            records.c.completeness,
+            records.c.tier,
+            type_coerce(records.c.quality, _Verbatim).label("quality"),
+            type_coerce(records.c.updated_at, _Verbatim).label("updated_at"),
+        ]
+        seq = 0
+        while True:
+            query = (
+                select(*columns)
+                .where(records.c.seq > seq, records.c.seq <= upto, records.c.deleted.is_(False))
+                .order_by(records.c.seq)
+                .limit(batch)
+            )
+            with self.engine.connect() as conn:
+                rows = [
+                    StoredDocument(
+                        id=row.id,
+                        source_id=row.source_id,
+                        seq=row.seq,
+                        document=_json_value(row.document),
+                        completeness=row.completeness,
+                        tier=row.tier,
+                        quality=_json_value(row.quality) or {},
+                        updated_at=_timestamp(row.updated_at),
+                    )
+                    for row in conn.execute(query)
+                ]
             if not rows:
                 return
             yield from rows

@@ -27,6 +27,7 @@ __all__ = [
     "harvest_runs",
     "landing_checks",
     "metadata",
+    "record_sets",
     "records",
     "scheduler_leaders",
     "sources",
@@ -125,6 +126,21 @@ records = Table(
     Index("ix_records_cluster", "cluster"),
     Index("ix_records_match_url", "match_url"),
     Index("ix_records_match_title", "match_title"),
+)
+
+# Added by migration 0011: the OAI-PMH sets each record is in (offerings.store.sets), so that a list of one
+# set is an indexed query. A tombstone keeps its rows; they go with the record's row (a source's removal).
+record_sets = Table(
+    "record_sets",
+    metadata,
+    Column("spec", String(100), primary_key=True),  # "provider:<slug>" (80 characters at most) or "country:<code>"
+    Column("record_id", String(150), ForeignKey("records.id", ondelete="CASCADE"), primary_key=True),
+    Column("position", Integer, nullable=False),  # order of the record's sets in its OAI header
+    # The record's change sequence number, kept equal to records.seq by a trigger (migration 0011) whatever
+    # writes it: a page of a set is then a range of this index, as a page of the whole list is of records'.
+    Column("seq", Integer, nullable=False),
+    Index("ix_record_sets_record", "record_id"),
+    Index("ix_record_sets_spec_seq", "spec", "seq"),
 )
 
 counters = Table(

@@ -10,7 +10,7 @@ from lxml import etree
 
 from offerings.crosswalks.mco import NS as MCO_NS
 from offerings.model import Offering, pick_text
-from offerings.vocab import fold
+from offerings.store.sets import provider_spec, set_specs
 
 __all__ = ["FORMATS", "MetadataFormat", "metadata", "provider_spec", "set_specs"]
 
@@ -18,8 +18,6 @@ OAI_DC_NS = "http://www.openarchives.org/OAI/2.0/oai_dc/"
 DC_NS = "http://purl.org/dc/elements/1.1/"
 XSI = "http://www.w3.org/2001/XMLSchema-instance"
 XML_LANG = "{http://www.w3.org/XML/1998/namespace}lang"
-# A setSpec is colon-separated parts of these characters (OAI-PMH.xsd, setSpecType).
-_NOT_SPEC = re.compile(r"[^A-Za-z0-9\-_.!~*'()]+")
 
 
 class MetadataFormat:
@@ -42,18 +40,6 @@ FORMATS = {
 def mco_schema() -> bytes:
     """The XML schema of the native format."""
     return resources.files("search_ui.oai").joinpath("mco.xsd").read_bytes()
-
-
-def provider_spec(name: str) -> str:
-    """The setSpec of the provider called ``name``: ``provider:`` and its name folded to a slug."""
-    slug = _NOT_SPEC.sub("", "-".join(fold(name).replace("'", "").split()))[:80]
-    return f"provider:{slug or 'unknown'}"
-
-
-def set_specs(offering: Offering) -> list[str]:
-    """The sets ``offering`` belongs to: its first provider's and each of its countries'."""
-    specs = [provider_spec(pick_text(offering.provider[0].name))] if offering.provider else []
-    return specs + [f"country:{code}" for code in offering.countries]
 
 
 def metadata(offering: Offering, prefix: str, page_url: str) -> etree._Element:

@@ -9,7 +9,6 @@ for ever (``deletedRecord`` persistent).
 
 from __future__ import annotations
 
-from collections.abc import Iterator
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 from typing import Any
@@ -28,7 +27,7 @@ XSI = "http://www.w3.org/2001/XMLSchema-instance"
 PAGE_SIZE = 100
 TOKEN_LIFETIME = timedelta(hours=24)
 ID_PREFIX = "oai:microcred:"
-# How many rows one read takes when a set filter may discard most of them.
+# How many rows one read of ListSets' walk over the catalogue takes.
 _SCAN_BATCH = 500
 # Arguments of each verb: required and optional ones, and whether a resumption token may stand for them.
 VERBS: dict[str, tuple[frozenset[str], frozenset[str]]] = {
@@ -203,8 +202,14 @@ class Repository:
         _format(prefix)
         record = self._get(identifier)
         element = _element("GetRecord")
-        element.append(_record(record, prefix, page_url))
+        element.append(_record(record, self._tombstone_specs([record]), prefix, page_url))
         return element
+
+    def _tombstone_specs(self, page: list[StoredRecord]) -> dict[str, list[str]]:
+        """The stored sets of the tombstones among ``page``: a source's delete may have emptied the record,
+        and its header still names the sets it was in (see :mod:`offerings.store.sets`)."""
+        deleted = [record.id for record in page if record.deleted]
+        return self.store.set_specs(deleted) if deleted else {}
 
     def list_records(self, verb: str, args: dict[str, str], page_url: Any) -> etree._Element:
         """One page of ListRecords or ListIdentifiers, with the resumption token for the next.
@@ -217,8 +222,9 @@ class Repository:
         if not page and state.cursor == 0:
             raise OaiError("noRecordsMatch", "no record matches these arguments")
         element = _element(verb)
+        specs = self._tombstone_specs(page)
         for record in page:
-            element.append(_record(record, state.prefix, page_url, header_only=verb == "ListIdentifiers"))
+            element.append(_record(record, specs, state.prefix, page_url, header_only=verb == "ListIdentifiers"))
         cursor = state.cursor
         state.cursor += len(page)
         state.after = page[-1].seq if page else state.after
@@ -255,29 +261,16 @@ class Repository:
     def _count(self, state: ListState) -> int:
         if state.set_spec is None:
             return self.store.count_between(start=state.start, end=state.end)
-        return sum(1 for _ in self._matching(state, state.after))
-
-    def _matching(self, state: ListState, after: int) -> Iterator[StoredRecord]:
-        """Records of the list after sequence ``after``, read a batch at a time."""
-        while True:
-            rows = self.store.changes_between(after, start=state.start, end=state.end, limit=_SCAN_BATCH)
-            if not rows:
-                return
-            for row in rows:
-                if state.set_spec is None or state.set_spec in set_specs(row.offering):
-                    yield row
-            after = rows[-1].seq
+        return self.store.count_in_set(state.set_spec, start=state.start, end=state.end)
 
     def _page(self, state: ListState) -> tuple[list[StoredRecord], bool]:
-        page: list[StoredRecord] = []
+        # One more than a page: whether there is a next one, without counting.
+        limit = self.page_size + 1
         if state.set_spec is None:
-            rows = self.store.changes_between(state.after, start=state.start, end=state.end, limit=self.page_size + 1)
-            return rows[: self.page_size], len(rows) > self.page_size
-        for row in self._matching(state, state.after):
-            if len(page) == self.page_size:
-                return page, True
-            page.append(row)
-        return page, False
+            rows = self.store.changes_between(state.after, start=state.start, end=state.end, limit=limit)
+        else:
+            rows = self.store.changes_in_set(state.set_spec, state.after, start=state.start, end=state.end, limit=limit)
+        return rows[: self.page_size], len(rows) > self.page_size
 
     def _dump(self, state: ListState) -> str:
         values = [state.prefix, state.set_spec, state.raw_from, state.raw_until, state.after, state.total, state.cursor]
@@ -317,13 +310,17 @@ def _set_name(spec: str, offering: Any) -> str:
     return f"Offerings of {pick_text(offering.provider[0].name)}"
 
 
-def _record(record: StoredRecord, prefix: str, page_url: Any, *, header_only: bool = False) -> etree._Element:
+def _record(
+    record: StoredRecord, stored_specs: dict[str, list[str]], prefix: str, page_url: Any, *, header_only: bool = False
+) -> etree._Element:
+    """A record's ``<record>`` (or ``<header>`` alone); ``stored_specs``: the sets of tombstones, by id."""
     header = _element("header")
     if record.deleted:
         header.set("status", "deleted")
     _sub(header, "identifier", oai_identifier(record.id))
     _sub(header, "datestamp", datestamp(record.updated_at))
-    for spec in set_specs(record.offering):
+    specs = stored_specs.get(record.id, []) if record.deleted else set_specs(record.offering)
+    for spec in specs:
         _sub(header, "setSpec", spec)
     if header_only:
         return header

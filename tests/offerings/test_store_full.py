@@ -351,3 +351,29 @@ def test_migration_0006_rehashes_so_an_unchanged_record_stays_unchanged(store: S
     assert row.content_hash != old and row.search_hash == row.content_hash
     assert store.upsert(offering) == "unchanged"  # the next harvest writes nothing, bumps nothing
     assert store.max_seq() == 1
+
+
+def test_migration_0011_fills_the_set_membership_of_records_already_stored(store: Store) -> None:
+    from sqlalchemy import select
+
+    from offerings.store.tables import record_sets
+
+    store.sources.add(Source(id="zed", url="http://127.0.0.1/oai"))
+    offering = full_offering()
+    store.upsert(offering)
+    other = full_offering(record_id="zed:LOP-2", original_identifier="LOP-2", issuer_country=["IE", "FR"])
+    store.upsert(other)
+    store.delete_many([other.record_id])  # a tombstone stays in its sets
+    written = store.set_specs([offering.record_id, other.record_id])
+    config = Config()
+    config.set_main_option("script_location", str(MIGRATIONS))
+    with store.engine.begin() as conn:
+        config.attributes["connection"] = conn
+        command.downgrade(config, "0010")
+        command.upgrade(config, "head")
+    assert store.set_specs([offering.record_id, other.record_id]) == written
+    assert written[other.record_id] == ["provider:university-of-zed", "country:IE", "country:FR"]
+    with store.engine.connect() as conn:
+        assert conn.execute(select(record_sets.c.spec).where(record_sets.c.spec == "country:FR")).scalars().all() == [
+            "country:FR"
+        ]
