@@ -19,6 +19,9 @@ from __future__ import annotations
 
 import logging
 import multiprocessing
+import os
+import threading
+import time
 from collections import deque
 from collections.abc import Callable, Iterable
 from concurrent.futures import Future, ProcessPoolExecutor
@@ -90,9 +93,23 @@ def _normalise_page(content: bytes, endpoint: str, format_name: str, context: So
     return outcomes(read_page(content, 200, endpoint).items, CROSSWALKS[format_name], context)
 
 
+# How often a worker looks whether the harvesting process is still there.
+PARENT_CHECK_SECONDS = 1.0
+
+
 def _start_worker(pinned: esco.EscoSkills | None) -> None:
-    """Worker initialiser: the validation rules check skills against the harvesting process's pin."""
+    """Worker initialiser: the validation rules check skills against the harvesting process's pin, and the
+    worker ends itself when the harvesting process is gone."""
     esco.pin(pinned)
+    threading.Thread(target=_exit_with_parent, args=(os.getppid(),), name="parent-watch", daemon=True).start()
+
+
+def _exit_with_parent(parent: int) -> None:
+    """End this worker once ``parent`` has died. A harvesting process killed with SIGKILL (a scheduler taken
+    down mid-run) cannot shut its pool down, and the pool's workers would wait on their queue for ever."""
+    while os.getppid() == parent:
+        time.sleep(PARENT_CHECK_SECONDS)
+    os._exit(0)
 
 
 def _started() -> bool:

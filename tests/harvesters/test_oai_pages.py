@@ -4,6 +4,11 @@ from __future__ import annotations
 
 import logging
 import multiprocessing
+import os
+import signal
+import subprocess
+import sys
+import time
 from dataclasses import replace
 from datetime import UTC, datetime
 from pathlib import Path
@@ -139,3 +144,51 @@ def test_a_harvest_through_the_worker_stores_what_one_without_it_stores(
         store.close()
     assert _WaitingNormaliser.used[:2] == [0, 0] and all(_WaitingNormaliser.used[2:])  # runs 3 and 4 used it
     assert stored[0] == stored[1]
+
+
+# A harvesting process that starts its normalising pool, says its worker's pid, then waits to be killed.
+_POOL_OWNER = """
+import multiprocessing, sys, time
+from concurrent.futures import ProcessPoolExecutor
+from harvesters.oai import pages
+
+if __name__ == "__main__":
+    pool = ProcessPoolExecutor(1, mp_context=multiprocessing.get_context("spawn"), initializer=pages._start_worker,
+                               initargs=(None,))
+    print(pool.submit(__import__("os").getpid).result(), flush=True)
+    time.sleep(600)
+"""
+
+
+def _alive(pid: int) -> bool:
+    try:
+        os.kill(pid, 0)
+    except ProcessLookupError:
+        return False
+    # A zombie is dead too, only not yet reaped by whoever adopted it.
+    with open(f"/proc/{pid}/stat") as stat:
+        return stat.read().rsplit(")", 1)[1].split()[0] != "Z"
+
+
+def test_a_worker_ends_when_its_harvesting_process_is_killed(tmp_path: Path) -> None:
+    script = tmp_path / "owner.py"
+    script.write_text(_POOL_OWNER)
+    root = Path(__file__).resolve().parents[2]
+    owner = subprocess.Popen(
+        [sys.executable, str(script)],
+        cwd=root,
+        stdout=subprocess.PIPE,
+        text=True,
+        env={**os.environ, "PYTHONPATH": str(root)},
+    )
+    assert owner.stdout is not None
+    worker = int(owner.stdout.readline())
+    assert worker != owner.pid and _alive(worker)
+    owner.send_signal(signal.SIGKILL)  # no clean shutdown of the pool can run
+    owner.wait()
+    owner.stdout.close()
+    # A bounded wait for the worker's own check (once a second), not a measure of speed.
+    give_up = time.monotonic() + 60
+    while _alive(worker) and time.monotonic() < give_up:
+        time.sleep(0.2)
+    assert not _alive(worker)
