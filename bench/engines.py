@@ -168,24 +168,26 @@ def _timed(build: Callable[[], int], count: int) -> dict[str, Any]:
 
 
 def _bare_bulk(url: str, docs: list[dict[str, Any]], *, prepared: bool) -> dict[str, Any]:
-    from opensearchpy import OpenSearch, helpers
+    from opensearchpy import helpers
 
-    from indexer.elastic.index import AliasedIndex
+    from indexer.elastic import OpenSearchEngine
     from indexer.elastic.query import index_document
 
     if prepared:
         docs = [index_document(d) for d in docs]
 
-    client = OpenSearch(hosts=[url], timeout=120)
-    index = AliasedIndex(client, "bench-bare", missing=lambda exc: getattr(exc, "status_code", None) == 404)
+    # The engine creates (untimed) an index with its own mapping and build settings; the bulk itself is
+    # opensearch-py's, on the engine's bare client.
+    engine = OpenSearchEngine(url, index="bench-bare", timeout=120)
+    index = engine.indices
     name = index.new_name()
     index.create(name, last_seq=0, building=True)
     try:
         actions = ({"_index": name, "_id": d["id"], "_source": d} for d in docs)
-        result = _timed(lambda: helpers.bulk(client, actions, chunk_size=500)[0], len(docs))
+        result = _timed(lambda: helpers.bulk(engine.raw_client, actions, chunk_size=500)[0], len(docs))
     finally:
         index.drop(name)
-        client.close()
+        engine.close()
     return result
 
 
