@@ -11,7 +11,7 @@ from __future__ import annotations
 import json
 import logging
 import re
-from collections.abc import Iterable, Iterator
+from collections.abc import Iterable, Iterator, Sequence
 from contextlib import contextmanager
 from dataclasses import dataclass
 from datetime import date, datetime
@@ -514,19 +514,25 @@ class Store:
         A record changed after ``upto`` while the pages are read has left the range, so none comes twice; the
         change feed after ``upto`` holds its newer state (the export, :func:`search_ui.api.export`).
         """
+        for page in self._live_pages(_WITHOUT_RAW, upto, batch):
+            yield from (_stored(row._mapping) for row in page)
+
+    def _live_pages(self, columns: Sequence[Any], upto: int, batch: int) -> Iterator[Sequence[Any]]:
+        """The live rows with ``seq <= upto`` as keyset pages of ``batch`` rows of ``columns`` (``seq`` among
+        them), in sequence order: each page one short query, nothing kept between pages."""
         seq = 0
         while True:
             query = (
-                select(*_WITHOUT_RAW)
+                select(*columns)
                 .where(records.c.seq > seq, records.c.seq <= upto, records.c.deleted.is_(False))
                 .order_by(records.c.seq)
                 .limit(batch)
             )
             with self.engine.connect() as conn:
-                rows = [_stored(row) for row in conn.execute(query).mappings()]
+                rows = conn.execute(query).all()
             if not rows:
                 return
-            yield from rows
+            yield rows
             seq = rows[-1].seq
 
     def iter_live_documents(self, upto: int, *, batch: int = 1000) -> Iterator[StoredDocument]:
@@ -544,32 +550,20 @@ class Store:
             type_coerce(records.c.quality, _Verbatim).label("quality"),
             type_coerce(records.c.updated_at, _Verbatim).label("updated_at"),
         ]
-        seq = 0
-        while True:
-            query = (
-                select(*columns)
-                .where(records.c.seq > seq, records.c.seq <= upto, records.c.deleted.is_(False))
-                .order_by(records.c.seq)
-                .limit(batch)
+        for page in self._live_pages(columns, upto, batch):
+            yield from (
+                StoredDocument(
+                    id=row.id,
+                    source_id=row.source_id,
+                    seq=row.seq,
+                    document=_json_value(row.document),
+                    completeness=row.completeness,
+                    tier=row.tier,
+                    quality=_json_value(row.quality) or {},
+                    updated_at=_timestamp(row.updated_at),
+                )
+                for row in page
             )
-            with self.engine.connect() as conn:
-                rows = [
-                    StoredDocument(
-                        id=row.id,
-                        source_id=row.source_id,
-                        seq=row.seq,
-                        document=_json_value(row.document),
-                        completeness=row.completeness,
-                        tier=row.tier,
-                        quality=_json_value(row.quality) or {},
-                        updated_at=_timestamp(row.updated_at),
-                    )
-                    for row in conn.execute(query)
-                ]
-            if not rows:
-                return
-            yield from rows
-            seq = rows[-1].seq
 
     def head(self) -> tuple[int, datetime | None]:
         """The newest change: its sequence number and when it was made, read together ((0, None): empty store)."""
